@@ -1,0 +1,77 @@
+import type { Clock } from './clock.ts';
+import type { AttacheEvent } from './events.ts';
+import type { Challenge } from './www-authenticate.ts';
+
+/**
+ * What an authenticator learns about the call it is attaching credentials to.
+ */
+export interface AuthContext {
+  /** 1 for the first send, 2 for the next (retry or 401 replay), and so on. */
+  readonly attempt: number;
+  /** Aborts when the caller aborts or the call's deadline passes. Pass it to any network call you make. */
+  readonly signal: AbortSignal;
+  /** The client's clock, corrected by the offset learned from servers' `Date` headers. */
+  readonly clock: Clock;
+  /** True when this attempt replays a request after a 401 challenge. */
+  readonly isReplay: boolean;
+  /**
+   * The exact body bytes that will be sent, `undefined` when there is no body, `null` when the body is a
+   * stream that cannot be read ahead (signers must refuse such a request).
+   */
+  readonly body: Uint8Array | null | undefined;
+  /** Emits an event to the client's `onEvent`. Never put a credential in it. */
+  emit(event: AttacheEvent): void;
+}
+
+/** What `challenge()` is told about the 401 (or other challenge) response. */
+export interface ChallengeContext extends AuthContext {
+  /** The response's `WWW-Authenticate` challenges, parsed. */
+  readonly challenges: readonly Challenge[];
+}
+
+/**
+ * Attaches credentials to a request. Authenticators are run in order on every attempt (retries and the
+ * 401 replay included), signers last.
+ *
+ * @example
+ * ```ts
+ * const tenantHeader: Authenticator = {
+ *   name: 'tenant',
+ *   authenticate: (request) => {
+ *     const headers = new Headers(request.headers);
+ *     headers.set('X-Tenant', 'acme');
+ *     return new Request(request, { headers });
+ *   },
+ * };
+ * ```
+ */
+export interface Authenticator {
+  /** A short name for events and error messages. */
+  readonly name: string;
+  /**
+   * True for authenticators that sign the finished request (HMAC, HTTP Message Signatures): they run after
+   * every other authenticator so the signature covers the credentials the others added.
+   */
+  readonly signer?: boolean;
+  /** Header names (any case) this authenticator puts credentials in; masked in errors and events. */
+  readonly sensitiveHeaders?: readonly string[];
+  /** Query parameter names this authenticator puts credentials in; masked in errors and events. */
+  readonly sensitiveQuery?: readonly string[];
+  /** Returns a request with credentials attached. Must not mutate the input. */
+  authenticate(request: Request, context: AuthContext): Promise<Request> | Request;
+  /**
+   * Called with a 401 response. Get fresh credentials and answer `'replay'` when sending the request once
+   * more is worthwhile, `'fail'` otherwise. At most one replay happens per call, whatever is answered.
+   */
+  challenge?(response: Response, request: Request, context: ChallengeContext): Promise<ChallengeOutcome> | ChallengeOutcome;
+}
+
+/** What an authenticator answers to a challenge. */
+export type ChallengeOutcome = 'replay' | 'fail';
+
+/** Returns a copy of `request` with `headers` set (replacing existing values). Never mutates `request`. */
+export function withHeaders(request: Request, headers: Readonly<Record<string, string>>): Request {
+  const next = new Headers(request.headers);
+  for (const [name, value] of Object.entries(headers)) next.set(name, value);
+  return new Request(request, { headers: next });
+}

@@ -1,0 +1,233 @@
+import type { RedactedRequest } from './redact.ts';
+
+const BRAND = Symbol.for('attache.error');
+
+/** Every `code` an {@link AttacheError} can carry; `switch (error.code)` narrows to the subclass. */
+export type AttacheErrorCode =
+  | 'HTTP_ERROR'
+  | 'UNAUTHORIZED'
+  | 'INSUFFICIENT_SCOPE'
+  | 'RATE_LIMITED'
+  | 'TOKEN_ACQUISITION'
+  | 'ORIGIN_NOT_ALLOWED'
+  | 'INSECURE_TRANSPORT'
+  | 'REDIRECT'
+  | 'RESPONSE_VALIDATION'
+  | 'REQUEST_VALIDATION'
+  | 'CONFIG'
+  | 'TIMEOUT'
+  | 'NETWORK';
+
+/** Options every Attaché error accepts. */
+export interface AttacheErrorOptions {
+  /** The underlying error, kept for debugging. */
+  readonly cause?: unknown;
+  /** A redacted snapshot of the request that failed. */
+  readonly request?: RedactedRequest | undefined;
+}
+
+/**
+ * Base class of every error Attaché throws. Carries a `code`, the `cause`, and a redacted snapshot of the
+ * request: never a credential. Use {@link isAttacheError} rather than `instanceof` so errors from another
+ * copy of the package are recognised too.
+ */
+export class AttacheError extends Error {
+  override name: string = 'AttacheError';
+  readonly code: AttacheErrorCode;
+  /** A redacted snapshot of the request; credentials in headers and query are masked. */
+  readonly request: RedactedRequest | undefined;
+  /** Whether repeating the same call later may succeed. */
+  readonly isRetryable: boolean;
+
+  constructor(code: AttacheErrorCode, message: string, options: AttacheErrorOptions = {}, retryable = false) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.request = options.request;
+    this.isRetryable = retryable;
+    Object.defineProperty(this, BRAND, { value: true });
+  }
+}
+
+/** True for any Attaché error, including those from another copy of the package. */
+export function isAttacheError(value: unknown): value is AttacheError {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+}
+
+/** Options of {@link HttpError} and its subclasses. */
+export interface HttpErrorOptions extends AttacheErrorOptions {
+  readonly response: Response;
+}
+
+/**
+ * A non-2xx response, thrown by `createClient` (never by `createFetch`, which returns the response).
+ * `response` is the real response: read its body for the partner's error details.
+ */
+export class HttpError extends AttacheError {
+  override name: string = 'HttpError';
+  readonly status: number;
+  readonly response: Response;
+
+  constructor(message: string, options: HttpErrorOptions, code: AttacheErrorCode = 'HTTP_ERROR', retryable?: boolean) {
+    const status = options.response.status;
+    super(code, message, options, retryable ?? (status === 408 || status === 429 || status >= 500));
+    this.status = status;
+    this.response = options.response;
+  }
+}
+
+/** 401 after the one permitted refresh-and-replay (or when replay was impossible or turned off). */
+export class UnauthorizedError extends HttpError {
+  override name = 'UnauthorizedError' as const;
+  override readonly code = 'UNAUTHORIZED' as const;
+  constructor(message: string, options: HttpErrorOptions) {
+    super(message, options, 'UNAUTHORIZED', false);
+  }
+}
+
+/** The token lacks a scope the resource needs (`error="insufficient_scope"`, RFC 6750 §3.1). */
+export class InsufficientScopeError extends HttpError {
+  override name = 'InsufficientScopeError' as const;
+  override readonly code = 'INSUFFICIENT_SCOPE' as const;
+  /** The scope the server asked for, when it said. */
+  readonly scope: string | undefined;
+  constructor(message: string, options: HttpErrorOptions & { readonly scope?: string | undefined }) {
+    super(message, options, 'INSUFFICIENT_SCOPE', false);
+    this.scope = options.scope;
+  }
+}
+
+/** 429. `retryAfter` is the delay the server asked for, in milliseconds, when it said. */
+export class RateLimitedError extends HttpError {
+  override name = 'RateLimitedError' as const;
+  override readonly code = 'RATE_LIMITED' as const;
+  readonly retryAfter: number | undefined;
+  constructor(message: string, options: HttpErrorOptions & { readonly retryAfter?: number | undefined }) {
+    super(message, options, 'RATE_LIMITED', true);
+    this.retryAfter = options.retryAfter;
+  }
+}
+
+/** Options of {@link TokenAcquisitionError}. */
+export interface TokenAcquisitionErrorOptions extends AttacheErrorOptions {
+  /** RFC 6749 §5.2 `error`, e.g. `invalid_client`. */
+  readonly error?: string | undefined;
+  readonly errorDescription?: string | undefined;
+  readonly errorUri?: string | undefined;
+  /** HTTP status of the token endpoint's answer, when there was one. */
+  readonly status?: number | undefined;
+  readonly retryable?: boolean | undefined;
+}
+
+/** A token could not be obtained: the token endpoint refused, failed or answered something unusable. */
+export class TokenAcquisitionError extends AttacheError {
+  override name = 'TokenAcquisitionError' as const;
+  override readonly code = 'TOKEN_ACQUISITION' as const;
+  readonly error: string | undefined;
+  readonly errorDescription: string | undefined;
+  readonly errorUri: string | undefined;
+  readonly status: number | undefined;
+  constructor(message: string, options: TokenAcquisitionErrorOptions = {}) {
+    const status = options.status;
+    super(
+      'TOKEN_ACQUISITION',
+      message,
+      options,
+      options.retryable ?? (status === undefined || status === 408 || status === 429 || status >= 500),
+    );
+    this.error = options.error;
+    this.errorDescription = options.errorDescription;
+    this.errorUri = options.errorUri;
+    this.status = status;
+  }
+}
+
+/** The request's origin is not on the client's allow-list; nothing was sent. */
+export class OriginNotAllowedError extends AttacheError {
+  override name = 'OriginNotAllowedError' as const;
+  override readonly code = 'ORIGIN_NOT_ALLOWED' as const;
+  readonly origin: string;
+  constructor(origin: string, options: AttacheErrorOptions = {}) {
+    super(
+      'ORIGIN_NOT_ALLOWED',
+      `Refusing to send credentials to ${origin}: it is not on the client's allowedOrigins`,
+      options,
+    );
+    this.origin = origin;
+  }
+}
+
+/** Credentials would travel over plain `http:` to a host that is not loopback and not named as allowed. */
+export class InsecureTransportError extends AttacheError {
+  override name = 'InsecureTransportError' as const;
+  override readonly code = 'INSECURE_TRANSPORT' as const;
+  readonly host: string;
+  constructor(host: string, options: AttacheErrorOptions = {}) {
+    super(
+      'INSECURE_TRANSPORT',
+      `Refusing to send credentials over plain http to ${host}; use https, or name the host in allowInsecureHosts`,
+      options,
+    );
+    this.host = host;
+  }
+}
+
+/** A redirect could not be followed safely (https → http, too many hops, missing Location). */
+export class RedirectError extends AttacheError {
+  override name = 'RedirectError' as const;
+  override readonly code = 'REDIRECT' as const;
+}
+
+/** A typed endpoint's response did not match its schema. */
+export class ResponseValidationError extends AttacheError {
+  override name = 'ResponseValidationError' as const;
+  override readonly code = 'RESPONSE_VALIDATION' as const;
+  readonly issues: readonly ValidationIssue[];
+  constructor(message: string, issues: readonly ValidationIssue[], options: AttacheErrorOptions = {}) {
+    super('RESPONSE_VALIDATION', message, options);
+    this.issues = issues;
+  }
+}
+
+/** A typed endpoint's input (params, query or body) did not match its schema; nothing was sent. */
+export class RequestValidationError extends AttacheError {
+  override name = 'RequestValidationError' as const;
+  override readonly code = 'REQUEST_VALIDATION' as const;
+  readonly issues: readonly ValidationIssue[];
+  constructor(message: string, issues: readonly ValidationIssue[], options: AttacheErrorOptions = {}) {
+    super('REQUEST_VALIDATION', message, options);
+    this.issues = issues;
+  }
+}
+
+/** One problem found by a schema. */
+export interface ValidationIssue {
+  readonly message: string;
+  readonly path?: readonly PropertyKey[] | undefined;
+}
+
+/** Invalid options given to a factory; thrown synchronously, naming the field. */
+export class ConfigError extends AttacheError {
+  override name = 'ConfigError' as const;
+  override readonly code = 'CONFIG' as const;
+  constructor(message: string, options: AttacheErrorOptions = {}) {
+    super('CONFIG', message, options);
+  }
+}
+
+/** The call's deadline (`timeout`) passed. Covers token acquisition, every attempt and every wait. */
+export class TimeoutError extends AttacheError {
+  override name = 'TimeoutError' as const;
+  override readonly code = 'TIMEOUT' as const;
+  constructor(message: string, options: AttacheErrorOptions = {}) {
+    super('TIMEOUT', message, options, true);
+  }
+}
+
+/** The request never got a response: connection refused or reset, DNS failure, socket closed. */
+export class NetworkError extends AttacheError {
+  override name = 'NetworkError' as const;
+  override readonly code = 'NETWORK' as const;
+  constructor(message: string, options: AttacheErrorOptions = {}) {
+    super('NETWORK', message, options, true);
+  }
+}

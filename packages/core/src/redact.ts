@@ -1,0 +1,80 @@
+import { REDACTED } from './secret.ts';
+
+/** What an error or event keeps of a request: credentials in headers and query parameters are masked. */
+export interface RedactedRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** Names (lower case) whose values are always masked, whatever the authenticator said. */
+export const SENSITIVE_HEADERS: ReadonlySet<string> = new Set([
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'set-cookie',
+  'x-api-key',
+  'api-key',
+  'dpop',
+  'signature',
+  'x-signature',
+  'x-amz-security-token',
+]);
+
+/** Query parameter names (lower case) whose values are always masked. */
+export const SENSITIVE_QUERY: ReadonlySet<string> = new Set([
+  'api_key',
+  'apikey',
+  'api-key',
+  'key',
+  'token',
+  'access_token',
+  'client_secret',
+  'password',
+  'signature',
+  'sig',
+]);
+
+/** Extra names to mask, declared by authenticators that put credentials elsewhere. */
+export interface SensitiveNames {
+  readonly headers: ReadonlySet<string>;
+  readonly query: ReadonlySet<string>;
+}
+
+export const NO_EXTRA_SENSITIVE: SensitiveNames = { headers: new Set(), query: new Set() };
+
+/** Masks credential-bearing query parameters of a URL. */
+export function redactUrl(url: string | URL, extra: SensitiveNames = NO_EXTRA_SENSITIVE): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return '[unparseable url]';
+  }
+  if (parsed.username || parsed.password) {
+    parsed.username = '';
+    parsed.password = '';
+  }
+  if (parsed.search) {
+    const params = new URLSearchParams(parsed.search);
+    let changed = false;
+    for (const name of new Set(params.keys())) {
+      const lower = name.toLowerCase();
+      if (SENSITIVE_QUERY.has(lower) || extra.query.has(lower)) {
+        params.set(name, REDACTED);
+        changed = true;
+      }
+    }
+    if (changed) parsed.search = params.toString();
+  }
+  return parsed.toString();
+}
+
+/** A redacted, plain-object snapshot of a request, safe to log and to keep on errors. */
+export function redactRequest(request: Request, extra: SensitiveNames = NO_EXTRA_SENSITIVE): RedactedRequest {
+  const headers: Record<string, string> = {};
+  request.headers.forEach((value, name) => {
+    headers[name] = SENSITIVE_HEADERS.has(name) || extra.headers.has(name) ? REDACTED : value;
+  });
+  return { method: request.method, url: redactUrl(request.url, extra), headers };
+}
