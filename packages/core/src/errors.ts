@@ -16,7 +16,8 @@ export type AttacheErrorCode =
   | 'REQUEST_VALIDATION'
   | 'CONFIG'
   | 'TIMEOUT'
-  | 'NETWORK';
+  | 'NETWORK'
+  | 'TLS';
 
 /** Options every Attaché error accepts. */
 export interface AttacheErrorOptions {
@@ -175,6 +176,9 @@ export class InsecureTransportError extends AttacheError {
 export class RedirectError extends AttacheError {
   override name = 'RedirectError' as const;
   override readonly code = 'REDIRECT' as const;
+  constructor(message: string, options: AttacheErrorOptions = {}) {
+    super('REDIRECT', message, options);
+  }
 }
 
 /** A typed endpoint's response did not match its schema. */

@@ -1,4 +1,21 @@
 export { withHeaders } from './authenticator.ts';
+export { basicAuth } from './basic-auth.ts';
+export type { BasicAuthOptions } from './basic-auth.ts';
+export { bearerAuth } from './bearer-auth.ts';
+export type { BearerAuthOptions, CredentialInput } from './bearer-auth.ts';
+export { createClient } from './create-client.ts';
+export type { AttacheClient, ClientCallOptions, CreateClientOptions } from './create-client.ts';
+export { createFetch } from './create-fetch.ts';
+export type { AttacheFetch, AttacheRequestInit, CallOptions, CreateFetchOptions } from './create-fetch.ts';
+export { defineEndpoint } from './endpoint.ts';
+export type {
+  Endpoint,
+  EndpointDefinition,
+  EndpointInput,
+  EndpointMethod,
+  EndpointOutput,
+  PathParamNames,
+} from './endpoint.ts';
 export type { AuthContext, Authenticator, ChallengeContext, ChallengeOutcome } from './authenticator.ts';
 export { createLearningClock } from './clock.ts';
 export type { Clock, LearningClock } from './clock.ts';
@@ -38,11 +55,18 @@ export type {
   RetryScheduledEvent,
   TokenAcquiredEvent,
 } from './events.ts';
+export { isLoopbackHost } from './origin-policy.ts';
 export { redactRequest, redactUrl } from './redact.ts';
 export type { RedactedRequest } from './redact.ts';
+export { getResponseMeta } from './response-meta.ts';
+export type { ResponseMeta } from './response-meta.ts';
+export { parseRetryAfter } from './retry-after.ts';
+export type { RetryBudgetOptions, RetryOptions } from './retry-policy.ts';
 export { revealSecret, Secret, secret } from './secret.ts';
+export type { StandardSchemaV1 } from './standard-schema.ts';
 export type { SecretInput } from './secret.ts';
 export { globalFetchTransport } from './transport.ts';
 export type { Transport } from './transport.ts';
 export { parseWwwAuthenticate } from './www-authenticate.ts';
 export type { Challenge } from './www-authenticate.ts';
+export * from './token/index.ts';

@@ -1,0 +1,228 @@
+import ky, { type Input, isHTTPError, type KyInstance, type Options as KyOptions, type ResponsePromise } from 'ky';
+import { type CallOptions, type CreateFetchOptions, createFetch } from './create-fetch.ts';
+import type { Endpoint, EndpointInput, EndpointOutput } from './endpoint.ts';
+import {
+  ConfigError,
+  HttpError,
+  InsufficientScopeError,
+  RateLimitedError,
+  RequestValidationError,
+  ResponseValidationError,
+  UnauthorizedError,
+  type ValidationIssue,
+} from './errors.ts';
+import { type RedactedRequest, redactRequest } from './redact.ts';
+import { getResponseMeta } from './response-meta.ts';
+import { parseRetryAfter } from './retry-after.ts';
+import { describeIssues, type StandardSchemaV1, validateWithSchema } from './standard-schema.ts';
+import { parseWwwAuthenticate } from './www-authenticate.ts';
+
+/**
+ * Options of {@link createClient}: the pipeline's ({@link CreateFetchOptions}) plus ky's own defaults
+ * (headers, hooks, parseJson …). ky's `retry` and `timeout` are replaced by the pipeline's: exactly one layer
+ * owns retries and the deadline.
+ */
+export interface CreateClientOptions extends CreateFetchOptions {
+  /** Default ky options for every call (`retry`, `timeout`, `fetch` and `prefix` are set by Attaché). */
+  readonly ky?: Omit<KyOptions, 'retry' | 'timeout' | 'fetch' | 'prefix' | 'baseUrl'>;
+}
+
+/** ky's per-call options with the pipeline's `timeout`, `retry`, `retryOnUnauthorized` and `idempotencyKey`. */
+export type ClientCallOptions = Omit<KyOptions, 'retry' | 'timeout' | 'fetch'> & CallOptions;
+
+/**
+ * A ky instance whose `fetch` is the Attaché pipeline, plus typed endpoint calls. Non-2xx responses throw
+ * typed {@link HttpError} subclasses.
+ */
+export interface AttacheClient {
+  <T>(url: Input, options?: ClientCallOptions): ResponsePromise<T>;
+  get<T>(url: Input, options?: ClientCallOptions): ResponsePromise<T>;
+  post<T>(url: Input, options?: ClientCallOptions): ResponsePromise<T>;
+  put<T>(url: Input, options?: ClientCallOptions): ResponsePromise<T>;
+  patch<T>(url: Input, options?: ClientCallOptions): ResponsePromise<T>;
+  delete<T>(url: Input, options?: ClientCallOptions): ResponsePromise<T>;
+  head(url: Input, options?: ClientCallOptions): ResponsePromise;
+  /**
+   * Calls a typed endpoint: validates `input` against its schemas, sends it, and returns the response parsed
+   * by the endpoint's response schema.
+   *
+   * @throws {RequestValidationError} when the input does not match (nothing is sent).
+   * @throws {ResponseValidationError} when the response does not match.
+   * @throws {HttpError} (or a subclass) for a non-2xx response.
+   */
+  call<E extends Endpoint>(endpoint: E, input: EndpointInput<E>, options?: ClientCallOptions): Promise<EndpointOutput<E>>;
+  /** The underlying ky instance, for ky features this type does not list (`extend`, `stop` …). */
+  readonly ky: KyInstance;
+}
+
+const CALL_KEYS = ['timeout', 'retry', 'retryOnUnauthorized', 'idempotencyKey'] as const;
+
+function toHttpError(response: Response, request: RedactedRequest): HttpError {
+  const meta = getResponseMeta(response);
+  const status = response.status;
+  const where = `${request.method} ${request.url}`;
+  const challenges = parseWwwAuthenticate(response.headers.get('www-authenticate'));
+  const scopeChallenge = challenges.find((c) => c.params.error === 'insufficient_scope');
+  if ((status === 403 || status === 401) && scopeChallenge) {
+    const scope = scopeChallenge.params.scope;
+    return new InsufficientScopeError(
+      `${where} needs a scope the token lacks${scope ? `: ${scope}` : ''} (HTTP ${status} insufficient_scope)`,
+      { response, request, scope },
+    );
+  }
+  if (status === 401) {
+    const reason = meta?.replayBlocked ? `: ${meta.replayBlocked}` : ' after one refresh-and-replay (or replay was off)';
+    return new UnauthorizedError(`${where} was rejected with 401 Unauthorized${reason}`, { response, request });
+  }
+  if (status === 429) {
+    const retryAfter = meta?.retryAfter ?? parseRetryAfter(response.headers);
+    return new RateLimitedError(
+      `${where} was rate limited (429)${retryAfter === undefined ? '' : `; retry after ${retryAfter} ms`}`,
+      { response, request, retryAfter },
+    );
+  }
+  return new HttpError(`${where} failed with HTTP ${status}`, { response, request });
+}
+
+function fillPath(path: string, params: Readonly<Record<string, unknown>> | undefined): string {
+  return path.replace(/:([A-Za-z0-9_]+)/g, (_match, name: string) => {
+    const value = params?.[name];
+    if (value === undefined || value === null || value === '') {
+      throw new RequestValidationError(`Missing path parameter "${name}" for ${path}`, [
+        { message: 'Required', path: ['params', name] },
+      ]);
+    }
+    return encodeURIComponent(String(value));
+  });
+}
+
+async function validated(
+  schema: StandardSchemaV1 | undefined,
+  value: unknown,
+  field: 'params' | 'query' | 'body',
+): Promise<unknown> {
+  if (schema === undefined) return value;
+  const result = await validateWithSchema(schema, value);
+  if ('issues' in result) {
+    const issues: ValidationIssue[] = result.issues.map((issue) => ({
+      message: issue.message,
+      path: [field, ...(issue.path ?? [])],
+    }));
+    throw new RequestValidationError(`Invalid ${field}: ${describeIssues(issues)}`, issues);
+  }
+  return result.value;
+}
+
+/**
+ * Creates a ky instance whose `fetch` is the Attaché pipeline (ky's retry and timeout off), plus
+ * `call(endpoint, input)` for typed endpoints. Non-2xx responses throw typed errors: 401 →
+ * `UnauthorizedError`, 403 with `insufficient_scope` → `InsufficientScopeError`, 429 → `RateLimitedError`
+ * (with `retryAfter`), others → `HttpError`.
+ *
+ * @throws {ConfigError} synchronously, for invalid options.
+ * @example
+ * ```ts
+ * const client = createClient({ baseUrl: 'https://api.partner.example', auth: apiKeyAuth({ key }) });
+ * const orders = await client.get('orders', { searchParams: { status: 'open' } }).json(OrdersSchema);
+ * ```
+ */
+export function createClient(options: CreateClientOptions): AttacheClient {
+  if (typeof options !== 'object' || options === null) throw new ConfigError('createClient options must be an object');
+  const { ky: kyDefaults, ...fetchOptions } = options;
+  const pipeline = createFetch(fetchOptions);
+  const sensitiveHeaders = new Set(
+    (Array.isArray(options.auth) ? options.auth : options.auth ? [options.auth] : []).flatMap(
+      (a: { sensitiveHeaders?: readonly string[] }) => a.sensitiveHeaders ?? [],
+    ),
+  );
+  const sensitiveQuery = new Set(
+    (Array.isArray(options.auth) ? options.auth : options.auth ? [options.auth] : []).flatMap(
+      (a: { sensitiveQuery?: readonly string[] }) => a.sensitiveQuery ?? [],
+    ),
+  );
+  const instance = ky.create({
+    ...kyDefaults,
+    ...(options.baseUrl === undefined ? {} : { prefix: options.baseUrl }),
+    // ky's `retry` and `timeout` are left unset here and forced off per call by the init hook below, so a
+    // per-call `timeout: false` or `retry: 0` reaches the pipeline instead of looking like ky's default.
+    fetch: (input, init) => pipeline(input, init),
+    hooks: {
+      ...kyDefaults?.hooks,
+      init: [
+        // Moves the pipeline's per-call options out of ky's hands (ky has its own `timeout` and `retry`)
+        // into `attache`, which ky forwards to fetch untouched.
+        (callOptions) => {
+          const record = callOptions as Record<string, unknown>;
+          const attache: Record<string, unknown> = { ...(record.attache as object | undefined) };
+          for (const key of CALL_KEYS) {
+            const value = record[key];
+            if (value !== undefined) attache[key] = value;
+          }
+          record.retry = 0;
+          record.timeout = false;
+          delete record.retryOnUnauthorized;
+          delete record.idempotencyKey;
+          record.attache = attache;
+        },
+        ...(kyDefaults?.hooks?.init ?? []),
+      ],
+      beforeError: [
+        ...(kyDefaults?.hooks?.beforeError ?? []),
+        ({ error, request }) => {
+          if (!isHTTPError(error)) return error;
+          return toHttpError(
+            error.response,
+            redactRequest(request, {
+              headers: new Set([...sensitiveHeaders].map((h) => h.toLowerCase())),
+              query: new Set([...sensitiveQuery].map((q) => q.toLowerCase())),
+            }),
+          );
+        },
+      ],
+    },
+  });
+
+  async function call<E extends Endpoint>(
+    endpoint: E,
+    input: EndpointInput<E>,
+    callOptions: ClientCallOptions = {},
+  ): Promise<EndpointOutput<E>> {
+    if (endpoint?.kind !== 'attache.endpoint') throw new ConfigError('call: the first argument must come from defineEndpoint');
+    const given = (input ?? {}) as { params?: Record<string, unknown>; query?: unknown; body?: unknown };
+    const params = (await validated(endpoint.params, given.params, 'params')) as Record<string, unknown> | undefined;
+    const query = await validated(endpoint.query, given.query, 'query');
+    const body = await validated(endpoint.body, given.body, 'body');
+    const path = fillPath(endpoint.path, params).replace(/^\/+/, '');
+    const response = await instance(path, {
+      ...callOptions,
+      method: endpoint.method,
+      ...(query === undefined ? {} : { searchParams: query as KyOptions['searchParams'] }),
+      ...(body === undefined ? {} : { json: body }),
+    } as KyOptions);
+    if (endpoint.response === undefined) {
+      await response.body?.cancel();
+      return undefined as EndpointOutput<E>;
+    }
+    const text = await response.text();
+    let data: unknown;
+    try {
+      data = text.length === 0 ? undefined : JSON.parse(text);
+    } catch (cause) {
+      throw new ResponseValidationError(
+        `${endpoint.method} ${endpoint.path}: the response is not JSON`,
+        [{ message: 'Expected a JSON body' }],
+        { cause },
+      );
+    }
+    const result = await validateWithSchema(endpoint.response, data);
+    if ('issues' in result) {
+      throw new ResponseValidationError(
+        `${endpoint.method} ${endpoint.path}: the response does not match its schema: ${describeIssues(result.issues)}`,
+        result.issues,
+      );
+    }
+    return result.value as EndpointOutput<E>;
+  }
+
+  return Object.assign(instance, { call, ky: instance }) as unknown as AttacheClient;
+}

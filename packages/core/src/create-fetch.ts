@@ -1,0 +1,601 @@
+import type { AuthContext, Authenticator, ChallengeContext } from './authenticator.ts';
+import { createLearningClock, type LearningClock } from './clock.ts';
+import { createDeadline, type Deadline, raceSignal, sleep } from './deadline.ts';
+import {
+  ConfigError,
+  InsecureTransportError,
+  isAttacheError,
+  NetworkError,
+  OriginNotAllowedError,
+  RedirectError,
+} from './errors.ts';
+import type { AttacheEvent, EventListener } from './events.ts';
+import { isLoopbackHost, normalizeOrigin } from './origin-policy.ts';
+import { type RedactedRequest, redactRequest, redactUrl, type SensitiveNames } from './redact.ts';
+import { setResponseMeta } from './response-meta.ts';
+import { parseRetryAfter } from './retry-after.ts';
+import {
+  backoffDelay,
+  createRetryBudget,
+  DEFAULT_RETRY,
+  type ResolvedRetry,
+  type RetryBudgetOptions,
+  type RetryOptions,
+  resolveRetry,
+} from './retry-policy.ts';
+import { globalFetchTransport, type Transport } from './transport.ts';
+import { parseWwwAuthenticate } from './www-authenticate.ts';
+
+/**
+ * Options of {@link createFetch} (and of `createClient`, which adds ky's).
+ *
+ * @example
+ * ```ts
+ * const fetch = createFetch({
+ *   baseUrl: 'https://api.partner.example',
+ *   auth: bearerAuth({ token: secret(process.env.PARTNER_TOKEN!) }),
+ *   timeout: 10_000,
+ *   onEvent: (event) => console.log(event.type),
+ * });
+ * ```
+ */
+export interface CreateFetchOptions {
+  /**
+   * Base URL for relative inputs (`fetch('orders/1')` → `${baseUrl}/orders/1`). Its origin is the default
+   * allow-list for credentials.
+   */
+  readonly baseUrl?: string;
+  /** One authenticator or several, run in order on every attempt (signers last). */
+  readonly auth?: Authenticator | readonly Authenticator[];
+  /**
+   * Origins credentials may be sent to. Default: the origin of `baseUrl`. A request to any other origin
+   * fails with `OriginNotAllowedError` before anything is sent.
+   */
+  readonly allowedOrigins?: readonly string[];
+  /**
+   * Host names that may receive credentials over plain `http:` besides loopback (127.0.0.0/8, ::1,
+   * localhost). Default: none.
+   */
+  readonly allowInsecureHosts?: readonly string[];
+  /** Sends each request. Default: the global `fetch`, looked up at call time. */
+  readonly transport?: Transport;
+  /**
+   * One deadline in ms for the whole call: token acquisition, every attempt, every backoff wait, every
+   * redirect. `false` for none. Default `30_000`.
+   */
+  readonly timeout?: number | false;
+  /** Transient retry policy, a number of retries, or `false`. See {@link RetryOptions}. Default: 2 retries. */
+  readonly retry?: RetryOptions | number | false;
+  /** Retry budget shared by every call of this client, or `false` to turn it off. */
+  readonly retryBudget?: RetryBudgetOptions | false;
+  /**
+   * Who follows redirects: `'pipeline'` (Node and edge default: manual hops, credentials dropped on a change of
+   * origin, https → http refused) or `'platform'` (browser default: the browser follows and hides targets).
+   */
+  readonly redirects?: 'pipeline' | 'platform';
+  /** Most redirect hops followed by the pipeline. Default `10`. */
+  readonly maxRedirects?: number;
+  /** Receives typed events. Never carries a credential. */
+  readonly onEvent?: EventListener;
+  /** Time source in epoch ms (for tests). Default `Date.now`. */
+  readonly now?: () => number;
+  /** Random source in [0, 1) for backoff jitter (for tests). Default `Math.random`. */
+  readonly random?: () => number;
+}
+
+/**
+ * Options a single call may pass in `init` besides fetch's own.
+ *
+ * @example
+ * ```ts
+ * await fetch('orders', { method: 'POST', body, idempotencyKey: 'auto', timeout: 5_000 });
+ * ```
+ */
+export interface CallOptions {
+  /** Overrides the client's deadline for this call. */
+  readonly timeout?: number | false;
+  /** Overrides (merged over) the client's retry policy for this call. */
+  readonly retry?: RetryOptions | number | false;
+  /** `false` turns the one refresh-and-replay on 401 off for this call. Default `true`. */
+  readonly retryOnUnauthorized?: boolean;
+  /**
+   * Sets `Idempotency-Key` so POST/PATCH may be retried: `'auto'` generates one per call and reuses it on
+   * every attempt; a string is used as is.
+   */
+  readonly idempotencyKey?: 'auto' | (string & {});
+}
+
+/** `RequestInit` plus {@link CallOptions}. */
+export type AttacheRequestInit = RequestInit & CallOptions & { readonly attache?: CallOptions };
+
+/** A function with the exact signature of `fetch`, with Attaché's pipeline behind it. */
+export type AttacheFetch = (input: RequestInfo | URL, init?: AttacheRequestInit) => Promise<Response>;
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+const CREDENTIAL_HEADERS = ['authorization', 'proxy-authorization', 'cookie'];
+const BODY_HEADERS = ['content-type', 'content-length', 'content-encoding', 'content-language', 'content-location'];
+
+function isBrowserLike(): boolean {
+  const g = globalThis as { document?: unknown; WorkerGlobalScope?: unknown };
+  return typeof g.document === 'object' || typeof g.WorkerGlobalScope === 'function';
+}
+
+function orderAuthenticators(auth: CreateFetchOptions['auth']): readonly Authenticator[] {
+  if (auth === undefined) return [];
+  const list = Array.isArray(auth) ? (auth as readonly Authenticator[]) : [auth as Authenticator];
+  list.forEach((a, i) => {
+    if (!a || typeof a.authenticate !== 'function' || typeof a.name !== 'string') {
+      throw new ConfigError(`auth[${i}] is not an authenticator (needs a name and an authenticate function)`);
+    }
+  });
+  // Stable: signers keep their relative order, after everything else.
+  return [...list.filter((a) => !a.signer), ...list.filter((a) => a.signer)];
+}
+
+function joinUrl(baseUrl: string | undefined, input: string): URL {
+  try {
+    return new URL(input);
+  } catch {
+    if (baseUrl === undefined) {
+      throw new ConfigError(`"${input}" is not an absolute URL and no baseUrl is configured`);
+    }
+    const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
+    return new URL(input.startsWith('/') ? input.slice(1) : input, base);
+  }
+}
+
+function pickCallOptions(init: AttacheRequestInit | undefined): CallOptions {
+  if (!init) return {};
+  const nested = init.attache ?? {};
+  const pick = <K extends keyof CallOptions>(key: K): CallOptions[K] => nested[key] ?? init[key];
+  const result: { -readonly [K in keyof CallOptions]?: CallOptions[K] } = {};
+  for (const key of ['timeout', 'retry', 'retryOnUnauthorized', 'idempotencyKey'] as const) {
+    const value = pick(key);
+    if (value !== undefined) (result as Record<string, unknown>)[key] = value;
+  }
+  return result;
+}
+
+function isAbortLike(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError');
+}
+
+async function discard(response: Response): Promise<void> {
+  try {
+    await response.body?.cancel();
+  } catch {
+    // The body may already be consumed or errored; nothing to free then.
+  }
+}
+
+/**
+ * Creates a function with the exact signature of `fetch` that runs every request through Attaché's pipeline:
+ * deadline and abort, safe redirects, transient retries, authenticators on every attempt, and one
+ * refresh-and-replay on 401. It keeps fetch's contract, so it can be handed to any library that takes a
+ * `fetch`: HTTP statuses come back as responses; it rejects only when there is no response to give.
+ *
+ * @throws {ConfigError} synchronously, for invalid options (the message names the field).
+ * @example
+ * ```ts
+ * const fetch = createFetch({ baseUrl: 'https://api.partner.example', auth: bearerAuth({ token }) });
+ * const response = await fetch('orders/42');
+ * ```
+ */
+export function createFetch(options: CreateFetchOptions = {}): AttacheFetch {
+  if (typeof options !== 'object' || options === null) throw new ConfigError('createFetch options must be an object');
+  const authenticators = orderAuthenticators(options.auth);
+  const baseUrl = options.baseUrl;
+  let baseOrigin: string | undefined;
+  if (baseUrl !== undefined) {
+    baseOrigin = normalizeOrigin(baseUrl);
+    if (baseOrigin === undefined) throw new ConfigError(`baseUrl must be an absolute http(s) URL, got "${baseUrl}"`);
+  }
+  const allowed = new Set<string>();
+  if (options.allowedOrigins !== undefined) {
+    for (const origin of options.allowedOrigins) {
+      const normalized = normalizeOrigin(origin);
+      if (normalized === undefined) throw new ConfigError(`allowedOrigins: "${origin}" is not an http(s) origin`);
+      allowed.add(normalized);
+    }
+  } else if (baseOrigin !== undefined) {
+    allowed.add(baseOrigin);
+  }
+  const enforceOrigins = authenticators.length > 0 || options.allowedOrigins !== undefined;
+  if (authenticators.length > 0 && allowed.size === 0) {
+    throw new ConfigError('auth needs baseUrl or allowedOrigins: credentials must be bound to the origins they are for');
+  }
+  const insecureHosts = new Set((options.allowInsecureHosts ?? []).map((h) => h.toLowerCase()));
+  const transport = options.transport ?? globalFetchTransport;
+  if (typeof transport !== 'function') throw new ConfigError('transport must be a function (request) => Promise<Response>');
+  const timeout = options.timeout ?? 30_000;
+  if (timeout !== false && (typeof timeout !== 'number' || !(timeout > 0))) {
+    throw new ConfigError(`timeout must be a positive number of ms or false, got ${String(timeout)}`);
+  }
+  const clientRetry = resolveRetry(options.retry, DEFAULT_RETRY);
+  const budget = createRetryBudget(options.retryBudget);
+  const manualRedirects = (options.redirects ?? (isBrowserLike() ? 'platform' : 'pipeline')) === 'pipeline';
+  const maxRedirects = options.maxRedirects ?? 10;
+  const now = options.now ?? (() => Date.now());
+  const random = options.random ?? Math.random;
+  const clock: LearningClock = createLearningClock(now);
+  const sensitive: SensitiveNames = {
+    headers: new Set(authenticators.flatMap((a) => a.sensitiveHeaders ?? []).map((h) => h.toLowerCase())),
+    query: new Set(authenticators.flatMap((a) => a.sensitiveQuery ?? []).map((q) => q.toLowerCase())),
+  };
+  const listener = options.onEvent;
+  const emit = (event: AttacheEvent): void => {
+    if (!listener) return;
+    try {
+      listener(event);
+    } catch {
+      // A faulty listener must not break the call.
+    }
+  };
+  const redact = (request: Request): RedactedRequest => redactRequest(request, sensitive);
+
+  function checkTarget(url: URL, snapshot: RedactedRequest): void {
+    if (!enforceOrigins) return;
+    if (!allowed.has(url.origin)) throw new OriginNotAllowedError(url.origin, { request: snapshot });
+    checkTransportSecurity(url, snapshot);
+  }
+
+  function checkTransportSecurity(url: URL, snapshot: RedactedRequest): void {
+    if (authenticators.length === 0) return;
+    if (url.protocol === 'https:') return;
+    if (url.protocol === 'http:' && (isLoopbackHost(url.hostname) || insecureHosts.has(url.hostname.toLowerCase()))) {
+      return;
+    }
+    throw new InsecureTransportError(url.host, { request: snapshot });
+  }
+
+  async function authenticate(request: Request, context: AuthContext): Promise<Request> {
+    let current = request;
+    for (const authenticator of authenticators) {
+      current = await raceSignal(authenticator.authenticate(current, context), context.signal);
+    }
+    return current;
+  }
+
+  return async function attacheFetch(input: RequestInfo | URL, init?: AttacheRequestInit): Promise<Response> {
+    const started = now();
+    const call = pickCallOptions(init);
+    const url = input instanceof Request ? new URL(input.url) : joinUrl(baseUrl, String(input));
+    const { attache: _ignored, timeout: _t, retry: _r, retryOnUnauthorized: _u, idempotencyKey: _k, ...requestInit } =
+      init ?? {};
+    const streamed = typeof ReadableStream !== 'undefined' && requestInit.body instanceof ReadableStream;
+    const original = new Request(input instanceof Request ? input : url, {
+      ...requestInit,
+      ...(streamed ? { duplex: 'half' } : {}),
+    } as RequestInit);
+    const method = original.method.toUpperCase();
+    const baseHeaders = new Headers(original.headers);
+    if (call.idempotencyKey !== undefined && !baseHeaders.has('idempotency-key')) {
+      baseHeaders.set('idempotency-key', call.idempotencyKey === 'auto' ? crypto.randomUUID() : call.idempotencyKey);
+    }
+    const snapshot = redact(original);
+    const safeUrl = snapshot.url;
+    emit({ type: 'request:start', method, url: safeUrl });
+    let attempts = 0;
+    const finish = (result: { status: number } | { error: unknown }): void => {
+      const base = { type: 'request:end' as const, method, url: safeUrl, durationMs: now() - started, attempts };
+      if ('status' in result) emit({ ...base, status: result.status });
+      else {
+        const error = result.error;
+        emit({ ...base, error: isAttacheError(error) ? error.code : 'ABORTED' });
+      }
+    };
+
+    try {
+      checkTarget(url, snapshot);
+    } catch (error) {
+      finish({ error });
+      throw error;
+    }
+
+    const callTimeout = call.timeout ?? timeout;
+    const deadline = createDeadline(callTimeout, original.signal, now, snapshot);
+    const policy = resolveRetry(call.retry, clientRetry, 'init.retry');
+    const retryOnUnauthorized = call.retryOnUnauthorized ?? true;
+
+    let body: Uint8Array | null | undefined;
+    let streamBody: ReadableStream<Uint8Array> | null = null;
+    try {
+      if (original.body === null) body = undefined;
+      else if (streamed) {
+        body = null;
+        streamBody = original.body;
+      } else body = new Uint8Array(await raceSignal(original.arrayBuffer(), deadline.signal));
+    } catch (error) {
+      deadline.dispose();
+      const final = deadline.signal.aborted ? deadline.signal.reason : error;
+      finish({ error: final });
+      throw final;
+    }
+
+    const state: SendState = {
+      url,
+      method,
+      headers: baseHeaders,
+      body,
+      takeStream: () => {
+        const stream = streamBody;
+        streamBody = null;
+        return stream;
+      },
+      redirectMode: original.redirect,
+      // Carried from the caller's request to every attempt; method, headers, body, signal and redirect are
+      // set per hop.
+      init: {
+        credentials: original.credentials,
+        keepalive: original.keepalive,
+        integrity: original.integrity,
+        referrerPolicy: original.referrerPolicy,
+        cache: original.cache,
+      },
+    };
+
+    try {
+      const response = await run(state, policy, deadline, retryOnUnauthorized, snapshot, () => ++attempts);
+      finish({ status: response.status });
+      return response;
+    } catch (error) {
+      const final = deadline.signal.aborted ? deadline.signal.reason : error;
+      finish({ error: final });
+      throw final;
+    } finally {
+      deadline.dispose();
+    }
+  };
+
+  async function run(
+    state: SendState,
+    policy: ResolvedRetry,
+    deadline: Deadline,
+    retryOnUnauthorized: boolean,
+    snapshot: RedactedRequest,
+    nextAttempt: () => number,
+  ): Promise<Response> {
+    let retries = 0;
+    let replayed = false;
+    const idempotent = (): boolean => policy.methods.has(state.method) || state.headers.has('idempotency-key');
+    const replayable = state.body !== null;
+
+    for (;;) {
+      const attempt = nextAttempt();
+      const context: AuthContext = {
+        attempt,
+        signal: deadline.signal,
+        clock,
+        isReplay: replayed,
+        body: state.body,
+        emit,
+      };
+      let sent: Sent;
+      try {
+        sent = await sendFollowingRedirects(state, context, snapshot);
+      } catch (error) {
+        if (deadline.signal.aborted) throw deadline.signal.reason;
+        if (isAttacheError(error) && error.code !== 'NETWORK') throw error;
+        const networkError =
+          isAttacheError(error) && error.code === 'NETWORK'
+            ? error
+            : new NetworkError(`Network error for ${state.method} ${snapshot.url}`, { cause: error, request: snapshot });
+        if (
+          policy.networkErrors &&
+          replayable &&
+          idempotent() &&
+          retries < policy.retries &&
+          budget.tryAcquire()
+        ) {
+          const delay = backoffDelay(policy, retries, random);
+          if (delay < deadline.remaining()) {
+            emit({
+              type: 'retry:scheduled',
+              method: state.method,
+              url: snapshot.url,
+              reason: 'network',
+              attempt,
+              delayMs: delay,
+            });
+            await sleep(delay, deadline.signal);
+            retries++;
+            continue;
+          }
+        }
+        throw networkError;
+      }
+
+      const { response, request } = sent;
+      clock.observe(response);
+
+      if (response.status === 401 && retryOnUnauthorized && !replayed && authenticators.length > 0) {
+        const challenges = parseWwwAuthenticate(response.headers.get('www-authenticate'));
+        if (challenges.some((c) => c.params.error === 'insufficient_scope')) {
+          return finalize(response, attempt);
+        }
+        if (!replayable) {
+          return finalize(response, attempt, {
+            replayBlocked:
+              'the request body is a ReadableStream, which cannot be sent twice, so the 401 was not replayed with fresh credentials',
+          });
+        }
+        const challengeContext: ChallengeContext = { ...context, challenges };
+        let replay = false;
+        for (const authenticator of authenticators) {
+          if (!authenticator.challenge) continue;
+          const outcome = await raceSignal(
+            authenticator.challenge(response.clone(), request, challengeContext),
+            deadline.signal,
+          );
+          const error = challenges.find((c) => c.params.error !== undefined)?.params.error;
+          emit({
+            type: 'challenge:handled',
+            authenticator: authenticator.name,
+            status: response.status,
+            ...(error === undefined ? {} : { error }),
+            outcome,
+          });
+          if (outcome === 'replay') replay = true;
+        }
+        if (replay) {
+          replayed = true;
+          await discard(response);
+          continue;
+        }
+        return finalize(response, attempt);
+      }
+
+      if (policy.statuses.has(response.status) && retries < policy.retries && idempotent() && replayable) {
+        const retryAfter = parseRetryAfter(response.headers, now());
+        if (retryAfter !== undefined && (retryAfter > policy.maxRetryAfter || retryAfter >= deadline.remaining())) {
+          return finalize(response, attempt, { retryAfter });
+        }
+        const delay = retryAfter ?? backoffDelay(policy, retries, random);
+        if (delay < deadline.remaining() && budget.tryAcquire()) {
+          emit({
+            type: 'retry:scheduled',
+            method: state.method,
+            url: snapshot.url,
+            reason: 'status',
+            status: response.status,
+            attempt,
+            delayMs: delay,
+          });
+          await discard(response);
+          await sleep(delay, deadline.signal);
+          retries++;
+          continue;
+        }
+        return finalize(response, attempt, retryAfter === undefined ? {} : { retryAfter });
+      }
+
+      if (response.ok) budget.recordSuccess();
+      const retryAfter = response.status === 429 || response.status === 503 ? parseRetryAfter(response.headers, now()) : undefined;
+      return finalize(response, attempt, retryAfter === undefined ? {} : { retryAfter });
+    }
+  }
+
+  function finalize(
+    response: Response,
+    attempts: number,
+    extra: { retryAfter?: number; replayBlocked?: string } = {},
+  ): Response {
+    setResponseMeta(response, { attempts, ...extra });
+    return response;
+  }
+
+  async function sendFollowingRedirects(state: SendState, context: AuthContext, snapshot: RedactedRequest): Promise<Sent> {
+    let url = state.url;
+    let method = state.method;
+    let headers = new Headers(state.headers);
+    let body: Uint8Array | null | undefined = state.body;
+    let hops = 0;
+    for (;;) {
+      let request = new Request(url, {
+        ...state.init,
+        method,
+        headers,
+        body: body === null ? state.takeStream() : body,
+        signal: context.signal,
+        redirect: manualRedirects ? 'manual' : state.redirectMode,
+        ...(body === null ? { duplex: 'half' } : {}),
+      } as RequestInit);
+      const mayAuthenticate = !enforceOrigins || allowed.has(url.origin);
+      if (mayAuthenticate) {
+        checkTransportSecurity(url, snapshot);
+        request = await authenticate(request, context);
+      } else {
+        emit({ type: 'credential:withheld', origin: url.origin, reason: 'redirect' });
+      }
+
+      let response: Response;
+      try {
+        response = await transport(request);
+      } catch (error) {
+        if (context.signal.aborted || isAbortLike(error)) throw context.signal.aborted ? context.signal.reason : error;
+        if (isAttacheError(error)) throw error;
+        throw new NetworkError(`Network error for ${method} ${redactUrl(url, sensitive)}`, {
+          cause: error,
+          request: redact(request),
+        });
+      }
+
+      if (!manualRedirects || !REDIRECT_STATUSES.has(response.status)) return { response, request };
+      if (state.redirectMode === 'manual') return { response, request };
+      const location = response.headers.get('location');
+      if (location === null) return { response, request };
+      if (state.redirectMode === 'error') {
+        await discard(response);
+        throw new RedirectError(`Redirect (${response.status}) refused: the request set redirect: 'error'`, {
+          request: snapshot,
+        });
+      }
+      hops++;
+      if (hops > maxRedirects) {
+        await discard(response);
+        throw new RedirectError(`Too many redirects (more than ${maxRedirects})`, { request: snapshot });
+      }
+      let next: URL;
+      try {
+        next = new URL(location, url);
+      } catch (cause) {
+        await discard(response);
+        throw new RedirectError(`Redirect to an invalid Location`, { request: snapshot, cause });
+      }
+      if (next.protocol !== 'https:' && next.protocol !== 'http:') {
+        await discard(response);
+        throw new RedirectError(`Redirect to a ${next.protocol} URL refused`, { request: snapshot });
+      }
+      if (url.protocol === 'https:' && next.protocol === 'http:') {
+        await discard(response);
+        throw new RedirectError(`Redirect from https to http (${redactUrl(next, sensitive)}) refused`, {
+          request: snapshot,
+        });
+      }
+      const crossOrigin = next.origin !== url.origin;
+      if (crossOrigin) {
+        // Headers an authenticator added are never in `headers` (it is rebuilt from the caller's on each hop);
+        // these are the caller's own credential headers.
+        headers = new Headers(headers);
+        for (const name of CREDENTIAL_HEADERS) headers.delete(name);
+        for (const name of sensitive.headers) headers.delete(name);
+      }
+      const status = response.status;
+      if (status === 303 ? method !== 'HEAD' : (status === 301 || status === 302) && method === 'POST') {
+        method = 'GET';
+        body = undefined;
+        headers = new Headers(headers);
+        for (const name of BODY_HEADERS) headers.delete(name);
+      } else if (body === null) {
+        await discard(response);
+        throw new RedirectError(`A ${status} redirect needs the body again, but the body is a stream`, {
+          request: snapshot,
+        });
+      }
+      emit({
+        type: 'redirect:followed',
+        status,
+        from: redactUrl(url, sensitive),
+        to: redactUrl(next, sensitive),
+        credentialsDropped: crossOrigin,
+      });
+      await discard(response);
+      url = next;
+    }
+  }
+}
+
+interface SendState {
+  readonly url: URL;
+  readonly method: string;
+  readonly headers: Headers;
+  readonly body: Uint8Array | null | undefined;
+  takeStream(): ReadableStream<Uint8Array> | null;
+  readonly redirectMode: RequestRedirect;
+  readonly init: RequestInit;
+}
+
+interface Sent {
+  readonly response: Response;
+  readonly request: Request;
+}

@@ -1,0 +1,74 @@
+import { TimeoutError } from './errors.ts';
+import type { RedactedRequest } from './redact.ts';
+
+/** One deadline for a whole call, merged with the caller's abort signal. */
+export interface Deadline {
+  /** Aborts on the caller's abort (reason: the caller's) or when time is up (reason: a `TimeoutError`). */
+  readonly signal: AbortSignal;
+  /** Milliseconds left; `Infinity` without a deadline. */
+  remaining(): number;
+  dispose(): void;
+}
+
+export function createDeadline(
+  timeout: number | false,
+  callerSignal: AbortSignal | null | undefined,
+  now: () => number,
+  request: RedactedRequest,
+): Deadline {
+  const controller = new AbortController();
+  const end = timeout === false ? Number.POSITIVE_INFINITY : now() + timeout;
+  const onAbort = (): void => controller.abort(callerSignal?.reason);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  if (callerSignal?.aborted) controller.abort(callerSignal.reason);
+  else callerSignal?.addEventListener('abort', onAbort, { once: true });
+  if (timeout !== false && !controller.signal.aborted) {
+    timer = setTimeout(() => {
+      controller.abort(new TimeoutError(`Request timed out after ${timeout} ms`, { request }));
+    }, timeout);
+  }
+  return {
+    signal: controller.signal,
+    remaining: () => end - now(),
+    dispose() {
+      if (timer !== undefined) clearTimeout(timer);
+      callerSignal?.removeEventListener('abort', onAbort);
+    },
+  };
+}
+
+/** Waits `ms`, or rejects with the signal's reason as soon as it aborts. */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Settles with `promise`, or rejects with the signal's reason as soon as it aborts. */
+export function raceSignal<T>(promise: Promise<T> | T, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  if (!(promise instanceof Promise)) return Promise.resolve(promise);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}

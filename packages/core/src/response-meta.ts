@@ -1,0 +1,20 @@
+/** What the pipeline learned about a response, read by `createClient` to build typed errors. */
+export interface ResponseMeta {
+  /** How many times the request was sent. */
+  readonly attempts: number;
+  /** The server's `Retry-After` in ms, when it was not waited for. */
+  readonly retryAfter?: number;
+  /** Why a 401 was not replayed with fresh credentials, when replay was impossible. */
+  readonly replayBlocked?: string;
+}
+
+const meta = new WeakMap<Response, ResponseMeta>();
+
+export function setResponseMeta(response: Response, value: ResponseMeta): void {
+  meta.set(response, value);
+}
+
+/** What the pipeline recorded about a response it returned, if it came from an Attaché pipeline. */
+export function getResponseMeta(response: Response): ResponseMeta | undefined {
+  return meta.get(response);
+}
