@@ -57,8 +57,9 @@ export interface AttacheClient {
 
 const CALL_KEYS = ['timeout', 'retry', 'retryOnUnauthorized', 'idempotencyKey'] as const;
 
-function toHttpError(response: Response, request: RedactedRequest): HttpError {
+function toHttpError(response: Response, fallback: RedactedRequest): HttpError {
   const meta = getResponseMeta(response);
+  const request = meta?.request ?? fallback;
   const status = response.status;
   const where = `${request.method} ${request.url}`;
   const challenges = parseWwwAuthenticate(response.headers.get('www-authenticate'));
@@ -158,6 +159,8 @@ export function createClient(options: CreateClientOptions): AttacheClient {
             const value = record[key];
             if (value !== undefined) attache[key] = value;
           }
+          // A stream body is not replayable; ky hands the pipeline a Request, where that is no longer visible.
+          if (typeof ReadableStream !== 'undefined' && record.body instanceof ReadableStream) attache.bodyIsStream = true;
           record.retry = 0;
           record.timeout = false;
           delete record.retryOnUnauthorized;

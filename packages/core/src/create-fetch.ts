@@ -160,12 +160,13 @@ function isAbortLike(error: unknown): boolean {
   return error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError');
 }
 
-async function discard(response: Response): Promise<void> {
-  try {
-    await response.body?.cancel();
-  } catch {
-    // The body may already be consumed or errored; nothing to free then.
-  }
+// Frees the connection of a response we will not return. Not awaited: cancelling one branch of a teed body
+// (after `clone()`) settles only when the other branch is cancelled too.
+function discard(response: Response): void {
+  if (response.bodyUsed || response.body === null) return;
+  response.body.cancel().catch(() => {
+    // Already errored or locked: nothing to free.
+  });
 }
 
 /**
@@ -262,7 +263,9 @@ export function createFetch(options: CreateFetchOptions = {}): AttacheFetch {
     const url = input instanceof Request ? new URL(input.url) : joinUrl(baseUrl, String(input));
     const { attache: _ignored, timeout: _t, retry: _r, retryOnUnauthorized: _u, idempotencyKey: _k, ...requestInit } =
       init ?? {};
-    const streamed = typeof ReadableStream !== 'undefined' && requestInit.body instanceof ReadableStream;
+    const streamed =
+      (typeof ReadableStream !== 'undefined' && requestInit.body instanceof ReadableStream) ||
+      (init?.attache as { bodyIsStream?: boolean } | undefined)?.bodyIsStream === true;
     const original = new Request(input instanceof Request ? input : url, {
       ...requestInit,
       ...(streamed ? { duplex: 'half' } : {}),
@@ -411,10 +414,10 @@ export function createFetch(options: CreateFetchOptions = {}): AttacheFetch {
       if (response.status === 401 && retryOnUnauthorized && !replayed && authenticators.length > 0) {
         const challenges = parseWwwAuthenticate(response.headers.get('www-authenticate'));
         if (challenges.some((c) => c.params.error === 'insufficient_scope')) {
-          return finalize(response, attempt);
+          return finalize(response, attempt, request);
         }
         if (!replayable) {
-          return finalize(response, attempt, {
+          return finalize(response, attempt, request, {
             replayBlocked:
               'the request body is a ReadableStream, which cannot be sent twice, so the 401 was not replayed with fresh credentials',
           });
@@ -423,10 +426,9 @@ export function createFetch(options: CreateFetchOptions = {}): AttacheFetch {
         let replay = false;
         for (const authenticator of authenticators) {
           if (!authenticator.challenge) continue;
-          const outcome = await raceSignal(
-            authenticator.challenge(response.clone(), request, challengeContext),
-            deadline.signal,
-          );
+          const copy = response.clone();
+          const outcome = await raceSignal(authenticator.challenge(copy, request, challengeContext), deadline.signal);
+          discard(copy);
           const error = challenges.find((c) => c.params.error !== undefined)?.params.error;
           emit({
             type: 'challenge:handled',
@@ -439,16 +441,16 @@ export function createFetch(options: CreateFetchOptions = {}): AttacheFetch {
         }
         if (replay) {
           replayed = true;
-          await discard(response);
+          discard(response);
           continue;
         }
-        return finalize(response, attempt);
+        return finalize(response, attempt, request);
       }
 
       if (policy.statuses.has(response.status) && retries < policy.retries && idempotent() && replayable) {
         const retryAfter = parseRetryAfter(response.headers, now());
         if (retryAfter !== undefined && (retryAfter > policy.maxRetryAfter || retryAfter >= deadline.remaining())) {
-          return finalize(response, attempt, { retryAfter });
+          return finalize(response, attempt, request, { retryAfter });
         }
         const delay = retryAfter ?? backoffDelay(policy, retries, random);
         if (delay < deadline.remaining() && budget.tryAcquire()) {
@@ -461,26 +463,27 @@ export function createFetch(options: CreateFetchOptions = {}): AttacheFetch {
             attempt,
             delayMs: delay,
           });
-          await discard(response);
+          discard(response);
           await sleep(delay, deadline.signal);
           retries++;
           continue;
         }
-        return finalize(response, attempt, retryAfter === undefined ? {} : { retryAfter });
+        return finalize(response, attempt, request, retryAfter === undefined ? {} : { retryAfter });
       }
 
       if (response.ok) budget.recordSuccess();
       const retryAfter = response.status === 429 || response.status === 503 ? parseRetryAfter(response.headers, now()) : undefined;
-      return finalize(response, attempt, retryAfter === undefined ? {} : { retryAfter });
+      return finalize(response, attempt, request, retryAfter === undefined ? {} : { retryAfter });
     }
   }
 
   function finalize(
     response: Response,
     attempts: number,
+    request: Request,
     extra: { retryAfter?: number; replayBlocked?: string } = {},
   ): Response {
-    setResponseMeta(response, { attempts, ...extra });
+    setResponseMeta(response, { attempts, request: redact(request), ...extra });
     return response;
   }
 
@@ -525,29 +528,29 @@ export function createFetch(options: CreateFetchOptions = {}): AttacheFetch {
       const location = response.headers.get('location');
       if (location === null) return { response, request };
       if (state.redirectMode === 'error') {
-        await discard(response);
+        discard(response);
         throw new RedirectError(`Redirect (${response.status}) refused: the request set redirect: 'error'`, {
           request: snapshot,
         });
       }
       hops++;
       if (hops > maxRedirects) {
-        await discard(response);
+        discard(response);
         throw new RedirectError(`Too many redirects (more than ${maxRedirects})`, { request: snapshot });
       }
       let next: URL;
       try {
         next = new URL(location, url);
       } catch (cause) {
-        await discard(response);
+        discard(response);
         throw new RedirectError(`Redirect to an invalid Location`, { request: snapshot, cause });
       }
       if (next.protocol !== 'https:' && next.protocol !== 'http:') {
-        await discard(response);
+        discard(response);
         throw new RedirectError(`Redirect to a ${next.protocol} URL refused`, { request: snapshot });
       }
       if (url.protocol === 'https:' && next.protocol === 'http:') {
-        await discard(response);
+        discard(response);
         throw new RedirectError(`Redirect from https to http (${redactUrl(next, sensitive)}) refused`, {
           request: snapshot,
         });
@@ -567,7 +570,7 @@ export function createFetch(options: CreateFetchOptions = {}): AttacheFetch {
         headers = new Headers(headers);
         for (const name of BODY_HEADERS) headers.delete(name);
       } else if (body === null) {
-        await discard(response);
+        discard(response);
         throw new RedirectError(`A ${status} redirect needs the body again, but the body is a stream`, {
           request: snapshot,
         });
@@ -579,7 +582,7 @@ export function createFetch(options: CreateFetchOptions = {}): AttacheFetch {
         to: redactUrl(next, sensitive),
         credentialsDropped: crossOrigin,
       });
-      await discard(response);
+      discard(response);
       url = next;
     }
   }

@@ -1,7 +1,11 @@
+import type { RedactedRequest } from './redact.ts';
+
 /** What the pipeline learned about a response, read by `createClient` to build typed errors. */
 export interface ResponseMeta {
   /** How many times the request was sent. */
   readonly attempts: number;
+  /** A redacted snapshot of the last request sent, credentials masked. */
+  readonly request?: RedactedRequest;
   /** The server's `Retry-After` in ms, when it was not waited for. */
   readonly retryAfter?: number;
   /** Why a 401 was not replayed with fresh credentials, when replay was impossible. */

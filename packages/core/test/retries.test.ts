@@ -1,0 +1,203 @@
+import { createClient, createFetch, RateLimitedError } from '@attache/core';
+import { HttpResponse, http } from 'msw';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { countingAuth, useMswServer } from './support/msw.ts';
+
+const BASE = 'https://api.partner.test';
+const server = useMswServer();
+
+function sequence(statuses: number[], headers: Record<string, string>[] = []) {
+  const seen: Request[] = [];
+  let i = 0;
+  const handler = ({ request }: { request: Request }) => {
+    seen.push(request.clone());
+    const status = statuses[Math.min(i, statuses.length - 1)] ?? 200;
+    const extra = headers[Math.min(i, headers.length - 1)] ?? {};
+    i++;
+    return status === 200 ? HttpResponse.json({ ok: true }, { headers: extra }) : new HttpResponse(null, { status, headers: extra });
+  };
+  return { seen, handler };
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('transient retries', () => {
+  it('runs the authenticator on every attempt: 503, 503, 200 → attempts 1, 2, 3', async () => {
+    const { seen, handler } = sequence([503, 503, 200]);
+    server.use(http.get(`${BASE}/orders`, handler));
+    const counter = countingAuth();
+    const fetch = createFetch({ baseUrl: BASE, auth: counter.authenticator, random: () => 0 });
+    const response = await fetch('orders');
+    expect(response.status).toBe(200);
+    expect(counter.attempts).toEqual([1, 2, 3]);
+    expect(seen.map((r) => r.headers.get('x-attempt'))).toEqual(['1', '2', '3']);
+  });
+
+  it('gives up after the configured retries and returns the last response', async () => {
+    const { seen, handler } = sequence([503]);
+    server.use(http.get(`${BASE}/orders`, handler));
+    const fetch = createFetch({ baseUrl: BASE, random: () => 0 });
+    const response = await fetch('orders');
+    expect(response.status).toBe(503);
+    expect(seen).toHaveLength(3);
+  });
+
+  it('does not retry a POST without an idempotency key', async () => {
+    const { seen, handler } = sequence([503, 200]);
+    server.use(http.post(`${BASE}/payments`, handler));
+    const fetch = createFetch({ baseUrl: BASE, random: () => 0 });
+    const response = await fetch('payments', { method: 'POST', body: '{"amount":1}' });
+    expect(response.status).toBe(503);
+    expect(seen).toHaveLength(1);
+  });
+
+  it("retries a POST with idempotencyKey: 'auto', sending the same key and body on every attempt", async () => {
+    const { seen, handler } = sequence([503, 503, 200]);
+    server.use(http.post(`${BASE}/payments`, handler));
+    const fetch = createFetch({ baseUrl: BASE, random: () => 0 });
+    const response = await fetch('payments', { method: 'POST', body: '{"amount":1}', idempotencyKey: 'auto' });
+    expect(response.status).toBe(200);
+    expect(seen).toHaveLength(3);
+    const keys = seen.map((r) => r.headers.get('idempotency-key'));
+    expect(keys[0]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(new Set(keys).size).toBe(1);
+    expect(await Promise.all(seen.map((r) => r.text()))).toEqual(Array(3).fill('{"amount":1}'));
+  });
+
+  it('generates a different key for each call', async () => {
+    const { seen, handler } = sequence([200]);
+    server.use(http.post(`${BASE}/payments`, handler));
+    const fetch = createFetch({ baseUrl: BASE });
+    await fetch('payments', { method: 'POST', body: 'a', idempotencyKey: 'auto' });
+    await fetch('payments', { method: 'POST', body: 'b', idempotencyKey: 'auto' });
+    expect(seen[0]?.headers.get('idempotency-key')).not.toBe(seen[1]?.headers.get('idempotency-key'));
+  });
+
+  it('retries network errors on idempotent methods and reports NetworkError when they persist', async () => {
+    let calls = 0;
+    server.use(
+      http.get(`${BASE}/flaky`, () => {
+        calls++;
+        return HttpResponse.error();
+      }),
+    );
+    const fetch = createFetch({ baseUrl: BASE, random: () => 0 });
+    await expect(fetch('flaky')).rejects.toMatchObject({ name: 'NetworkError', code: 'NETWORK' });
+    expect(calls).toBe(3);
+  });
+
+  it('obeys Retry-After in seconds (fake clock)', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const { seen, handler } = sequence([429, 200], [{ 'retry-after': '2' }]);
+    server.use(http.get(`${BASE}/orders`, handler));
+    const fetch = createFetch({ baseUrl: BASE, random: () => 0 });
+    const pending = fetch('orders');
+    await vi.advanceTimersByTimeAsync(1_999);
+    expect(seen).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect((await pending).status).toBe(200);
+    expect(seen).toHaveLength(2);
+  });
+
+  it('obeys Retry-After as an HTTP-date (fake clock)', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'], now: Date.parse('2026-01-01T00:00:00Z') });
+    const { seen, handler } = sequence([503, 200], [{ 'retry-after': 'Thu, 01 Jan 2026 00:00:05 GMT' }]);
+    server.use(http.get(`${BASE}/orders`, handler));
+    const fetch = createFetch({ baseUrl: BASE, random: () => 0 });
+    const pending = fetch('orders');
+    await vi.advanceTimersByTimeAsync(4_900);
+    expect(seen).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(100);
+    expect((await pending).status).toBe(200);
+  });
+
+  it('obeys retry-after-ms', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const { seen, handler } = sequence([429, 200], [{ 'retry-after-ms': '1500', 'retry-after': '60' }]);
+    server.use(http.get(`${BASE}/orders`, handler));
+    const fetch = createFetch({ baseUrl: BASE });
+    const pending = fetch('orders');
+    await vi.advanceTimersByTimeAsync(1_499);
+    expect(seen).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect((await pending).status).toBe(200);
+  });
+
+  it('does not wait for a Retry-After above maxRetryAfter: RateLimitedError at once with retryAfter', async () => {
+    const { seen, handler } = sequence([429, 200], [{ 'retry-after': '120' }]);
+    server.use(http.get(`${BASE}/orders`, handler));
+    const client = createClient({ baseUrl: BASE, retry: { maxRetryAfter: 60_000 } });
+    const started = performance.now();
+    const error = await client.get('orders').catch((e: unknown) => e);
+    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(error).toBeInstanceOf(RateLimitedError);
+    expect((error as RateLimitedError).retryAfter).toBe(120_000);
+    expect((error as RateLimitedError).status).toBe(429);
+    expect(seen).toHaveLength(1);
+  });
+
+  it('does not wait for a Retry-After past the deadline', async () => {
+    const { seen, handler } = sequence([503, 200], [{ 'retry-after': '10' }]);
+    server.use(http.get(`${BASE}/orders`, handler));
+    const fetch = createFetch({ baseUrl: BASE, timeout: 5_000 });
+    const response = await fetch('orders');
+    expect(response.status).toBe(503);
+    expect(seen).toHaveLength(1);
+  });
+
+  it('uses full-jitter exponential backoff bounded by maxDelay', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const { handler } = sequence([503, 503, 503, 200]);
+    server.use(http.get(`${BASE}/orders`, handler));
+    const delays: number[] = [];
+    const fetch = createFetch({
+      baseUrl: BASE,
+      retry: { retries: 3, baseDelay: 1_000, maxDelay: 3_000 },
+      random: () => 0.999,
+      onEvent: (e) => {
+        if (e.type === 'retry:scheduled') delays.push(e.delayMs);
+      },
+    });
+    const pending = fetch('orders');
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect((await pending).status).toBe(200);
+    expect(delays).toEqual([999, 1_998, 2_997]);
+  });
+
+  it('a per-call retry option overrides the client', async () => {
+    const { seen, handler } = sequence([503, 200]);
+    server.use(http.get(`${BASE}/orders`, handler));
+    const fetch = createFetch({ baseUrl: BASE, random: () => 0 });
+    expect((await fetch('orders', { retry: false })).status).toBe(503);
+    expect(seen).toHaveLength(1);
+  });
+
+  it('the retry budget stops retry storms and refills on success', async () => {
+    let failing = true;
+    let calls = 0;
+    server.use(
+      http.get(`${BASE}/orders`, () => {
+        calls++;
+        return failing ? new HttpResponse(null, { status: 503 }) : HttpResponse.json({});
+      }),
+    );
+    const fetch = createFetch({
+      baseUrl: BASE,
+      random: () => 0,
+      retryBudget: { capacity: 10, retryCost: 5, successRefund: 5 },
+    });
+    await fetch('orders'); // 1 + 2 retries: budget 10 → 0
+    expect(calls).toBe(3);
+    calls = 0;
+    await fetch('orders'); // budget empty: first attempt only
+    expect(calls).toBe(1);
+    failing = false;
+    await fetch('orders'); // success refunds 5
+    failing = true;
+    calls = 0;
+    await fetch('orders'); // one retry affordable again
+    expect(calls).toBe(2);
+  });
+});

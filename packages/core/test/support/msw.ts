@@ -1,0 +1,47 @@
+import type { RequestHandler } from 'msw';
+import { type SetupServerApi, setupServer } from 'msw/node';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+
+/**
+ * Starts an msw server for the file. Any request no handler answers fails the request and, after the test,
+ * fails the test itself, so an unexpected call can never pass unnoticed.
+ */
+export function useMswServer(...handlers: RequestHandler[]): SetupServerApi {
+  const server = setupServer(...handlers);
+  const unhandled: string[] = [];
+  beforeAll(() =>
+    server.listen({
+      onUnhandledRequest(request, print) {
+        unhandled.push(`${request.method} ${request.url}`);
+        print.error();
+      },
+    }),
+  );
+  afterEach(() => {
+    server.resetHandlers();
+    const list = unhandled.splice(0);
+    if (list.length > 0) throw new Error(`Unhandled requests reached msw: ${list.join(', ')}`);
+  });
+  afterAll(() => server.close());
+  return server;
+}
+
+/** An authenticator that counts its calls and stamps the attempt number on the request. */
+export function countingAuth(name = 'counting'): {
+  readonly attempts: number[];
+  readonly authenticator: import('@attache/core').Authenticator;
+} {
+  const attempts: number[] = [];
+  return {
+    attempts,
+    authenticator: {
+      name,
+      authenticate(request, context) {
+        attempts.push(context.attempt);
+        const headers = new Headers(request.headers);
+        headers.set('x-attempt', String(context.attempt));
+        return new Request(request, { headers });
+      },
+    },
+  };
+}
