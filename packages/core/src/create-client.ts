@@ -143,7 +143,11 @@ export function createClient(options: CreateClientOptions): AttacheClient {
   );
   const instance = ky.create({
     ...kyDefaults,
-    ...(options.baseUrl === undefined ? {} : { prefix: options.baseUrl }),
+    // ky's `baseUrl` resolves like URLs do (absolute inputs stay absolute, which the allow-list then checks);
+    // the trailing slash makes `client.get('orders')` land under the base path.
+    ...(options.baseUrl === undefined
+      ? {}
+      : { baseUrl: options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/` }),
     // ky's `retry` and `timeout` are left unset here and forced off per call by the init hook below, so a
     // per-call `timeout: false` or `retry: 0` reaches the pipeline instead of looking like ky's default.
     fetch: (input, init) => pipeline(input, init),
