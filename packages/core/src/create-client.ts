@@ -57,8 +57,14 @@ export interface AttacheClient {
 
 const CALL_KEYS = ['timeout', 'retry', 'retryOnUnauthorized', 'idempotencyKey'] as const;
 
-function toHttpError(response: Response, fallback: RedactedRequest): HttpError {
-  const meta = getResponseMeta(response);
+function toHttpError(original: Response, fallback: RedactedRequest): HttpError {
+  const meta = getResponseMeta(original);
+  // A copy without `url`: the final URL may carry a query credential, and errors get logged whole.
+  const response = new Response(original.bodyUsed ? null : original.body, {
+    status: original.status,
+    statusText: original.statusText,
+    headers: original.headers,
+  });
   const request = meta?.request ?? fallback;
   const status = response.status;
   const where = `${request.method} ${request.url}`;

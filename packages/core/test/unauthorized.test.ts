@@ -39,7 +39,7 @@ function rotatingAuth(): { authenticator: Authenticator; refreshes: () => number
           });
           await inflight;
         }
-        return 'replay';
+        return 'replay' as const;
       },
     },
   };

@@ -1,19 +1,20 @@
 import type { RequestHandler } from 'msw';
-import { type SetupServerApi, setupServer } from 'msw/node';
+import { type SetupServer, setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 
 /**
  * Starts an msw server for the file. Any request no handler answers fails the request and, after the test,
  * fails the test itself, so an unexpected call can never pass unnoticed.
  */
-export function useMswServer(...handlers: RequestHandler[]): SetupServerApi {
+export function useMswServer(...handlers: RequestHandler[]): SetupServer {
   const server = setupServer(...handlers);
   const unhandled: string[] = [];
   beforeAll(() =>
     server.listen({
-      onUnhandledRequest(request, print) {
-        unhandled.push(`${request.method} ${request.url}`);
-        print.error();
+      onUnhandledFrame({ frame, defaults }) {
+        const request = (frame.data as { request?: Request }).request;
+        unhandled.push(request ? `${request.method} ${request.url}` : frame.protocol);
+        defaults.error();
       },
     }),
   );
