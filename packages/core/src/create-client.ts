@@ -1,4 +1,10 @@
-import ky, { type Input, isHTTPError, type KyInstance, type Options as KyOptions, type ResponsePromise } from 'ky';
+import ky, {
+  type Input,
+  isHTTPError,
+  type KyInstance,
+  type Options as KyOptions,
+  type ResponsePromise,
+} from 'ky';
 import { type CallOptions, type CreateFetchOptions, createFetch } from './create-fetch.ts';
 import type { Endpoint, EndpointInput, EndpointOutput } from './endpoint.ts';
 import {
@@ -50,17 +56,29 @@ export interface AttacheClient {
    * @throws {ResponseValidationError} when the response does not match.
    * @throws {HttpError} (or a subclass) for a non-2xx response.
    */
-  call<E extends Endpoint>(endpoint: E, input: EndpointInput<E>, options?: ClientCallOptions): Promise<EndpointOutput<E>>;
+  call<E extends Endpoint>(
+    endpoint: E,
+    input: EndpointInput<E>,
+    options?: ClientCallOptions,
+  ): Promise<EndpointOutput<E>>;
   /** The underlying ky instance, for ky features this type does not list (`extend`, `stop` …). */
   readonly ky: KyInstance;
 }
 
 const CALL_KEYS = ['timeout', 'retry', 'retryOnUnauthorized', 'idempotencyKey'] as const;
 
-function toHttpError(original: Response, fallback: RedactedRequest): HttpError {
+function toHttpError(original: Response, fallback: RedactedRequest, data: unknown): HttpError {
   const meta = getResponseMeta(original);
-  // A copy without `url`: the final URL may carry a query credential, and errors get logged whole.
-  const response = new Response(original.bodyUsed ? null : original.body, {
+  // A copy without `url` (the final URL may carry a query credential, and errors get logged whole). ky has
+  // already read the body into `data`; the copy gets it back so `error.response.json()` still works.
+  const body = original.bodyUsed
+    ? data === undefined
+      ? null
+      : typeof data === 'string'
+        ? data
+        : JSON.stringify(data)
+    : original.body;
+  const response = new Response(body, {
     status: original.status,
     statusText: original.statusText,
     headers: original.headers,
@@ -78,8 +96,13 @@ function toHttpError(original: Response, fallback: RedactedRequest): HttpError {
     );
   }
   if (status === 401) {
-    const reason = meta?.replayBlocked ? `: ${meta.replayBlocked}` : ' after one refresh-and-replay (or replay was off)';
-    return new UnauthorizedError(`${where} was rejected with 401 Unauthorized${reason}`, { response, request });
+    const reason = meta?.replayBlocked
+      ? `: ${meta.replayBlocked}`
+      : ' after one refresh-and-replay (or replay was off)';
+    return new UnauthorizedError(`${where} was rejected with 401 Unauthorized${reason}`, {
+      response,
+      request,
+    });
   }
   if (status === 429) {
     const retryAfter = meta?.retryAfter ?? parseRetryAfter(response.headers);
@@ -134,7 +157,8 @@ async function validated(
  * ```
  */
 export function createClient(options: CreateClientOptions): AttacheClient {
-  if (typeof options !== 'object' || options === null) throw new ConfigError('createClient options must be an object');
+  if (typeof options !== 'object' || options === null)
+    throw new ConfigError('createClient options must be an object');
   const { ky: kyDefaults, ...fetchOptions } = options;
   const pipeline = createFetch(fetchOptions);
   const sensitiveHeaders = new Set(
@@ -170,7 +194,8 @@ export function createClient(options: CreateClientOptions): AttacheClient {
             if (value !== undefined) attache[key] = value;
           }
           // A stream body is not replayable; ky hands the pipeline a Request, where that is no longer visible.
-          if (typeof ReadableStream !== 'undefined' && record.body instanceof ReadableStream) attache.bodyIsStream = true;
+          if (typeof ReadableStream !== 'undefined' && record.body instanceof ReadableStream)
+            attache.bodyIsStream = true;
           record.retry = 0;
           record.timeout = false;
           delete record.retryOnUnauthorized;
@@ -189,6 +214,7 @@ export function createClient(options: CreateClientOptions): AttacheClient {
               headers: new Set([...sensitiveHeaders].map((h) => h.toLowerCase())),
               query: new Set([...sensitiveQuery].map((q) => q.toLowerCase())),
             }),
+            error.data,
           );
         },
       ],
@@ -200,9 +226,12 @@ export function createClient(options: CreateClientOptions): AttacheClient {
     input: EndpointInput<E>,
     callOptions: ClientCallOptions = {},
   ): Promise<EndpointOutput<E>> {
-    if (endpoint?.kind !== 'attache.endpoint') throw new ConfigError('call: the first argument must come from defineEndpoint');
+    if (endpoint?.kind !== 'attache.endpoint')
+      throw new ConfigError('call: the first argument must come from defineEndpoint');
     const given = (input ?? {}) as { params?: Record<string, unknown>; query?: unknown; body?: unknown };
-    const params = (await validated(endpoint.params, given.params, 'params')) as Record<string, unknown> | undefined;
+    const params = (await validated(endpoint.params, given.params, 'params')) as
+      | Record<string, unknown>
+      | undefined;
     const query = await validated(endpoint.query, given.query, 'query');
     const body = await validated(endpoint.body, given.body, 'body');
     const path = fillPath(endpoint.path, params).replace(/^\/+/, '');

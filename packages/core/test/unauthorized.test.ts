@@ -52,7 +52,9 @@ describe('401: one refresh and one replay', () => {
       http.get(`${BASE}/me`, ({ request }) => {
         const auth = request.headers.get('authorization') ?? '';
         seen.push(auth);
-        return auth === 'Bearer t2' ? HttpResponse.json({ ok: true }) : new HttpResponse(null, { status: 401 });
+        return auth === 'Bearer t2'
+          ? HttpResponse.json({ ok: true })
+          : new HttpResponse(null, { status: 401 });
       }),
     );
     const { authenticator, refreshes } = rotatingAuth();
@@ -113,9 +115,9 @@ describe('401: one refresh and one replay', () => {
     );
     const { authenticator, refreshes } = rotatingAuth();
     const client = createClient({ baseUrl: BASE, auth: authenticator });
-    await expect(client.post('transfer', { json: { amount: 5 }, retryOnUnauthorized: false })).rejects.toBeInstanceOf(
-      UnauthorizedError,
-    );
+    await expect(
+      client.post('transfer', { json: { amount: 5 }, retryOnUnauthorized: false }),
+    ).rejects.toBeInstanceOf(UnauthorizedError);
     expect(calls).toBe(1);
     expect(refreshes()).toBe(0);
   });
@@ -230,5 +232,23 @@ describe('401: one refresh and one replay', () => {
     const fetch = createFetch({ baseUrl: BASE, auth: bearerAuth({ token: 'static' }) });
     expect((await fetch('me')).status).toBe(401);
     expect(calls).toBe(1);
+  });
+});
+
+describe('HttpError keeps the partner’s error body', () => {
+  it('error.response can still be read after ky read it', async () => {
+    server.use(
+      http.get(`${BASE}/broken`, () =>
+        HttpResponse.json({ error: 'upstream_down', detail: 'try later' }, { status: 502 }),
+      ),
+    );
+    const client = createClient({ baseUrl: BASE, retry: false });
+    const error = await client.get('broken').catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'HttpError', code: 'HTTP_ERROR', status: 502, isRetryable: true });
+    expect(await (error as UnauthorizedError).response.json()).toEqual({
+      error: 'upstream_down',
+      detail: 'try later',
+    });
+    expect((error as UnauthorizedError).response.url).toBe('');
   });
 });
