@@ -8,6 +8,8 @@ const SOURCE = '@attache/source';
 export default defineConfig({
   resolve: { conditions: [SOURCE, 'module', 'browser', 'development|production'] },
   ssr: { resolve: { conditions: [SOURCE, 'module', 'node', 'development|production'] } },
+  // Pre-bundled up front for browser tests: discovering them mid-run makes Vite reload the page.
+  optimizeDeps: { include: ['jose', 'ky', 'msw', 'msw/browser', 'zod', 'fast-check'] },
   test: {
     projects: [
       {
@@ -28,6 +30,8 @@ export default defineConfig({
       },
       {
         extends: true,
+        // Serves msw's `mockServiceWorker.js` at `/`, so `setupWorker().start()` can register it with scope `/`.
+        publicDir: 'test/browser-public',
         test: {
           name: 'browser',
           include: ['packages/*/test/**/*.browser.test.ts'],
