@@ -21,6 +21,8 @@ const MIN_SKEW_MS = 2_000;
  */
 export function createLearningClock(now: () => number = Date.now): LearningClock {
   let offset = 0;
+  let lastDate: string | undefined;
+  let lastServer = 0;
   return {
     now: () => now() + offset,
     get offset() {
@@ -29,7 +31,12 @@ export function createLearningClock(now: () => number = Date.now): LearningClock
     observe(response) {
       const date = response.headers.get('date');
       if (!date) return;
-      const server = Date.parse(date);
+      // Servers send the same second many times over: parse each distinct value once.
+      if (date !== lastDate) {
+        lastDate = date;
+        lastServer = Date.parse(date);
+      }
+      const server = lastServer;
       if (Number.isNaN(server)) return;
       const diff = server - now();
       offset = Math.abs(diff) >= MIN_SKEW_MS ? diff : 0;

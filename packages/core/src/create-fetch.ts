@@ -113,7 +113,13 @@ export type AttacheFetch = (input: RequestInfo | URL, init?: AttacheRequestInit)
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 const CREDENTIAL_HEADERS = ['authorization', 'proxy-authorization', 'cookie'];
-const BODY_HEADERS = ['content-type', 'content-length', 'content-encoding', 'content-language', 'content-location'];
+const BODY_HEADERS = [
+  'content-type',
+  'content-length',
+  'content-encoding',
+  'content-language',
+  'content-location',
+];
 
 function isBrowserLike(): boolean {
   const g = globalThis as { document?: unknown; WorkerGlobalScope?: unknown };
@@ -132,16 +138,16 @@ function orderAuthenticators(auth: CreateFetchOptions['auth']): readonly Authent
   return [...list.filter((a) => !a.signer), ...list.filter((a) => a.signer)];
 }
 
+const ABSOLUTE_URL = /^[a-z][a-z\d+\-.]*:/i;
+
 function joinUrl(baseUrl: string | undefined, input: string): URL {
-  try {
-    return new URL(input);
-  } catch {
-    if (baseUrl === undefined) {
-      throw new ConfigError(`"${input}" is not an absolute URL and no baseUrl is configured`);
-    }
-    const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
-    return new URL(input.startsWith('/') ? input.slice(1) : input, base);
+  // A regex first: a thrown and caught URL parse costs more than the rest of a call.
+  if (ABSOLUTE_URL.test(input)) return new URL(input);
+  if (baseUrl === undefined) {
+    throw new ConfigError(`"${input}" is not an absolute URL and no baseUrl is configured`);
   }
+  const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
+  return new URL(input.startsWith('/') ? input.slice(1) : input, base);
 }
 
 function pickCallOptions(init: AttacheRequestInit | undefined): CallOptions {
@@ -183,19 +189,22 @@ function discard(response: Response): void {
  * ```
  */
 export function createFetch(options: CreateFetchOptions = {}): AttacheFetch {
-  if (typeof options !== 'object' || options === null) throw new ConfigError('createFetch options must be an object');
+  if (typeof options !== 'object' || options === null)
+    throw new ConfigError('createFetch options must be an object');
   const authenticators = orderAuthenticators(options.auth);
   const baseUrl = options.baseUrl;
   let baseOrigin: string | undefined;
   if (baseUrl !== undefined) {
     baseOrigin = normalizeOrigin(baseUrl);
-    if (baseOrigin === undefined) throw new ConfigError(`baseUrl must be an absolute http(s) URL, got "${baseUrl}"`);
+    if (baseOrigin === undefined)
+      throw new ConfigError(`baseUrl must be an absolute http(s) URL, got "${baseUrl}"`);
   }
   const allowed = new Set<string>();
   if (options.allowedOrigins !== undefined) {
     for (const origin of options.allowedOrigins) {
       const normalized = normalizeOrigin(origin);
-      if (normalized === undefined) throw new ConfigError(`allowedOrigins: "${origin}" is not an http(s) origin`);
+      if (normalized === undefined)
+        throw new ConfigError(`allowedOrigins: "${origin}" is not an http(s) origin`);
       allowed.add(normalized);
     }
   } else if (baseOrigin !== undefined) {
@@ -203,11 +212,14 @@ export function createFetch(options: CreateFetchOptions = {}): AttacheFetch {
   }
   const enforceOrigins = authenticators.length > 0 || options.allowedOrigins !== undefined;
   if (authenticators.length > 0 && allowed.size === 0) {
-    throw new ConfigError('auth needs baseUrl or allowedOrigins: credentials must be bound to the origins they are for');
+    throw new ConfigError(
+      'auth needs baseUrl or allowedOrigins: credentials must be bound to the origins they are for',
+    );
   }
   const insecureHosts = new Set((options.allowInsecureHosts ?? []).map((h) => h.toLowerCase()));
   const transport = options.transport ?? globalFetchTransport;
-  if (typeof transport !== 'function') throw new ConfigError('transport must be a function (request) => Promise<Response>');
+  if (typeof transport !== 'function')
+    throw new ConfigError('transport must be a function (request) => Promise<Response>');
   const timeout = options.timeout ?? 30_000;
   if (timeout !== false && (typeof timeout !== 'number' || !(timeout > 0))) {
     throw new ConfigError(`timeout must be a positive number of ms or false, got ${String(timeout)}`);
@@ -234,19 +246,22 @@ export function createFetch(options: CreateFetchOptions = {}): AttacheFetch {
   };
   const redact = (request: Request): RedactedRequest => redactRequest(request, sensitive);
 
-  function checkTarget(url: URL, snapshot: RedactedRequest): void {
+  function checkTarget(url: URL, snapshot: () => RedactedRequest): void {
     if (!enforceOrigins) return;
-    if (!allowed.has(url.origin)) throw new OriginNotAllowedError(url.origin, { request: snapshot });
+    if (!allowed.has(url.origin)) throw new OriginNotAllowedError(url.origin, { request: snapshot() });
     checkTransportSecurity(url, snapshot);
   }
 
-  function checkTransportSecurity(url: URL, snapshot: RedactedRequest): void {
+  function checkTransportSecurity(url: URL, snapshot: () => RedactedRequest): void {
     if (authenticators.length === 0) return;
     if (url.protocol === 'https:') return;
-    if (url.protocol === 'http:' && (isLoopbackHost(url.hostname) || insecureHosts.has(url.hostname.toLowerCase()))) {
+    if (
+      url.protocol === 'http:' &&
+      (isLoopbackHost(url.hostname) || insecureHosts.has(url.hostname.toLowerCase()))
+    ) {
       return;
     }
-    throw new InsecureTransportError(url.host, { request: snapshot });
+    throw new InsecureTransportError(url.host, { request: snapshot() });
   }
 
   async function authenticate(request: Request, context: AuthContext): Promise<Request> {
@@ -261,8 +276,14 @@ export function createFetch(options: CreateFetchOptions = {}): AttacheFetch {
     const started = now();
     const call = pickCallOptions(init);
     const url = input instanceof Request ? new URL(input.url) : joinUrl(baseUrl, String(input));
-    const { attache: _ignored, timeout: _t, retry: _r, retryOnUnauthorized: _u, idempotencyKey: _k, ...requestInit } =
-      init ?? {};
+    const {
+      attache: _ignored,
+      timeout: _t,
+      retry: _r,
+      retryOnUnauthorized: _u,
+      idempotencyKey: _k,
+      ...requestInit
+    } = init ?? {};
     const streamed =
       (typeof ReadableStream !== 'undefined' && requestInit.body instanceof ReadableStream) ||
       (init?.attache as { bodyIsStream?: boolean } | undefined)?.bodyIsStream === true;
@@ -273,14 +294,28 @@ export function createFetch(options: CreateFetchOptions = {}): AttacheFetch {
     const method = original.method.toUpperCase();
     const baseHeaders = new Headers(original.headers);
     if (call.idempotencyKey !== undefined && !baseHeaders.has('idempotency-key')) {
-      baseHeaders.set('idempotency-key', call.idempotencyKey === 'auto' ? crypto.randomUUID() : call.idempotencyKey);
+      baseHeaders.set(
+        'idempotency-key',
+        call.idempotencyKey === 'auto' ? crypto.randomUUID() : call.idempotencyKey,
+      );
     }
-    const snapshot = redact(original);
-    const safeUrl = snapshot.url;
+    // Redaction parses the URL and walks the headers: done only when an error or an event needs it.
+    let redacted: RedactedRequest | undefined;
+    const snapshot = (): RedactedRequest => {
+      redacted ??= redact(original);
+      return redacted;
+    };
+    const safeUrl = listener ? snapshot().url : '';
     emit({ type: 'request:start', method, url: safeUrl });
     let attempts = 0;
     const finish = (result: { status: number } | { error: unknown }): void => {
-      const base = { type: 'request:end' as const, method, url: safeUrl, durationMs: now() - started, attempts };
+      const base = {
+        type: 'request:end' as const,
+        method,
+        url: safeUrl,
+        durationMs: now() - started,
+        attempts,
+      };
       if ('status' in result) emit({ ...base, status: result.status });
       else {
         const error = result.error;
@@ -355,12 +390,13 @@ export function createFetch(options: CreateFetchOptions = {}): AttacheFetch {
     policy: ResolvedRetry,
     deadline: Deadline,
     retryOnUnauthorized: boolean,
-    snapshot: RedactedRequest,
+    snapshot: () => RedactedRequest,
     nextAttempt: () => number,
   ): Promise<Response> {
     let retries = 0;
     let replayed = false;
-    const idempotent = (): boolean => policy.methods.has(state.method) || state.headers.has('idempotency-key');
+    const idempotent = (): boolean =>
+      policy.methods.has(state.method) || state.headers.has('idempotency-key');
     const replayable = state.body !== null;
 
     for (;;) {
@@ -382,7 +418,10 @@ export function createFetch(options: CreateFetchOptions = {}): AttacheFetch {
         const networkError =
           isAttacheError(error) && error.code === 'NETWORK'
             ? error
-            : new NetworkError(`Network error for ${state.method} ${snapshot.url}`, { cause: error, request: snapshot });
+            : new NetworkError(`Network error for ${state.method} ${snapshot().url}`, {
+                cause: error,
+                request: snapshot(),
+              });
         if (
           policy.networkErrors &&
           replayable &&
@@ -395,7 +434,7 @@ export function createFetch(options: CreateFetchOptions = {}): AttacheFetch {
             emit({
               type: 'retry:scheduled',
               method: state.method,
-              url: snapshot.url,
+              url: snapshot().url,
               reason: 'network',
               attempt,
               delayMs: delay,
@@ -427,7 +466,10 @@ export function createFetch(options: CreateFetchOptions = {}): AttacheFetch {
         for (const authenticator of authenticators) {
           if (!authenticator.challenge) continue;
           const copy = response.clone();
-          const outcome = await raceSignal(authenticator.challenge(copy, request, challengeContext), deadline.signal);
+          const outcome = await raceSignal(
+            authenticator.challenge(copy, request, challengeContext),
+            deadline.signal,
+          );
           discard(copy);
           const error = challenges.find((c) => c.params.error !== undefined)?.params.error;
           emit({
@@ -449,7 +491,10 @@ export function createFetch(options: CreateFetchOptions = {}): AttacheFetch {
 
       if (policy.statuses.has(response.status) && retries < policy.retries && idempotent() && replayable) {
         const retryAfter = parseRetryAfter(response.headers, now());
-        if (retryAfter !== undefined && (retryAfter > policy.maxRetryAfter || retryAfter >= deadline.remaining())) {
+        if (
+          retryAfter !== undefined &&
+          (retryAfter > policy.maxRetryAfter || retryAfter >= deadline.remaining())
+        ) {
           return finalize(response, attempt, request, { retryAfter });
         }
         const delay = retryAfter ?? backoffDelay(policy, retries, random);
@@ -457,7 +502,7 @@ export function createFetch(options: CreateFetchOptions = {}): AttacheFetch {
           emit({
             type: 'retry:scheduled',
             method: state.method,
-            url: snapshot.url,
+            url: snapshot().url,
             reason: 'status',
             status: response.status,
             attempt,
@@ -472,7 +517,10 @@ export function createFetch(options: CreateFetchOptions = {}): AttacheFetch {
       }
 
       if (response.ok) budget.recordSuccess();
-      const retryAfter = response.status === 429 || response.status === 503 ? parseRetryAfter(response.headers, now()) : undefined;
+      const retryAfter =
+        response.status === 429 || response.status === 503
+          ? parseRetryAfter(response.headers, now())
+          : undefined;
       return finalize(response, attempt, request, retryAfter === undefined ? {} : { retryAfter });
     }
   }
@@ -483,11 +531,15 @@ export function createFetch(options: CreateFetchOptions = {}): AttacheFetch {
     request: Request,
     extra: { retryAfter?: number; replayBlocked?: string } = {},
   ): Response {
-    setResponseMeta(response, { attempts, request: redact(request), ...extra });
+    setResponseMeta(response, { attempts, ...extra }, () => redact(request));
     return response;
   }
 
-  async function sendFollowingRedirects(state: SendState, context: AuthContext, snapshot: RedactedRequest): Promise<Sent> {
+  async function sendFollowingRedirects(
+    state: SendState,
+    context: AuthContext,
+    snapshot: () => RedactedRequest,
+  ): Promise<Sent> {
     let url = state.url;
     let method = state.method;
     let headers = new Headers(state.headers);
@@ -515,7 +567,8 @@ export function createFetch(options: CreateFetchOptions = {}): AttacheFetch {
       try {
         response = await transport(request);
       } catch (error) {
-        if (context.signal.aborted || isAbortLike(error)) throw context.signal.aborted ? context.signal.reason : error;
+        if (context.signal.aborted || isAbortLike(error))
+          throw context.signal.aborted ? context.signal.reason : error;
         if (isAttacheError(error)) throw error;
         throw new NetworkError(`Network error for ${method} ${redactUrl(url, sensitive)}`, {
           cause: error,
@@ -530,29 +583,29 @@ export function createFetch(options: CreateFetchOptions = {}): AttacheFetch {
       if (state.redirectMode === 'error') {
         discard(response);
         throw new RedirectError(`Redirect (${response.status}) refused: the request set redirect: 'error'`, {
-          request: snapshot,
+          request: snapshot(),
         });
       }
       hops++;
       if (hops > maxRedirects) {
         discard(response);
-        throw new RedirectError(`Too many redirects (more than ${maxRedirects})`, { request: snapshot });
+        throw new RedirectError(`Too many redirects (more than ${maxRedirects})`, { request: snapshot() });
       }
       let next: URL;
       try {
         next = new URL(location, url);
       } catch (cause) {
         discard(response);
-        throw new RedirectError(`Redirect to an invalid Location`, { request: snapshot, cause });
+        throw new RedirectError(`Redirect to an invalid Location`, { request: snapshot(), cause });
       }
       if (next.protocol !== 'https:' && next.protocol !== 'http:') {
         discard(response);
-        throw new RedirectError(`Redirect to a ${next.protocol} URL refused`, { request: snapshot });
+        throw new RedirectError(`Redirect to a ${next.protocol} URL refused`, { request: snapshot() });
       }
       if (url.protocol === 'https:' && next.protocol === 'http:') {
         discard(response);
         throw new RedirectError(`Redirect from https to http (${redactUrl(next, sensitive)}) refused`, {
-          request: snapshot,
+          request: snapshot(),
         });
       }
       const crossOrigin = next.origin !== url.origin;
@@ -572,7 +625,7 @@ export function createFetch(options: CreateFetchOptions = {}): AttacheFetch {
       } else if (body === null) {
         discard(response);
         throw new RedirectError(`A ${status} redirect needs the body again, but the body is a stream`, {
-          request: snapshot,
+          request: snapshot(),
         });
       }
       emit({

@@ -14,7 +14,7 @@ export function createDeadline(
   timeout: number | false,
   callerSignal: AbortSignal | null | undefined,
   now: () => number,
-  request: RedactedRequest,
+  request: () => RedactedRequest,
 ): Deadline {
   const controller = new AbortController();
   const end = timeout === false ? Number.POSITIVE_INFINITY : now() + timeout;
@@ -24,7 +24,7 @@ export function createDeadline(
   else callerSignal?.addEventListener('abort', onAbort, { once: true });
   if (timeout !== false && !controller.signal.aborted) {
     timer = setTimeout(() => {
-      controller.abort(new TimeoutError(`Request timed out after ${timeout} ms`, { request }));
+      controller.abort(new TimeoutError(`Request timed out after ${timeout} ms`, { request: request() }));
     }, timeout);
   }
   return {

@@ -14,8 +14,20 @@ export interface ResponseMeta {
 
 const meta = new WeakMap<Response, ResponseMeta>();
 
-export function setResponseMeta(response: Response, value: ResponseMeta): void {
-  meta.set(response, value);
+/** Records what the pipeline learned; the redacted request snapshot is computed only if someone reads it. */
+export function setResponseMeta(
+  response: Response,
+  value: Omit<ResponseMeta, 'request'>,
+  request: () => RedactedRequest,
+): void {
+  let snapshot: RedactedRequest | undefined;
+  meta.set(response, {
+    ...value,
+    get request(): RedactedRequest {
+      snapshot ??= request();
+      return snapshot;
+    },
+  });
 }
 
 /** What the pipeline recorded about a response it returned, if it came from an Attaché pipeline. */

@@ -1,0 +1,58 @@
+import { fork } from 'node:child_process';
+import { once } from 'node:events';
+
+export interface Stats {
+  readonly throughput: number;
+  readonly p50: number;
+  readonly p99: number;
+}
+
+/** Starts `bench/server.ts` in a child process; resolves with its origin and a stop function. */
+export async function startServerProcess(): Promise<{ origin: string; stop: () => Promise<void> }> {
+  const child = fork(new URL('./server.ts', import.meta.url), [], {
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  });
+  const [chunk] = (await once(child.stdout!, 'data')) as [Buffer];
+  const port = Number(chunk.toString().trim());
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    stop: async () => {
+      child.disconnect();
+      await once(child, 'exit');
+    },
+  };
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
+}
+
+/** Runs `total` calls of `call` with `concurrency` workers; returns throughput (req/s) and latency (ms). */
+export async function measure(
+  call: () => Promise<unknown>,
+  total: number,
+  concurrency: number,
+): Promise<Stats> {
+  const latencies = new Float64Array(total);
+  let next = 0;
+  const started = performance.now();
+  const worker = async (): Promise<void> => {
+    for (;;) {
+      const index = next++;
+      if (index >= total) return;
+      const t0 = performance.now();
+      await call();
+      latencies[index] = performance.now() - t0;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const elapsed = (performance.now() - started) / 1000;
+  const sorted = Array.from(latencies).sort((a, b) => a - b);
+  return { throughput: total / elapsed, p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99) };
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}

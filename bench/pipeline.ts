@@ -1,0 +1,91 @@
+import { bearerAuth, createClient, createFetch, secret } from '@attache/core';
+import ky from 'ky';
+import { measure, median, type Stats, startServerProcess } from './harness.ts';
+
+/** One way of calling the partner API. `baseline` names the scenario its ratio is measured against. */
+export interface Scenario {
+  readonly name: string;
+  readonly baseline?: string;
+  readonly setup: (origin: string) => Promise<() => Promise<unknown>> | (() => Promise<unknown>);
+}
+
+export interface ScenarioResult extends Stats {
+  readonly name: string;
+  readonly concurrency: number;
+  readonly rounds: number;
+  readonly baseline?: string;
+  readonly ratio?: number;
+}
+
+const consume = async (response: Response): Promise<unknown> => response.json();
+
+export const coreScenarios: Scenario[] = [
+  { name: 'raw fetch', setup: (origin) => () => fetch(`${origin}/orders/1`).then(consume) },
+  { name: 'plain ky', setup: (origin) => () => ky.get(`${origin}/orders/1`, { retry: 0 }).json() },
+  {
+    name: 'createFetch + bearerAuth',
+    baseline: 'raw fetch',
+    setup: (origin) => {
+      const attache = createFetch({ baseUrl: origin, auth: bearerAuth({ token: secret('bench-token') }) });
+      return () => attache('orders/1').then(consume);
+    },
+  },
+  {
+    name: 'createClient + bearerAuth',
+    baseline: 'plain ky',
+    setup: (origin) => {
+      const client = createClient({ baseUrl: origin, auth: bearerAuth({ token: secret('bench-token') }) });
+      return () => client.get('orders/1').json();
+    },
+  },
+];
+
+/**
+ * Runs every scenario at each concurrency, interleaved round by round (so drift on a noisy machine hits all
+ * scenarios alike), and reports the median of the rounds.
+ */
+export async function runPipelineBench(
+  scenarios: readonly Scenario[],
+  options: { total: number; rounds: number; concurrencies: readonly number[] },
+): Promise<ScenarioResult[]> {
+  const server = await startServerProcess();
+  try {
+    const calls = new Map<string, () => Promise<unknown>>();
+    for (const scenario of scenarios) calls.set(scenario.name, await scenario.setup(server.origin));
+    const results: ScenarioResult[] = [];
+    for (const concurrency of options.concurrencies) {
+      // Warm-up: connections, JIT, token caches.
+      for (const [, call] of calls) await measure(call, Math.min(500, options.total), concurrency);
+      const perRound = new Map<string, Stats[]>();
+      for (let round = 0; round < options.rounds; round++) {
+        for (const [name, call] of calls) {
+          const stats = await measure(call, options.total, concurrency);
+          perRound.set(name, [...(perRound.get(name) ?? []), stats]);
+        }
+      }
+      const medians = new Map<string, Stats>();
+      for (const [name, stats] of perRound) {
+        medians.set(name, {
+          throughput: median(stats.map((s) => s.throughput)),
+          p50: median(stats.map((s) => s.p50)),
+          p99: median(stats.map((s) => s.p99)),
+        });
+      }
+      for (const scenario of scenarios) {
+        const stats = medians.get(scenario.name)!;
+        const base = scenario.baseline === undefined ? undefined : medians.get(scenario.baseline);
+        results.push({
+          name: scenario.name,
+          concurrency,
+          rounds: options.rounds,
+          ...stats,
+          ...(scenario.baseline === undefined ? {} : { baseline: scenario.baseline }),
+          ...(base === undefined ? {} : { ratio: stats.throughput / base.throughput }),
+        });
+      }
+    }
+    return results;
+  } finally {
+    await server.stop();
+  }
+}
