@@ -63,7 +63,11 @@ export interface Authenticator {
    * Called with a 401 response. Get fresh credentials and answer `'replay'` when sending the request once
    * more is worthwhile, `'fail'` otherwise. At most one replay happens per call, whatever is answered.
    */
-  challenge?(response: Response, request: Request, context: ChallengeContext): Promise<ChallengeOutcome> | ChallengeOutcome;
+  challenge?(
+    response: Response,
+    request: Request,
+    context: ChallengeContext,
+  ): Promise<ChallengeOutcome> | ChallengeOutcome;
 }
 
 /** What an authenticator answers to a challenge. */

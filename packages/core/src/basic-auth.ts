@@ -29,7 +29,8 @@ export function basicAuth(options: BasicAuthOptions): Authenticator {
   if (typeof options?.username !== 'string' || options.username.length === 0) {
     throw new ConfigError('basicAuth: username must be a non-empty string');
   }
-  if (options.username.includes(':')) throw new ConfigError('basicAuth: username must not contain ":" (RFC 7617)');
+  if (options.username.includes(':'))
+    throw new ConfigError('basicAuth: username must not contain ":" (RFC 7617)');
   if (options.password === undefined || options.password === null) {
     throw new ConfigError('basicAuth: password is required');
   }

@@ -25,7 +25,8 @@ function readCredential(input: CredentialInput): Promise<string> | string {
 
 function checkCredentialInput(input: unknown, field: string): void {
   if (typeof input === 'function') return;
-  const value = typeof input === 'string' ? input : (input as { reveal?: () => string } | undefined)?.reveal?.();
+  const value =
+    typeof input === 'string' ? input : (input as { reveal?: () => string } | undefined)?.reveal?.();
   if (typeof value !== 'string' || value.length === 0) {
     throw new ConfigError(`${field} must be a non-empty string, a Secret, or a function returning one`);
   }
@@ -44,7 +45,8 @@ function checkCredentialInput(input: unknown, field: string): void {
 export function bearerAuth(options: BearerAuthOptions): Authenticator {
   checkCredentialInput(options?.token, 'bearerAuth: token');
   const scheme = options.scheme ?? 'Bearer';
-  if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(scheme)) throw new ConfigError(`bearerAuth: scheme "${scheme}" is not a token`);
+  if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(scheme))
+    throw new ConfigError(`bearerAuth: scheme "${scheme}" is not a token`);
   const sent = new WeakMap<Request, string>();
   return {
     name: 'bearer',

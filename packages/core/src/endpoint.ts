@@ -51,24 +51,28 @@ type InputOf<S> = S extends StandardSchemaV1 ? StandardSchemaV1.InferInput<S> : 
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
 
 /** The input `client.call` takes for an endpoint: `params`, `query` and `body`, each only when it applies. */
-export type EndpointInput<E> = E extends Endpoint<infer _M, infer Path, infer Params, infer Query, infer Body, infer _O>
-  ? Simplify<
-      (Params extends StandardSchemaV1
-        ? { readonly params: InputOf<Params> }
-        : [PathParamNames<Path>] extends [never]
-          ? { readonly params?: undefined }
-          : { readonly params: { readonly [K in PathParamNames<Path>]: string | number } }) &
-        (Query extends StandardSchemaV1 ? { readonly query: InputOf<Query> } : { readonly query?: undefined }) &
-        (Body extends StandardSchemaV1 ? { readonly body: InputOf<Body> } : { readonly body?: undefined })
-    >
-  : never;
+export type EndpointInput<E> =
+  E extends Endpoint<infer _M, infer Path, infer Params, infer Query, infer Body, infer _O>
+    ? Simplify<
+        (Params extends StandardSchemaV1
+          ? { readonly params: InputOf<Params> }
+          : [PathParamNames<Path>] extends [never]
+            ? { readonly params?: undefined }
+            : { readonly params: { readonly [K in PathParamNames<Path>]: string | number } }) &
+          (Query extends StandardSchemaV1
+            ? { readonly query: InputOf<Query> }
+            : { readonly query?: undefined }) &
+          (Body extends StandardSchemaV1 ? { readonly body: InputOf<Body> } : { readonly body?: undefined })
+      >
+    : never;
 
 /** The parsed response type of an endpoint. */
-export type EndpointOutput<E> = E extends Endpoint<infer _M, infer _P, infer _Pa, infer _Q, infer _B, infer Output>
-  ? Output extends StandardSchemaV1
-    ? StandardSchemaV1.InferOutput<Output>
-    : undefined
-  : never;
+export type EndpointOutput<E> =
+  E extends Endpoint<infer _M, infer _P, infer _Pa, infer _Q, infer _B, infer Output>
+    ? Output extends StandardSchemaV1
+      ? StandardSchemaV1.InferOutput<Output>
+      : undefined
+    : never;
 
 function isSchema(value: unknown): value is StandardSchemaV1 {
   return (
@@ -105,9 +109,15 @@ export function defineEndpoint<
 ): Endpoint<Method, Path, Params, Query, Body, Output> {
   const methods: readonly string[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
   if (!methods.includes(definition?.method)) {
-    throw new ConfigError(`defineEndpoint: method must be one of ${methods.join(', ')}, got ${String(definition?.method)}`);
+    throw new ConfigError(
+      `defineEndpoint: method must be one of ${methods.join(', ')}, got ${String(definition?.method)}`,
+    );
   }
-  if (typeof definition.path !== 'string' || definition.path.length === 0 || /^[a-z][a-z0-9+.-]*:\/\//i.test(definition.path)) {
+  if (
+    typeof definition.path !== 'string' ||
+    definition.path.length === 0 ||
+    /^[a-z][a-z0-9+.-]*:\/\//i.test(definition.path)
+  ) {
     throw new ConfigError('defineEndpoint: path must be a non-empty path relative to the client baseUrl');
   }
   for (const field of ['params', 'query', 'body', 'response'] as const) {

@@ -68,7 +68,12 @@ export class HttpError extends AttacheError {
   readonly status: number;
   readonly response: Response;
 
-  constructor(message: string, options: HttpErrorOptions, code: AttacheErrorCode = 'HTTP_ERROR', retryable?: boolean) {
+  constructor(
+    message: string,
+    options: HttpErrorOptions,
+    code: AttacheErrorCode = 'HTTP_ERROR',
+    retryable?: boolean,
+  ) {
     const status = options.response.status;
     super(code, message, options, retryable ?? (status === 408 || status === 429 || status >= 500));
     this.status = status;

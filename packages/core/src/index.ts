@@ -1,13 +1,15 @@
+export type { AuthContext, Authenticator, ChallengeContext, ChallengeOutcome } from './authenticator.ts';
 export { withHeaders } from './authenticator.ts';
-export { basicAuth } from './basic-auth.ts';
 export type { BasicAuthOptions } from './basic-auth.ts';
-export { bearerAuth } from './bearer-auth.ts';
+export { basicAuth } from './basic-auth.ts';
 export type { BearerAuthOptions, CredentialInput } from './bearer-auth.ts';
-export { createClient } from './create-client.ts';
+export { bearerAuth } from './bearer-auth.ts';
+export type { Clock, LearningClock } from './clock.ts';
+export { createLearningClock } from './clock.ts';
 export type { AttacheClient, ClientCallOptions, CreateClientOptions } from './create-client.ts';
-export { createFetch } from './create-fetch.ts';
+export { createClient } from './create-client.ts';
 export type { AttacheFetch, AttacheRequestInit, CallOptions, CreateFetchOptions } from './create-fetch.ts';
-export { defineEndpoint } from './endpoint.ts';
+export { createFetch } from './create-fetch.ts';
 export type {
   Endpoint,
   EndpointDefinition,
@@ -16,9 +18,14 @@ export type {
   EndpointOutput,
   PathParamNames,
 } from './endpoint.ts';
-export type { AuthContext, Authenticator, ChallengeContext, ChallengeOutcome } from './authenticator.ts';
-export { createLearningClock } from './clock.ts';
-export type { Clock, LearningClock } from './clock.ts';
+export { defineEndpoint } from './endpoint.ts';
+export type {
+  AttacheErrorCode,
+  AttacheErrorOptions,
+  HttpErrorOptions,
+  TokenAcquisitionErrorOptions,
+  ValidationIssue,
+} from './errors.ts';
 export {
   AttacheError,
   ConfigError,
@@ -37,13 +44,6 @@ export {
   UnauthorizedError,
 } from './errors.ts';
 export type {
-  AttacheErrorCode,
-  AttacheErrorOptions,
-  HttpErrorOptions,
-  TokenAcquisitionErrorOptions,
-  ValidationIssue,
-} from './errors.ts';
-export type {
   AttacheEvent,
   ChallengeHandledEvent,
   CredentialWithheldEvent,
@@ -56,17 +56,17 @@ export type {
   TokenAcquiredEvent,
 } from './events.ts';
 export { isLoopbackHost } from './origin-policy.ts';
-export { redactRequest, redactUrl } from './redact.ts';
 export type { RedactedRequest } from './redact.ts';
-export { getResponseMeta } from './response-meta.ts';
+export { redactRequest, redactUrl } from './redact.ts';
 export type { ResponseMeta } from './response-meta.ts';
+export { getResponseMeta } from './response-meta.ts';
 export { parseRetryAfter } from './retry-after.ts';
 export type { RetryBudgetOptions, RetryOptions } from './retry-policy.ts';
+export type { SecretInput } from './secret.ts';
 export { revealSecret, Secret, secret } from './secret.ts';
 export type { StandardSchemaV1 } from './standard-schema.ts';
-export type { SecretInput } from './secret.ts';
-export { globalFetchTransport } from './transport.ts';
-export type { Transport } from './transport.ts';
-export { parseWwwAuthenticate } from './www-authenticate.ts';
-export type { Challenge } from './www-authenticate.ts';
 export * from './token/index.ts';
+export type { Transport } from './transport.ts';
+export { globalFetchTransport } from './transport.ts';
+export type { Challenge } from './www-authenticate.ts';
+export { parseWwwAuthenticate } from './www-authenticate.ts';

@@ -88,11 +88,17 @@ export function resolveRetry(
     throw new ConfigError(`${field} must be a number, false or an object`);
   }
   return {
-    retries: options.retries === undefined ? base.retries : Math.floor(nonNegative(options.retries, `${field}.retries`)),
+    retries:
+      options.retries === undefined
+        ? base.retries
+        : Math.floor(nonNegative(options.retries, `${field}.retries`)),
     statuses: options.statuses === undefined ? base.statuses : new Set(options.statuses),
-    methods: options.methods === undefined ? base.methods : new Set(options.methods.map((m) => m.toUpperCase())),
-    baseDelay: options.baseDelay === undefined ? base.baseDelay : nonNegative(options.baseDelay, `${field}.baseDelay`),
-    maxDelay: options.maxDelay === undefined ? base.maxDelay : nonNegative(options.maxDelay, `${field}.maxDelay`),
+    methods:
+      options.methods === undefined ? base.methods : new Set(options.methods.map((m) => m.toUpperCase())),
+    baseDelay:
+      options.baseDelay === undefined ? base.baseDelay : nonNegative(options.baseDelay, `${field}.baseDelay`),
+    maxDelay:
+      options.maxDelay === undefined ? base.maxDelay : nonNegative(options.maxDelay, `${field}.maxDelay`),
     maxRetryAfter:
       options.maxRetryAfter === undefined
         ? base.maxRetryAfter

@@ -24,6 +24,10 @@ export async function validateWithSchema(
 export function describeIssues(issues: readonly ValidationIssue[]): string {
   return issues
     .slice(0, 5)
-    .map((issue) => (issue.path && issue.path.length > 0 ? `${issue.path.map(String).join('.')}: ${issue.message}` : issue.message))
+    .map((issue) =>
+      issue.path && issue.path.length > 0
+        ? `${issue.path.map(String).join('.')}: ${issue.message}`
+        : issue.message,
+    )
     .join('; ');
 }

@@ -115,7 +115,11 @@ export function parseWwwAuthenticate(header: string | null | undefined): Challen
         }
       }
     }
-    challenges.push(token68 === undefined ? { scheme: scheme.toLowerCase(), params } : { scheme: scheme.toLowerCase(), params, token68 });
+    challenges.push(
+      token68 === undefined
+        ? { scheme: scheme.toLowerCase(), params }
+        : { scheme: scheme.toLowerCase(), params, token68 },
+    );
     skip(/[ \t]/);
     if (pos < input.length && input[pos] !== ',') break;
   }

@@ -1,4 +1,11 @@
-import { type AttacheFetch, createClient, createFetch, defineEndpoint, type EndpointInput, type EndpointOutput } from '@attache/core';
+import {
+  type AttacheFetch,
+  createClient,
+  createFetch,
+  defineEndpoint,
+  type EndpointInput,
+  type EndpointOutput,
+} from '@attache/core';
 import { describe, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
 
@@ -24,7 +31,10 @@ describe('typed endpoint inference', () => {
   });
 
   it('infers the body input and the transformed output', () => {
-    expectTypeOf<EndpointInput<typeof createOrder>['body']>().toEqualTypeOf<{ total: number; note?: string | undefined }>();
+    expectTypeOf<EndpointInput<typeof createOrder>['body']>().toEqualTypeOf<{
+      total: number;
+      note?: string | undefined;
+    }>();
     expectTypeOf<EndpointOutput<typeof createOrder>>().toEqualTypeOf<{ id: string; created: true }>();
     expectTypeOf<EndpointOutput<typeof ping>>().toEqualTypeOf<undefined>();
   });

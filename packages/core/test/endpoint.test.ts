@@ -1,4 +1,10 @@
-import { ConfigError, createClient, defineEndpoint, RequestValidationError, ResponseValidationError } from '@attache/core';
+import {
+  ConfigError,
+  createClient,
+  defineEndpoint,
+  RequestValidationError,
+  ResponseValidationError,
+} from '@attache/core';
 import { HttpResponse, http } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -34,13 +40,18 @@ describe('typed endpoints', () => {
     const order = await client.call(getOrder, { params: { id: 'a/b 1' } });
     expect(order).toEqual({ id: 'a/b 1', total: 12.5, currency: 'EUR' });
     expect(seen[0]?.url).toBe(`${BASE}/orders/a%2Fb%201`);
-    const created = await client.call(createOrder, { body: { total: 3, currency: 'USD' }, query: { dryRun: true } });
+    const created = await client.call(createOrder, {
+      body: { total: 3, currency: 'USD' },
+      query: { dryRun: true },
+    });
     expect(created.id).toBe('o-1');
     expect(seen[1]).toEqual({ url: `${BASE}/orders?dryRun=true`, body: { total: 3, currency: 'USD' } });
   });
 
   it('a response that does not match throws ResponseValidationError with the issues', async () => {
-    server.use(http.get(`${BASE}/orders/:id`, () => HttpResponse.json({ id: 7, total: 'free', currency: 'EUR' })));
+    server.use(
+      http.get(`${BASE}/orders/:id`, () => HttpResponse.json({ id: 7, total: 'free', currency: 'EUR' })),
+    );
     const client = createClient({ baseUrl: BASE });
     const error = await client.call(getOrder, { params: { id: '7' } }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ResponseValidationError);
@@ -52,7 +63,9 @@ describe('typed endpoints', () => {
   it('a response that is not JSON throws ResponseValidationError', async () => {
     server.use(http.get(`${BASE}/orders/:id`, () => new HttpResponse('<html>oops</html>', { status: 200 })));
     const client = createClient({ baseUrl: BASE });
-    await expect(client.call(getOrder, { params: { id: '1' } })).rejects.toBeInstanceOf(ResponseValidationError);
+    await expect(client.call(getOrder, { params: { id: '1' } })).rejects.toBeInstanceOf(
+      ResponseValidationError,
+    );
   });
 
   it('invalid input throws RequestValidationError and sends nothing', async () => {
@@ -62,7 +75,9 @@ describe('typed endpoints', () => {
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RequestValidationError);
     expect((error as RequestValidationError).issues[0]?.path).toEqual(['body', 'total']);
-    await expect(client.call(getOrder, { params: { id: '' } })).rejects.toBeInstanceOf(RequestValidationError);
+    await expect(client.call(getOrder, { params: { id: '' } })).rejects.toBeInstanceOf(
+      RequestValidationError,
+    );
   });
 
   it('rejects bad definitions with ConfigError naming the field', () => {

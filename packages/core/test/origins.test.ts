@@ -24,13 +24,19 @@ describe('origin allow-list and plain http', () => {
   });
 
   it('allows the origins listed in allowedOrigins', async () => {
-    server.use(http.get('https://eu.partner.test/ping', ({ request }) => HttpResponse.json({ auth: request.headers.get('authorization') })));
+    server.use(
+      http.get('https://eu.partner.test/ping', ({ request }) =>
+        HttpResponse.json({ auth: request.headers.get('authorization') }),
+      ),
+    );
     const client = createClient({
       baseUrl: 'https://api.partner.test',
       allowedOrigins: ['https://api.partner.test', 'https://eu.partner.test/'],
       auth,
     });
-    expect(await client.get('https://eu.partner.test/ping').json()).toEqual({ auth: 'Bearer tok_secret_value' });
+    expect(await client.get('https://eu.partner.test/ping').json()).toEqual({
+      auth: 'Bearer tok_secret_value',
+    });
   });
 
   it('refuses credentials over plain http to a non-loopback host', async () => {
@@ -50,7 +56,11 @@ describe('origin allow-list and plain http', () => {
     for (const origin of ['http://localhost:8080', 'http://127.0.0.1:8080', 'http://[::1]:8080']) {
       expect((await createFetch({ baseUrl: origin, auth })('ok')).status).toBe(200);
     }
-    const named = createFetch({ baseUrl: 'http://sandbox.partner.test', auth, allowInsecureHosts: ['sandbox.partner.test'] });
+    const named = createFetch({
+      baseUrl: 'http://sandbox.partner.test',
+      auth,
+      allowInsecureHosts: ['sandbox.partner.test'],
+    });
     expect((await named('ok')).status).toBe(200);
   });
 
@@ -67,8 +77,12 @@ describe('origin allow-list and plain http', () => {
   it('names the bad field in configuration errors', () => {
     expect(() => createFetch({ baseUrl: 'not a url' })).toThrow(/baseUrl/);
     expect(() => createFetch({ baseUrl: 'https://a.test', timeout: -1 })).toThrow(/timeout/);
-    expect(() => createFetch({ baseUrl: 'https://a.test', retry: { retries: -2 } })).toThrow(/retry\.retries/);
-    expect(() => createFetch({ baseUrl: 'https://a.test', allowedOrigins: ['ftp://x'] })).toThrow(/allowedOrigins/);
+    expect(() => createFetch({ baseUrl: 'https://a.test', retry: { retries: -2 } })).toThrow(
+      /retry\.retries/,
+    );
+    expect(() => createFetch({ baseUrl: 'https://a.test', allowedOrigins: ['ftp://x'] })).toThrow(
+      /allowedOrigins/,
+    );
     expect(() => createFetch({ baseUrl: 'https://a.test', auth: {} as never })).toThrow(/auth\[0\]/);
     expect(() => bearerAuth({ token: '' })).toThrow(/token/);
   });

@@ -30,7 +30,9 @@ const BASE = 'https://api.partner.test';
 const server = useMswServer();
 
 // Secrets long enough and distinctive enough that finding one by chance in a message is impossible.
-const secretArb = fc.string({ minLength: 12, maxLength: 40, unit: 'grapheme-ascii' }).map((s) => `S3cr3t${s.replace(/[\s"\\%]/g, 'x')}`);
+const secretArb = fc
+  .string({ minLength: 12, maxLength: 40, unit: 'grapheme-ascii' })
+  .map((s) => `S3cr3t${s.replace(/[\s"\\%]/g, 'x')}`);
 
 function renderings(value: unknown): string[] {
   const error = value as Error;
@@ -77,7 +79,9 @@ describe('redaction by construction (property: random secrets never leak)', () =
                   headers: { 'www-authenticate': 'Bearer error="insufficient_scope", scope="x"' },
                 });
               }
-              return status === 200 ? HttpResponse.json({ ok: true }) : new HttpResponse(null, { status, headers: { 'retry-after': '999' } });
+              return status === 200
+                ? HttpResponse.json({ ok: true })
+                : new HttpResponse(null, { status, headers: { 'retry-after': '999' } });
             }),
           );
           const events: AttacheEvent[] = [];
@@ -171,7 +175,11 @@ describe('redaction by construction (property: random secrets never leak)', () =
 
   it('a call timing out or failing on the network keeps the credential out of the error', async () => {
     server.use(http.get(`${BASE}/down`, () => HttpResponse.error()));
-    const fetch = createFetch({ baseUrl: BASE, auth: bearerAuth({ token: 'tok_live_abcdefghijkl' }), retry: false });
+    const fetch = createFetch({
+      baseUrl: BASE,
+      auth: bearerAuth({ token: 'tok_live_abcdefghijkl' }),
+      retry: false,
+    });
     const error = await fetch('down').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NetworkError);
     expectNoSecret(error, 'tok_live_abcdefghijkl');

@@ -1,7 +1,19 @@
-import { type Authenticator, basicAuth, createClient, createFetch, RedirectError, type Transport } from '@attache/core';
+import {
+  type Authenticator,
+  basicAuth,
+  createClient,
+  createFetch,
+  RedirectError,
+  type Transport,
+} from '@attache/core';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalServer, selfSignedCertificate, startHttpServer, startHttpsServer } from './support/servers.ts';
+import {
+  type LocalServer,
+  selfSignedCertificate,
+  startHttpServer,
+  startHttpsServer,
+} from './support/servers.ts';
 
 const CREDENTIAL_HEADERS = ['authorization', 'x-api-key', 'x-signature', 'cookie', 'proxy-authorization'];
 
@@ -53,7 +65,10 @@ describe('redirects followed by the pipeline (two real local servers)', () => {
     it(`${status} to another origin arrives there with none of the credential headers`, async () => {
       other.requests.length = 0;
       partner.requests.length = 0;
-      const fetch = createFetch({ baseUrl: partner.origin, auth: [headerAuth, basicAuth({ username: 'u', password: 'p' })] });
+      const fetch = createFetch({
+        baseUrl: partner.origin,
+        auth: [headerAuth, basicAuth({ username: 'u', password: 'p' })],
+      });
       const response = await fetch(`elsewhere?status=${status}`, {
         method: 'PUT',
         body: '{"a":1}',
@@ -75,14 +90,19 @@ describe('redirects followed by the pipeline (two real local servers)', () => {
     const fetch = createFetch({ baseUrl: partner.origin, auth: headerAuth });
     const response = await fetch('same-origin?status=307');
     expect(response.status).toBe(200);
-    expect(partner.requests.map((r) => r.headers['x-signature'])).toEqual(['sig-for-/same-origin', 'sig-for-/final']);
+    expect(partner.requests.map((r) => r.headers['x-signature'])).toEqual([
+      'sig-for-/same-origin',
+      'sig-for-/final',
+    ]);
   });
 
   it('emits redirect:followed with credentialsDropped on a change of origin', async () => {
     const events: unknown[] = [];
     const fetch = createFetch({ baseUrl: partner.origin, auth: headerAuth, onEvent: (e) => events.push(e) });
     await fetch('elsewhere?status=302');
-    expect(events).toContainEqual(expect.objectContaining({ type: 'redirect:followed', status: 302, credentialsDropped: true }));
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: 'redirect:followed', status: 302, credentialsDropped: true }),
+    );
     expect(events).toContainEqual({ type: 'credential:withheld', origin: other.origin, reason: 'redirect' });
   });
 

@@ -14,7 +14,9 @@ function sequence(statuses: number[], headers: Record<string, string>[] = []) {
     const status = statuses[Math.min(i, statuses.length - 1)] ?? 200;
     const extra = headers[Math.min(i, headers.length - 1)] ?? {};
     i++;
-    return status === 200 ? HttpResponse.json({ ok: true }, { headers: extra }) : new HttpResponse(null, { status, headers: extra });
+    return status === 200
+      ? HttpResponse.json({ ok: true }, { headers: extra })
+      : new HttpResponse(null, { status, headers: extra });
   };
   return { seen, handler };
 }
@@ -57,7 +59,11 @@ describe('transient retries', () => {
     const { seen, handler } = sequence([503, 503, 200]);
     server.use(http.post(`${BASE}/payments`, handler));
     const fetch = createFetch({ baseUrl: BASE, random: () => 0 });
-    const response = await fetch('payments', { method: 'POST', body: '{"amount":1}', idempotencyKey: 'auto' });
+    const response = await fetch('payments', {
+      method: 'POST',
+      body: '{"amount":1}',
+      idempotencyKey: 'auto',
+    });
     expect(response.status).toBe(200);
     expect(seen).toHaveLength(3);
     const keys = seen.map((r) => r.headers.get('idempotency-key'));
@@ -102,7 +108,10 @@ describe('transient retries', () => {
   });
 
   it('obeys Retry-After as an HTTP-date (fake clock)', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'], now: Date.parse('2026-01-01T00:00:00Z') });
+    vi.useFakeTimers({
+      toFake: ['setTimeout', 'clearTimeout', 'Date'],
+      now: Date.parse('2026-01-01T00:00:00Z'),
+    });
     const { seen, handler } = sequence([503, 200], [{ 'retry-after': 'Thu, 01 Jan 2026 00:00:05 GMT' }]);
     server.use(http.get(`${BASE}/orders`, handler));
     const fetch = createFetch({ baseUrl: BASE, random: () => 0 });

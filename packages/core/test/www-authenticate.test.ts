@@ -4,9 +4,13 @@ import { describe, expect, it } from 'vitest';
 
 describe('parseWwwAuthenticate (RFC 9110 §11.6.1, RFC 6750 §3)', () => {
   it('parses RFC 6750 examples', () => {
-    expect(parseWwwAuthenticate('Bearer realm="example"')).toEqual([{ scheme: 'bearer', params: { realm: 'example' } }]);
+    expect(parseWwwAuthenticate('Bearer realm="example"')).toEqual([
+      { scheme: 'bearer', params: { realm: 'example' } },
+    ]);
     expect(
-      parseWwwAuthenticate('Bearer realm="example", error="invalid_token", error_description="The access token expired"'),
+      parseWwwAuthenticate(
+        'Bearer realm="example", error="invalid_token", error_description="The access token expired"',
+      ),
     ).toEqual([
       {
         scheme: 'bearer',
@@ -46,7 +50,9 @@ describe('parseWwwAuthenticate (RFC 9110 §11.6.1, RFC 6750 §3)', () => {
     );
     fc.assert(
       fc.property(
-        fc.array(fc.constantFrom('Bearer', ' ', ',', '=', '"', '\\', 'realm', 'a', '==', '\t'), { maxLength: 60 }),
+        fc.array(fc.constantFrom('Bearer', ' ', ',', '=', '"', '\\', 'realm', 'a', '==', '\t'), {
+          maxLength: 60,
+        }),
         (parts) => {
           expect(() => parseWwwAuthenticate(parts.join(''))).not.toThrow();
         },
@@ -66,7 +72,8 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter(h({ 'retry-after-ms': '250', 'retry-after': '9' }), now)).toBe(250);
   });
   it('ignores what is neither form', () => {
-    for (const value of ['-5', '1.5', 'soon', '', '2026-01-01']) expect(parseRetryAfter(h({ 'retry-after': value }), now)).toBeUndefined();
+    for (const value of ['-5', '1.5', 'soon', '', '2026-01-01'])
+      expect(parseRetryAfter(h({ 'retry-after': value }), now)).toBeUndefined();
     expect(parseRetryAfter(h({}), now)).toBeUndefined();
   });
   it('never throws and never returns a negative or non-finite value (fuzz)', () => {

@@ -20,7 +20,11 @@ export interface LocalServer {
 
 type Handler = (request: IncomingMessage, response: ServerResponse, server: LocalServer) => void;
 
-function track(server: import('node:http').Server, scheme: 'http' | 'https', handler: Handler): Promise<LocalServer> {
+function track(
+  server: import('node:http').Server,
+  scheme: 'http' | 'https',
+  handler: Handler,
+): Promise<LocalServer> {
   const requests: RecordedRequest[] = [];
   return new Promise((resolve) => {
     server.listen(0, '127.0.0.1', () => {
@@ -55,13 +59,30 @@ export function selfSignedCertificate(): { cert: string; key: string } {
     execFileSync(
       'openssl',
       [
-        'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2',
-        '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
-        '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-days',
+        '2',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=DNS:localhost,IP:127.0.0.1',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
       ],
       { stdio: 'ignore' },
     );
-    return { cert: readFileSync(join(dir, 'cert.pem'), 'utf8'), key: readFileSync(join(dir, 'key.pem'), 'utf8') };
+    return {
+      cert: readFileSync(join(dir, 'cert.pem'), 'utf8'),
+      key: readFileSync(join(dir, 'key.pem'), 'utf8'),
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
