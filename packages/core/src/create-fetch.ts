@@ -615,6 +615,14 @@ export function createFetch(options: CreateFetchOptions = {}): AttacheFetch {
         headers = new Headers(headers);
         for (const name of CREDENTIAL_HEADERS) headers.delete(name);
         for (const name of sensitive.headers) headers.delete(name);
+        // A partner that repeats the query in its Location would hand a query credential to the new origin.
+        if (sensitive.query.size > 0 && next.search) {
+          const params = new URLSearchParams(next.search);
+          for (const name of [...params.keys()]) {
+            if (sensitive.query.has(name.toLowerCase())) params.delete(name);
+          }
+          next.search = params.toString();
+        }
       }
       const status = response.status;
       if (status === 303 ? method !== 'HEAD' : (status === 301 || status === 302) && method === 'POST') {

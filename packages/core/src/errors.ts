@@ -122,16 +122,20 @@ export interface TokenAcquisitionErrorOptions extends AttacheErrorOptions {
   /** HTTP status of the token endpoint's answer, when there was one. */
   readonly status?: number | undefined;
   readonly retryable?: boolean | undefined;
+  /** The token endpoint's `Retry-After`, in milliseconds, when it sent one. */
+  readonly retryAfter?: number | undefined;
 }
 
 /** A token could not be obtained: the token endpoint refused, failed or answered something unusable. */
 export class TokenAcquisitionError extends AttacheError {
-  override name = 'TokenAcquisitionError' as const;
+  override name: string = 'TokenAcquisitionError';
   override readonly code = 'TOKEN_ACQUISITION' as const;
   readonly error: string | undefined;
   readonly errorDescription: string | undefined;
   readonly errorUri: string | undefined;
   readonly status: number | undefined;
+  /** The token endpoint's `Retry-After`, in milliseconds, when it sent one. */
+  readonly retryAfter: number | undefined;
   constructor(message: string, options: TokenAcquisitionErrorOptions = {}) {
     const status = options.status;
     super(
@@ -144,6 +148,7 @@ export class TokenAcquisitionError extends AttacheError {
     this.errorDescription = options.errorDescription;
     this.errorUri = options.errorUri;
     this.status = status;
+    this.retryAfter = options.retryAfter;
   }
 }
 

@@ -1,1 +1,19 @@
-export {};
+export type { MemoryTokenStoreOptions } from './memory-token-store.ts';
+export { createMemoryTokenStore } from './memory-token-store.ts';
+export type { TokenAuthOptions } from './token-auth.ts';
+export { tokenAuth } from './token-auth.ts';
+export type { TokenCacheKeyParts } from './token-cache-key.ts';
+export { tokenCacheKey } from './token-cache-key.ts';
+export type { TokenResponseField } from './token-response-error.ts';
+export { TokenResponseError } from './token-response-error.ts';
+export type {
+  FetchToken,
+  FetchTokenContext,
+  GetTokenOptions,
+  Token,
+  TokenResponse,
+  TokenSource,
+  TokenSourceOptions,
+} from './token-source.ts';
+export { createTokenSource } from './token-source.ts';
+export type { TokenStore, TokenStoreLock } from './token-store.ts';

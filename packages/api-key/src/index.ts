@@ -1,0 +1,3 @@
+export type { ApiKeyAuthOptions, ApiKeyPlacement } from './api-key-auth.ts';
+export { apiKeyAuth } from './api-key-auth.ts';
+export { defaultSecretPatterns } from './secret-patterns.ts';

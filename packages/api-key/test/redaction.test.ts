@@ -1,0 +1,122 @@
+import { inspect } from 'node:util';
+import { apiKeyAuth } from '@attache/api-key';
+import {
+  type AttacheEvent,
+  createFetch,
+  getResponseMeta,
+  isAttacheError,
+  NetworkError,
+  secret,
+  TokenAcquisitionError,
+} from '@attache/core';
+import { HttpResponse, http } from 'msw';
+import { describe, expect, it } from 'vitest';
+import { useMswServer } from './support/msw.ts';
+
+const BASE = 'https://api.partner.test';
+const KEY = 'live-key-0f9e8d7c6b5a';
+const server = useMswServer();
+
+/** Every way an error or event could be printed or shipped to a log. */
+function renderings(value: unknown): string[] {
+  const error = value as Error;
+  return [
+    String(value),
+    JSON.stringify(value),
+    inspect(value, { depth: 10 }),
+    ...(value instanceof Error
+      ? [error.message, error.stack ?? '', inspect(error.cause, { depth: 10 })]
+      : []),
+  ];
+}
+
+function expectNoKey(value: unknown): void {
+  for (const text of renderings(value)) expect(text).not.toContain(KEY);
+}
+
+const placements = [
+  { label: 'query (default name)', options: { in: 'query' as const } },
+  {
+    label: 'query (a name only this authenticator knows)',
+    options: { in: 'query' as const, name: 'partner_sig_k' },
+  },
+  { label: 'header (default name)', options: {} },
+  { label: 'header (a name only this authenticator knows)', options: { name: 'X-Partner-Credential' } },
+  { label: 'cookie', options: { in: 'cookie' as const } },
+];
+
+describe.each(placements)('the key never leaks: $label', ({ options }) => {
+  it('events, response metadata and retried requests are masked', async () => {
+    let calls = 0;
+    server.use(
+      http.get(`${BASE}/orders`, () =>
+        ++calls === 1 ? new HttpResponse(null, { status: 503 }) : HttpResponse.json({ ok: true }),
+      ),
+    );
+    const events: AttacheEvent[] = [];
+    const fetch = createFetch({
+      baseUrl: BASE,
+      auth: apiKeyAuth({ key: secret(KEY), ...options }),
+      retry: { retries: 1, baseDelay: 0 },
+      random: () => 0,
+      onEvent: (event) => events.push(event),
+    });
+
+    const response = await fetch('orders?page=2');
+
+    expect(response.status).toBe(200);
+    expect(events.map((e) => e.type)).toEqual(['request:start', 'retry:scheduled', 'request:end']);
+    expectNoKey(events);
+    const meta = getResponseMeta(response);
+    expect(meta?.request).toBeDefined();
+    expectNoKey(meta);
+    if (options.in === 'query')
+      expect(meta?.request?.url).toContain(`${options.name ?? 'api_key'}=%5Bredacted%5D`);
+  });
+
+  it('a NetworkError keeps a masked snapshot of the request that carried the key', async () => {
+    server.use(http.get(`${BASE}/orders`, () => HttpResponse.error()));
+    const events: AttacheEvent[] = [];
+    const fetch = createFetch({
+      baseUrl: BASE,
+      auth: apiKeyAuth({ key: secret(KEY), ...options }),
+      retry: false,
+      onEvent: (event) => events.push(event),
+    });
+
+    const error = await fetch('orders').catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(NetworkError);
+    expect(isAttacheError(error) && error.request).toBeTruthy();
+    expectNoKey(error);
+    expectNoKey(events);
+  });
+});
+
+describe('the key never leaks from the authenticator or its errors', () => {
+  it('printing the authenticator shows no key', () => {
+    expectNoKey(apiKeyAuth({ key: KEY }));
+    expectNoKey(apiKeyAuth({ key: secret(KEY), in: 'query' }));
+  });
+
+  it('a provider returning an invalid key is refused without quoting it', async () => {
+    const fetch = createFetch({ baseUrl: BASE, auth: apiKeyAuth({ key: async () => `${KEY} ` }) });
+    const error = await fetch('orders').catch((e: unknown) => e);
+    expect(isAttacheError(error)).toBe(true);
+    expectNoKey(error);
+  });
+
+  it('a failing provider is wrapped without adding the key', async () => {
+    const fetch = createFetch({
+      baseUrl: BASE,
+      auth: apiKeyAuth({
+        key: async () => {
+          throw new Error('vault unavailable');
+        },
+      }),
+    });
+    const error = await fetch('orders').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TokenAcquisitionError);
+    expectNoKey(error);
+  });
+});

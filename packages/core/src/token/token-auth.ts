@@ -1,0 +1,85 @@
+import type { Authenticator, ChallengeOutcome } from '../authenticator.ts';
+import { withHeaders } from '../authenticator.ts';
+import { ConfigError } from '../errors.ts';
+import { Secret } from '../secret.ts';
+import type { Token, TokenSource } from './token-source.ts';
+
+/** Options of {@link tokenAuth}. */
+export interface TokenAuthOptions {
+  /** Where tokens come from: see `createTokenSource`. One source may serve many clients. */
+  readonly source: TokenSource;
+  /**
+   * The scheme word sent before the token. Default: the token's `type` (the endpoint's `token_type`,
+   * `Bearer` when it gave none).
+   */
+  readonly scheme?: string;
+  /** The authenticator's name in events and errors. Default `token`. */
+  readonly name?: string;
+}
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/**
+ * Sends `Authorization: <type> <token>` with a token from a {@link TokenSource}, fetched (once, shared) and
+ * refreshed by the source. On a 401 it invalidates the token that request carried (only that one: a newer
+ * token is kept) and answers `'replay'` when a different token is available, so the pipeline replays once;
+ * a 401 with `error="insufficient_scope"` is answered `'fail'` (a new token would not have more scope).
+ * Any number of concurrent 401s for one token cause a single refresh.
+ *
+ * @throws {ConfigError} when `source` is not a token source or `scheme` is not a valid scheme word.
+ * @example
+ * ```ts
+ * const source = createTokenSource(login, { key: tokenCacheKey({ tokenEndpoint: loginUrl, clientId: 'robot-7' }) });
+ * const fetch = createFetch({ baseUrl: 'https://partner.example', auth: tokenAuth({ source }) });
+ * ```
+ */
+export function tokenAuth(options: TokenAuthOptions): Authenticator {
+  const source = options?.source;
+  if (
+    typeof source !== 'object' ||
+    source === null ||
+    typeof source.get !== 'function' ||
+    typeof source.invalidate !== 'function'
+  ) {
+    throw new ConfigError('tokenAuth: source must be a token source (see createTokenSource)');
+  }
+  const scheme = options.scheme;
+  if (scheme !== undefined && (typeof scheme !== 'string' || !TOKEN.test(scheme))) {
+    throw new ConfigError('tokenAuth: scheme must be an authentication scheme word, e.g. "Bearer"');
+  }
+  const name = options.name ?? 'token';
+  // The token each request went out with, so a 401 invalidates exactly that one.
+  const sent = new WeakMap<Request, Token>();
+
+  /** The token a request carried: ours when no later authenticator rebuilt the request, else its header. */
+  function rejectedToken(request: Request): Pick<Token, 'value'> | undefined {
+    const known = sent.get(request);
+    if (known !== undefined) return known;
+    const header = request.headers.get('authorization');
+    if (header === null) return undefined;
+    const space = header.indexOf(' ');
+    if (space <= 0) return undefined;
+    return { value: new Secret(header.slice(space + 1).trim()) };
+  }
+
+  return {
+    name,
+    sensitiveHeaders: ['authorization'],
+    async authenticate(request, context) {
+      const token = await source.get({ signal: context.signal, onEvent: (event) => context.emit(event) });
+      const next = withHeaders(request, { authorization: `${scheme ?? token.type} ${token.value.reveal()}` });
+      sent.set(next, token);
+      return next;
+    },
+    async challenge(_response, request, context): Promise<ChallengeOutcome> {
+      if (context.challenges.some((challenge) => challenge.params.error === 'insufficient_scope'))
+        return 'fail';
+      const rejected = rejectedToken(request);
+      if (rejected === undefined) return 'fail';
+      await source.invalidate(rejected);
+      const fresh = await source.get({ signal: context.signal, onEvent: (event) => context.emit(event) });
+      // The same token again (the server handed it back, or it was not ours to drop) would only be refused again.
+      return fresh.value.reveal() === rejected.value.reveal() ? 'fail' : 'replay';
+    },
+  };
+}
