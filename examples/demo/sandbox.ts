@@ -11,6 +11,10 @@ export interface Sandbox {
   readonly counters: { logins: number; apiCalls: number; rejected: number; injected503: number };
   /** Revokes every issued token: the next API call with one gets 401 invalid_token. */
   revokeTokens(): void;
+  /** The API key the sandbox accepts now. */
+  readonly apiKey: () => string;
+  /** Rotates the accepted API key: the old one is refused from now on. */
+  rotateApiKey(): string;
   /** The next `n` API calls answer 503 with `Retry-After`. */
   failNext(n: number): void;
   close(): Promise<void>;
@@ -22,6 +26,8 @@ export async function startSandbox(): Promise<Sandbox> {
   const tokens = new Set<string>();
   const counters = { logins: 0, apiCalls: 0, rejected: 0, injected503: 0 };
   let failures = 0;
+  let apiKeyVersion = 1;
+  const currentKey = (): string => `demo_key_v${apiKeyVersion}`;
 
   const json = (
     res: ServerResponse,
@@ -54,7 +60,8 @@ export async function startSandbox(): Promise<Sandbox> {
         const auth = req.headers.authorization ?? '';
         const basic = `Basic ${Buffer.from(`${SANDBOX_USER.username}:${SANDBOX_USER.password}`).toString('base64')}`;
         const bearerOk = auth.startsWith('Bearer ') && tokens.has(auth.slice(7));
-        if (!bearerOk && auth !== basic) {
+        const keyOk = req.headers['x-api-key'] === currentKey();
+        if (!bearerOk && !keyOk && auth !== basic) {
           counters.rejected++;
           return json(
             res,
@@ -79,6 +86,11 @@ export async function startSandbox(): Promise<Sandbox> {
     origin: `http://127.0.0.1:${port}`,
     counters,
     revokeTokens: () => tokens.clear(),
+    apiKey: currentKey,
+    rotateApiKey: () => {
+      apiKeyVersion++;
+      return currentKey();
+    },
     failNext: (n) => {
       failures = n;
     },
