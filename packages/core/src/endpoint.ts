@@ -47,23 +47,20 @@ export interface Endpoint<
   readonly kind: 'attache.endpoint';
 }
 
-type InputOf<S> = S extends StandardSchemaV1 ? StandardSchemaV1.InferInput<S> : never;
-type Simplify<T> = { [K in keyof T]: T[K] } & {};
-
 /** The input `client.call` takes for an endpoint: `params`, `query` and `body`, each only when it applies. */
 export type EndpointInput<E> =
   E extends Endpoint<infer _M, infer Path, infer Params, infer Query, infer Body, infer _O>
-    ? Simplify<
-        (Params extends StandardSchemaV1
-          ? { readonly params: InputOf<Params> }
-          : [PathParamNames<Path>] extends [never]
-            ? { readonly params?: undefined }
-            : { readonly params: { readonly [K in PathParamNames<Path>]: string | number } }) &
-          (Query extends StandardSchemaV1
-            ? { readonly query: InputOf<Query> }
-            : { readonly query?: undefined }) &
-          (Body extends StandardSchemaV1 ? { readonly body: InputOf<Body> } : { readonly body?: undefined })
-      >
+    ? (Params extends StandardSchemaV1
+        ? { readonly params: StandardSchemaV1.InferInput<Params> }
+        : [PathParamNames<Path>] extends [never]
+          ? { readonly params?: undefined }
+          : { readonly params: { readonly [K in PathParamNames<Path>]: string | number } }) &
+        (Query extends StandardSchemaV1
+          ? { readonly query: StandardSchemaV1.InferInput<Query> }
+          : { readonly query?: undefined }) &
+        (Body extends StandardSchemaV1
+          ? { readonly body: StandardSchemaV1.InferInput<Body> }
+          : { readonly body?: undefined })
     : never;
 
 /** The parsed response type of an endpoint. */

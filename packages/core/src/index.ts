@@ -56,7 +56,7 @@ export type {
   TokenAcquiredEvent,
 } from './events.ts';
 export { isLoopbackHost } from './origin-policy.ts';
-export type { RedactedRequest } from './redact.ts';
+export type { RedactedRequest, SensitiveNames } from './redact.ts';
 export { redactRequest, redactUrl } from './redact.ts';
 export type { ResponseMeta } from './response-meta.ts';
 export { getResponseMeta } from './response-meta.ts';
