@@ -558,7 +558,8 @@ export function createFetch(options: CreateFetchOptions = {}): AttacheFetch {
       const mayAuthenticate = !enforceOrigins || allowed.has(url.origin);
       if (mayAuthenticate) {
         checkTransportSecurity(url, snapshot);
-        request = await authenticate(request, context);
+        // A hop that turned the request into a GET sends no body: signers must see that, not the original.
+        request = await authenticate(request, body === context.body ? context : { ...context, body });
       } else {
         emit({ type: 'credential:withheld', origin: url.origin, reason: 'redirect' });
       }

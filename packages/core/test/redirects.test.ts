@@ -96,6 +96,21 @@ describe('redirects followed by the pipeline (two real local servers)', () => {
     ]);
   });
 
+  it('a signer sees no body on the GET that a 303 turns the request into', async () => {
+    const bodies: (number | null | undefined)[] = [];
+    const signer: Authenticator = {
+      name: 'body-recorder',
+      signer: true,
+      authenticate(request, context) {
+        bodies.push(context.body === undefined || context.body === null ? context.body : context.body.length);
+        return request;
+      },
+    };
+    const fetch = createFetch({ baseUrl: partner.origin, auth: signer });
+    expect((await fetch('same-origin?status=303', { method: 'POST', body: '12345' })).status).toBe(200);
+    expect(bodies).toEqual([5, undefined]);
+  });
+
   it('emits redirect:followed with credentialsDropped on a change of origin', async () => {
     const events: unknown[] = [];
     const fetch = createFetch({ baseUrl: partner.origin, auth: headerAuth, onEvent: (e) => events.push(e) });

@@ -1,0 +1,75 @@
+/** How bytes are written as text in a header: signatures and body digests. */
+export type Encoding = 'hex' | 'base64' | 'base64url';
+
+/** How a string key is turned into key bytes: its UTF-8 bytes, or decoded from hex or base64. */
+export type KeyEncoding = 'utf8' | Encoding;
+
+export const ENCODINGS: readonly Encoding[] = ['hex', 'base64', 'base64url'];
+export const KEY_ENCODINGS: readonly KeyEncoding[] = ['utf8', 'hex', 'base64', 'base64url'];
+
+const HEX = /^(?:[0-9a-fA-F]{2})*$/;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+const BASE64URL = /^[A-Za-z0-9_-]*={0,2}$/;
+
+function toBase64(bytes: Uint8Array): string {
+  let binary = '';
+  // Chunked so a large body does not overflow the argument limit of String.fromCharCode.
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(binary);
+}
+
+function fromBase64(text: string): Uint8Array<ArrayBuffer> | undefined {
+  const unpadded = text.replace(/=+$/, '');
+  if (unpadded.length % 4 === 1) return undefined;
+  try {
+    const binary = atob(unpadded + '='.repeat((4 - (unpadded.length % 4)) % 4));
+    const bytes = new Uint8Array(binary.length);
+    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+    return bytes;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes bytes as hex (lower case), base64 (padded) or base64url (unpadded). */
+export function encodeBytes(bytes: Uint8Array, encoding: Encoding): string {
+  switch (encoding) {
+    case 'hex': {
+      let out = '';
+      for (const byte of bytes) out += byte.toString(16).padStart(2, '0');
+      return out;
+    }
+    case 'base64':
+      return toBase64(bytes);
+    case 'base64url':
+      return toBase64(bytes).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  }
+}
+
+/** Reads text written by {@link encodeBytes}; `undefined` when it is not valid in that encoding. */
+export function decodeBytes(text: string, encoding: Encoding): Uint8Array<ArrayBuffer> | undefined {
+  switch (encoding) {
+    case 'hex': {
+      if (!HEX.test(text)) return undefined;
+      const bytes = new Uint8Array(text.length / 2);
+      for (let i = 0; i < bytes.length; i++) bytes[i] = Number.parseInt(text.slice(i * 2, i * 2 + 2), 16);
+      return bytes;
+    }
+    case 'base64':
+      return BASE64.test(text) ? fromBase64(text) : undefined;
+    case 'base64url':
+      return BASE64URL.test(text) ? fromBase64(text.replace(/-/g, '+').replace(/_/g, '/')) : undefined;
+  }
+}
+
+/** The UTF-8 bytes of a string. */
+export function utf8(text: string): Uint8Array<ArrayBuffer> {
+  return new TextEncoder().encode(text);
+}
+
+/** Copies any byte view into a fresh `Uint8Array` backed by an `ArrayBuffer`, as WebCrypto wants. */
+export function ownBytes(bytes: Uint8Array | ArrayBuffer): Uint8Array<ArrayBuffer> {
+  return bytes instanceof ArrayBuffer ? new Uint8Array(bytes.slice(0)) : new Uint8Array(bytes);
+}

@@ -1,0 +1,347 @@
+import { type AuthContext, type Authenticator, ConfigError } from '@attache/core';
+import {
+  type ContentDigestAlgorithm,
+  checkContentDigest,
+  checkDigestAlgorithms,
+  contentDigest,
+} from './content-digest.ts';
+import { encodeBytes, KEY_ENCODINGS, type KeyEncoding, ownBytes, utf8 } from './encoding.ts';
+import { type ComponentId, parseComponentId } from './message-component.ts';
+import {
+  checkAlgorithm,
+  HMAC_ALGORITHMS,
+  importPreparedKey,
+  type KeyMaterial,
+  prepareKey,
+  RFC9421_ALGORITHMS,
+  type SignatureAlgorithm,
+  signBytes,
+} from './signature-algorithm.ts';
+import { createSignatureBase, signatureParamsList } from './signature-base.ts';
+import {
+  formatTimestamp,
+  type ResolvedSimpleScheme,
+  resolveSimpleScheme,
+  type SimpleSchemeOptions,
+  simpleStringToSign,
+} from './simple-scheme.ts';
+import {
+  type BareItem,
+  isSfKey,
+  isSfString,
+  parseDictionary,
+  type SfMember,
+  serializeDictionary,
+  sfBytes,
+  sfInteger,
+  sfString,
+} from './structured-fields.ts';
+
+/** Which signature format to produce (and verify). */
+export type HmacScheme = 'rfc9421' | 'simple';
+
+/**
+ * Options of {@link hmacAuth}. `headers`, `encoding`, `timestampFormat` and `signedHeaders` apply to the
+ * simple scheme; `label`, `components`, `digestAlgorithm`, `expiresIn`, `algParameter` and `tag` to
+ * `rfc9421`.
+ *
+ * @example
+ * ```ts
+ * hmacAuth({ keyId: 'client-42', key: secret(process.env.PARTNER_SECRET!) });
+ * hmacAuth({ scheme: 'simple', keyId: 'client-42', key, headers: { signature: 'X-Partner-Signature' } });
+ * hmacAuth({ keyId: 'ed-1', key: privateKey, algorithm: 'ed25519' });
+ * ```
+ */
+export interface HmacAuthOptions extends SimpleSchemeOptions {
+  /**
+   * `'rfc9421'` (default): RFC 9421 HTTP Message Signatures, `Signature-Input` and `Signature` headers, with
+   * RFC 9530 `Content-Digest` for the body. `'simple'`: key id, timestamp, nonce and signature headers.
+   */
+  readonly scheme?: HmacScheme;
+  /** The key id the partner knows the key by (`keyid` in RFC 9421). Printable ASCII. */
+  readonly keyId: string;
+  /**
+   * The key: an HMAC secret (string, `Secret`, bytes, `CryptoKey`) or, for asymmetric algorithms, a private
+   * `CryptoKey`, a private JWK or a PKCS #8 PEM.
+   */
+  readonly key: KeyMaterial;
+  /** How a string HMAC secret becomes bytes: `'utf8'` (default), `'hex'`, `'base64'` or `'base64url'`. */
+  readonly keyEncoding?: KeyEncoding;
+  /**
+   * Default `'hmac-sha256'`. rfc9421 also takes `'ed25519'`, `'ecdsa-p256-sha256'`, `'ecdsa-p384-sha384'`,
+   * `'rsa-pss-sha512'` and `'rsa-v1_5-sha256'`; simple takes `'hmac-sha384'` and `'hmac-sha512'`.
+   */
+  readonly algorithm?: SignatureAlgorithm;
+  /** Makes each attempt's nonce, or `false` for none. Default: 128 random bits, base64url. */
+  readonly nonce?: (() => string) | false;
+  /** rfc9421: the signature's label in `Signature-Input` and `Signature`. Default `'sig1'`. */
+  readonly label?: string;
+  /**
+   * rfc9421: the covered components, in order, e.g. `['@method', '@target-uri', 'content-digest']` or
+   * `'@query-param;name="id"'`. Every one must be in the request (`content-digest` is computed and set
+   * from the body). Default: `@method`, `@target-uri`, `content-digest` when there is a body, and
+   * whichever of `content-type`, `authorization`, `dpop`, `x-api-key` and `idempotency-key` the request has.
+   */
+  readonly components?: readonly string[];
+  /** rfc9421: the `Content-Digest` algorithm. Default `'sha-256'`. */
+  readonly digestAlgorithm?: ContentDigestAlgorithm;
+  /** rfc9421: adds `expires` this many seconds after `created`. Default: no `expires`. */
+  readonly expiresIn?: number;
+  /** rfc9421: whether to include the `alg` parameter. Default `true`. */
+  readonly algParameter?: boolean;
+  /** rfc9421: an application-specific `tag` parameter. Default none. */
+  readonly tag?: string;
+}
+
+// Credentials other authenticators may have put on the request, covered by default when present.
+const OPTIONAL_COVERED = ['content-type', 'authorization', 'dpop', 'x-api-key', 'idempotency-key'];
+const RFC9421_ONLY = ['label', 'components', 'digestAlgorithm', 'expiresIn', 'algParameter', 'tag'] as const;
+const SIMPLE_ONLY = ['headers', 'encoding', 'timestampFormat', 'signedHeaders'] as const;
+// The pipeline learns offsets from `Date`, which has one-second resolution: below two seconds is noise.
+const CLOCK_CORRECTION_MS = 2_000;
+const PRINTABLE = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/;
+
+function randomNonce(): string {
+  return encodeBytes(crypto.getRandomValues(new Uint8Array(16)), 'base64url');
+}
+
+function fail(message: string): never {
+  throw new ConfigError(`hmacAuth: ${message}`);
+}
+
+/**
+ * Signs every request the pipeline sends: each attempt (retries, the 401 replay, redirects on the same
+ * origin) gets a fresh timestamp from the client's corrected clock and a fresh nonce, and the signature
+ * covers the exact body bytes. Runs after every other authenticator, so it signs the credentials they add.
+ *
+ * On a 401 it asks for one replay when the client's clock correction moved since the request was signed
+ * (the pipeline learns the server's time from its `Date` header), so a skewed clock costs one rejection.
+ *
+ * @throws {ConfigError} synchronously, for invalid options (the message names the field); and from
+ *   `authenticate` when a request cannot be signed: a `ReadableStream` body that must be covered, or a
+ *   configured component the request lacks.
+ * @example
+ * ```ts
+ * const fetch = createFetch({
+ *   baseUrl: 'https://api.partner.example',
+ *   auth: hmacAuth({ keyId: 'client-42', key: secret(process.env.PARTNER_SECRET!) }),
+ * });
+ * ```
+ */
+export function hmacAuth(options: HmacAuthOptions): Authenticator {
+  if (typeof options !== 'object' || options === null) fail('options must be an object');
+  const scheme = options.scheme ?? 'rfc9421';
+  if (scheme !== 'rfc9421' && scheme !== 'simple') fail(`scheme must be 'rfc9421' or 'simple'`);
+  for (const field of scheme === 'simple' ? RFC9421_ONLY : SIMPLE_ONLY) {
+    if (options[field] !== undefined) {
+      fail(`${field} applies to scheme '${scheme === 'simple' ? 'rfc9421' : 'simple'}' only`);
+    }
+  }
+  if (typeof options.keyId !== 'string' || !PRINTABLE.test(options.keyId)) {
+    fail('keyId must be a non-empty printable ASCII string');
+  }
+  const keyEncoding = options.keyEncoding ?? 'utf8';
+  if (!KEY_ENCODINGS.includes(keyEncoding)) fail(`keyEncoding must be one of ${KEY_ENCODINGS.join(', ')}`);
+  const algorithm = checkAlgorithm(
+    options.algorithm ?? 'hmac-sha256',
+    scheme === 'simple' ? HMAC_ALGORITHMS : RFC9421_ALGORITHMS,
+    'hmacAuth: algorithm',
+  );
+  if (options.key === undefined || options.key === null) fail('key is required');
+  const prepared = prepareKey(options.key, algorithm, 'sign', keyEncoding, 'hmacAuth: key');
+  const nonce = options.nonce ?? randomNonce;
+  if (nonce !== false && typeof nonce !== 'function') fail('nonce must be a function or false');
+
+  let imported: Promise<CryptoKey> | undefined;
+  const signingKey = (): Promise<CryptoKey> => {
+    imported ??= importPreparedKey(prepared, algorithm, 'sign').catch((cause: unknown) => {
+      throw new ConfigError(`hmacAuth: key could not be imported for ${algorithm}`, { cause });
+    });
+    return imported;
+  };
+  const nextNonce = (): string | undefined => {
+    if (nonce === false) return undefined;
+    const value = nonce();
+    if (typeof value !== 'string' || !PRINTABLE.test(value)) {
+      fail('nonce() must return a non-empty printable ASCII string');
+    }
+    return value;
+  };
+
+  const simple = scheme === 'simple' ? resolveSimpleScheme(options, 'hmacAuth') : undefined;
+  const sign = simple
+    ? simpleSigner(simple, options.keyId, algorithm, signingKey, nextNonce)
+    : rfc9421Signer(options, algorithm, signingKey, nextNonce);
+
+  // The clock offset each request was signed with, to tell on a 401 whether re-signing would help.
+  const signedOffsets = new WeakMap<Request, number>();
+
+  return {
+    name: 'hmac',
+    signer: true,
+    sensitiveHeaders: [simple ? simple.headers.signature : 'signature'],
+    async authenticate(request, context) {
+      const signed = await sign(request, context);
+      signedOffsets.set(signed, context.clock.offset);
+      return signed;
+    },
+    challenge(_response, request, context) {
+      const offset = signedOffsets.get(request);
+      if (offset === undefined) return 'fail';
+      return Math.abs(context.clock.offset - offset) >= CLOCK_CORRECTION_MS ? 'replay' : 'fail';
+    },
+  };
+}
+
+type Sign = (request: Request, context: AuthContext) => Promise<Request>;
+
+/** The exact body bytes: `undefined` for no body, `null` for a stream the pipeline could not read ahead. */
+async function readBody(
+  request: Request,
+  context: AuthContext,
+): Promise<Uint8Array<ArrayBuffer> | null | undefined> {
+  // The request, not the context, says whether there is a body: a 303 redirect drops it.
+  if (request.body === null) return undefined;
+  if (context.body === null) return null;
+  if (context.body !== undefined) return ownBytes(context.body);
+  return new Uint8Array(await request.clone().arrayBuffer());
+}
+
+function streamError(): never {
+  fail(
+    'cannot sign a request whose body is a ReadableStream: the signature covers the exact body bytes. ' +
+      'Pass the body as a string, bytes, Blob, FormData or URLSearchParams',
+  );
+}
+
+function simpleSigner(
+  simple: ResolvedSimpleScheme,
+  keyId: string,
+  algorithm: SignatureAlgorithm,
+  signingKey: () => Promise<CryptoKey>,
+  nextNonce: () => string | undefined,
+): Sign {
+  return async (request, context) => {
+    const body = await readBody(request, context);
+    if (body === null) streamError();
+    const timestamp = formatTimestamp(context.clock.now(), simple.timestampFormat);
+    const nonce = nextNonce();
+    const headers = new Headers(request.headers);
+    headers.set(simple.headers.keyId, keyId);
+    headers.set(simple.headers.timestamp, timestamp);
+    if (nonce === undefined) headers.delete(simple.headers.nonce);
+    else headers.set(simple.headers.nonce, nonce);
+    const toSign = await simpleStringToSign(
+      {
+        method: request.method,
+        url: new URL(request.url),
+        headers,
+        timestamp,
+        nonce: nonce ?? '',
+        body: body ?? new Uint8Array(0),
+      },
+      simple,
+    );
+    const signature = await signBytes(algorithm, await signingKey(), utf8(toSign));
+    headers.set(simple.headers.signature, encodeBytes(signature, simple.encoding));
+    return rebuild(request, headers, body);
+  };
+}
+
+function rfc9421Signer(
+  options: HmacAuthOptions,
+  algorithm: SignatureAlgorithm,
+  signingKey: () => Promise<CryptoKey>,
+  nextNonce: () => string | undefined,
+): Sign {
+  const label = options.label ?? 'sig1';
+  if (typeof label !== 'string' || !isSfKey(label)) {
+    fail('label must be a structured-field key (lower-case letters, digits, "_", "-", ".", "*")');
+  }
+  let configured: readonly ComponentId[] | undefined;
+  if (options.components !== undefined) {
+    if (!Array.isArray(options.components)) fail('components must be a list of component identifiers');
+    configured = options.components.map((text) => {
+      const id = typeof text === 'string' ? parseComponentId(text) : 'not a string';
+      if (typeof id === 'string') fail(`components: ${id}`);
+      return id;
+    });
+  }
+  const [digestAlgorithm] = checkDigestAlgorithms(
+    [options.digestAlgorithm ?? 'sha-256'],
+    'hmacAuth: digestAlgorithm',
+  );
+  const expiresIn = options.expiresIn;
+  if (expiresIn !== undefined && !(Number.isInteger(expiresIn) && expiresIn > 0)) {
+    fail('expiresIn must be a positive whole number of seconds');
+  }
+  const tag = options.tag;
+  if (tag !== undefined && (typeof tag !== 'string' || !isSfString(tag))) {
+    fail('tag must be a printable ASCII string');
+  }
+  const algParameter = options.algParameter ?? true;
+
+  return async (request, context) => {
+    const body = await readBody(request, context);
+    const headers = new Headers(request.headers);
+    const components = configured ?? defaultComponents(headers, body !== undefined);
+    if (components.some((c) => c.name === 'content-digest')) {
+      if (body === null) streamError();
+      const bytes = body ?? new Uint8Array(0);
+      // A caller's own Content-Digest is kept when it is right for these bytes, and replaced when it is not.
+      const existing = headers.get('content-digest');
+      if (existing === null || (await checkContentDigest(existing, bytes)) !== 'ok') {
+        headers.set('content-digest', await contentDigest(bytes, { algorithms: [digestAlgorithm!] }));
+      }
+    }
+    const created = Math.floor(context.clock.now() / 1000);
+    const params = new Map<string, BareItem>([['created', sfInteger(created)]]);
+    if (expiresIn !== undefined) params.set('expires', sfInteger(created + expiresIn));
+    params.set('keyid', sfString(options.keyId));
+    if (algParameter) params.set('alg', sfString(algorithm));
+    const nonce = nextNonce();
+    if (nonce !== undefined) params.set('nonce', sfString(nonce));
+    if (tag !== undefined) params.set('tag', sfString(tag));
+
+    const view = { method: request.method, url: new URL(request.url), headers };
+    const base = createSignatureBase(view, components, params);
+    if ('error' in base) {
+      fail(`cannot sign ${request.method} ${view.url.origin}${view.url.pathname}: ${base.error}`);
+    }
+    const signature = await signBytes(algorithm, await signingKey(), utf8(base.base));
+    setMember(headers, 'signature-input', label, signatureParamsList(components, params));
+    setMember(headers, 'signature', label, { kind: 'item', value: sfBytes(signature), params: new Map() });
+    return rebuild(request, headers, body);
+  };
+}
+
+/**
+ * The signed copy of `request`. Given the body bytes again, the copy leaves the caller's request and its
+ * body untouched; only a stream body (which the signature does not cover) moves to the copy.
+ */
+function rebuild(
+  request: Request,
+  headers: Headers,
+  body: Uint8Array<ArrayBuffer> | null | undefined,
+): Request {
+  return body instanceof Uint8Array
+    ? new Request(request, { headers, body })
+    : new Request(request, { headers });
+}
+
+function defaultComponents(headers: Headers, hasBody: boolean): ComponentId[] {
+  const names = ['@method', '@target-uri'];
+  if (hasBody) names.push('content-digest');
+  for (const name of OPTIONAL_COVERED) if (headers.has(name)) names.push(name);
+  return names.map((name) => ({ name, params: new Map() }));
+}
+
+/** Sets one member of a Dictionary header, keeping other signatures already on the request. */
+function setMember(headers: Headers, name: string, label: string, member: SfMember): void {
+  const existing = headers.get(name);
+  const parsed = existing === null ? undefined : parseDictionary(existing);
+  const members = new Map(typeof parsed === 'object' ? parsed : []);
+  members.delete(label);
+  members.set(label, member);
+  headers.set(name, serializeDictionary(members));
+}

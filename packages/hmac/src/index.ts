@@ -1,0 +1,22 @@
+export type { ContentDigestAlgorithm, ContentDigestInput, ContentDigestOptions } from './content-digest.ts';
+export { contentDigest } from './content-digest.ts';
+export type { Encoding, KeyEncoding } from './encoding.ts';
+export type { HmacAuthOptions, HmacScheme } from './hmac-auth.ts';
+export { hmacAuth } from './hmac-auth.ts';
+export type {
+  HmacKeyLookup,
+  HmacRejected,
+  HmacRejectionReason,
+  HmacVerified,
+  HmacVerifier,
+  HmacVerifierKey,
+  HmacVerifierKeyInput,
+  HmacVerifierOptions,
+  HmacVerifyOptions,
+  HmacVerifyResult,
+} from './hmac-verifier.ts';
+export { createHmacVerifier } from './hmac-verifier.ts';
+export type { MemoryNonceStoreOptions, NonceStore } from './nonce-store.ts';
+export { createMemoryNonceStore } from './nonce-store.ts';
+export type { KeyMaterial, SignatureAlgorithm } from './signature-algorithm.ts';
+export type { SimpleSchemeHeaders, SimpleSchemeOptions, TimestampFormat } from './simple-scheme.ts';

@@ -1,0 +1,3 @@
+import { propertySuite } from './shared/properties.ts';
+
+propertySuite(200);
