@@ -18,7 +18,7 @@ export interface AuthContext {
    * The exact body bytes that will be sent, `undefined` when there is no body, `null` when the body is a
    * stream that cannot be read ahead (signers must refuse such a request).
    */
-  readonly body: Uint8Array | null | undefined;
+  readonly body: Uint8Array<ArrayBuffer> | null | undefined;
   /** Emits an event to the client's `onEvent`. Never put a credential in it. */
   emit(event: AttacheEvent): void;
 }

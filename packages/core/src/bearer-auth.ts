@@ -47,20 +47,18 @@ export function bearerAuth(options: BearerAuthOptions): Authenticator {
   const scheme = options.scheme ?? 'Bearer';
   if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(scheme))
     throw new ConfigError(`bearerAuth: scheme "${scheme}" is not a token`);
-  const sent = new WeakMap<Request, string>();
   return {
     name: 'bearer',
     sensitiveHeaders: ['authorization'],
     async authenticate(request) {
       const token = await readCredential(options.token);
-      const next = withHeaders(request, { authorization: `${scheme} ${token}` });
-      sent.set(next, token);
-      return next;
+      return withHeaders(request, { authorization: `${scheme} ${token}` });
     },
     async challenge(_response, request): Promise<ChallengeOutcome> {
       if (typeof options.token !== 'function') return 'fail';
+      // Compared by header value, not by Request identity: a signer after us hands the pipeline a new Request.
       const fresh = await readCredential(options.token);
-      return fresh !== sent.get(request) ? 'replay' : 'fail';
+      return request.headers.get('authorization') !== `${scheme} ${fresh}` ? 'replay' : 'fail';
     },
   };
 }

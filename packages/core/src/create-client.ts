@@ -104,10 +104,10 @@ function toHttpError(original: Response, fallback: RedactedRequest, data: unknow
       request,
     });
   }
-  if (status === 429) {
-    const retryAfter = meta?.retryAfter ?? parseRetryAfter(response.headers);
+  const retryAfter = meta?.retryAfter ?? parseRetryAfter(response.headers);
+  if (status === 429 || (status === 503 && retryAfter !== undefined)) {
     return new RateLimitedError(
-      `${where} was rate limited (429)${retryAfter === undefined ? '' : `; retry after ${retryAfter} ms`}`,
+      `${where} was ${status === 429 ? 'rate limited (429)' : 'unavailable (503)'}${retryAfter === undefined ? '' : `; retry after ${retryAfter} ms`}`,
       { response, request, retryAfter },
     );
   }

@@ -11,7 +11,13 @@ import {
 } from './errors.ts';
 import type { AttacheEvent, EventListener } from './events.ts';
 import { isLoopbackHost, normalizeOrigin } from './origin-policy.ts';
-import { type RedactedRequest, redactRequest, redactUrl, type SensitiveNames } from './redact.ts';
+import {
+  type RedactedRequest,
+  redactRequest,
+  redactUrl,
+  SENSITIVE_HEADERS,
+  type SensitiveNames,
+} from './redact.ts';
 import { setResponseMeta } from './response-meta.ts';
 import { parseRetryAfter } from './retry-after.ts';
 import {
@@ -146,8 +152,9 @@ function joinUrl(baseUrl: string | undefined, input: string): URL {
   if (baseUrl === undefined) {
     throw new ConfigError(`"${input}" is not an absolute URL and no baseUrl is configured`);
   }
-  const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
-  return new URL(input.startsWith('/') ? input.slice(1) : input, base);
+  // WHATWG URL resolution against the base with a trailing slash, exactly as ky's `baseUrl` (the client face)
+  // does: `orders` lands under the base path, `/orders` at the origin's root.
+  return new URL(input, baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`);
 }
 
 function pickCallOptions(init: AttacheRequestInit | undefined): CallOptions {
@@ -160,6 +167,19 @@ function pickCallOptions(init: AttacheRequestInit | undefined): CallOptions {
     if (value !== undefined) (result as Record<string, unknown>)[key] = value;
   }
   return result;
+}
+
+// setTimeout fires at once for anything above 2^31 - 1 ms.
+const MAX_TIMEOUT = 2_147_483_647;
+
+function checkTimeout(value: unknown, field: string): number | false {
+  if (value === false) return false;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_TIMEOUT) {
+    throw new ConfigError(
+      `${field} must be a number of ms in (0, ${MAX_TIMEOUT}] or false, got ${String(value)}`,
+    );
+  }
+  return value;
 }
 
 function isAbortLike(error: unknown): boolean {
@@ -220,14 +240,18 @@ export function createFetch(options: CreateFetchOptions = {}): AttacheFetch {
   const transport = options.transport ?? globalFetchTransport;
   if (typeof transport !== 'function')
     throw new ConfigError('transport must be a function (request) => Promise<Response>');
-  const timeout = options.timeout ?? 30_000;
-  if (timeout !== false && (typeof timeout !== 'number' || !(timeout > 0))) {
-    throw new ConfigError(`timeout must be a positive number of ms or false, got ${String(timeout)}`);
-  }
+  const timeout = checkTimeout(options.timeout ?? 30_000, 'timeout');
   const clientRetry = resolveRetry(options.retry, DEFAULT_RETRY);
   const budget = createRetryBudget(options.retryBudget);
-  const manualRedirects = (options.redirects ?? (isBrowserLike() ? 'platform' : 'pipeline')) === 'pipeline';
+  const redirects = options.redirects ?? (isBrowserLike() ? 'platform' : 'pipeline');
+  if (redirects !== 'pipeline' && redirects !== 'platform') {
+    throw new ConfigError(`redirects must be 'pipeline' or 'platform', got ${String(redirects)}`);
+  }
+  const manualRedirects = redirects === 'pipeline';
   const maxRedirects = options.maxRedirects ?? 10;
+  if (!Number.isInteger(maxRedirects) || maxRedirects < 0) {
+    throw new ConfigError(`maxRedirects must be a whole number >= 0, got ${String(maxRedirects)}`);
+  }
   const now = options.now ?? (() => Date.now());
   const random = options.random ?? Math.random;
   const clock: LearningClock = createLearningClock(now);
@@ -248,7 +272,10 @@ export function createFetch(options: CreateFetchOptions = {}): AttacheFetch {
 
   function checkTarget(url: URL, snapshot: () => RedactedRequest): void {
     if (!enforceOrigins) return;
-    if (!allowed.has(url.origin)) throw new OriginNotAllowedError(url.origin, { request: snapshot() });
+    if (!allowed.has(url.origin)) {
+      emit({ type: 'credential:withheld', origin: url.origin, reason: 'origin-not-allowed' });
+      throw new OriginNotAllowedError(url.origin, { request: snapshot() });
+    }
     checkTransportSecurity(url, snapshot);
   }
 
@@ -319,7 +346,10 @@ export function createFetch(options: CreateFetchOptions = {}): AttacheFetch {
       if ('status' in result) emit({ ...base, status: result.status });
       else {
         const error = result.error;
-        emit({ ...base, error: isAttacheError(error) ? error.code : 'ABORTED' });
+        emit({
+          ...base,
+          error: isAttacheError(error) ? error.code : isAbortLike(error) ? 'ABORTED' : 'ERROR',
+        });
       }
     };
 
@@ -330,12 +360,19 @@ export function createFetch(options: CreateFetchOptions = {}): AttacheFetch {
       throw error;
     }
 
-    const callTimeout = call.timeout ?? timeout;
+    let callTimeout: number | false;
+    let policy: ResolvedRetry;
+    try {
+      callTimeout = call.timeout === undefined ? timeout : checkTimeout(call.timeout, 'init.timeout');
+      policy = resolveRetry(call.retry, clientRetry, 'init.retry');
+    } catch (error) {
+      finish({ error });
+      throw error;
+    }
     const deadline = createDeadline(callTimeout, original.signal, now, snapshot);
-    const policy = resolveRetry(call.retry, clientRetry, 'init.retry');
     const retryOnUnauthorized = call.retryOnUnauthorized ?? true;
 
-    let body: Uint8Array | null | undefined;
+    let body: Uint8Array<ArrayBuffer> | null | undefined;
     let streamBody: ReadableStream<Uint8Array> | null = null;
     try {
       if (original.body === null) body = undefined;
@@ -414,23 +451,13 @@ export function createFetch(options: CreateFetchOptions = {}): AttacheFetch {
         sent = await sendFollowingRedirects(state, context, snapshot);
       } catch (error) {
         if (deadline.signal.aborted) throw deadline.signal.reason;
-        if (isAttacheError(error) && error.code !== 'NETWORK') throw error;
-        const networkError =
-          isAttacheError(error) && error.code === 'NETWORK'
-            ? error
-            : new NetworkError(`Network error for ${state.method} ${snapshot().url}`, {
-                cause: error,
-                request: snapshot(),
-              });
-        if (
-          policy.networkErrors &&
-          replayable &&
-          idempotent() &&
-          retries < policy.retries &&
-          budget.tryAcquire()
-        ) {
+        // Only the transport's failures are network errors (sendFollowingRedirects wraps them); anything
+        // else an authenticator or the caller's code threw is not retried and keeps its identity.
+        if (!isAttacheError(error) || error.code !== 'NETWORK') throw error;
+        const networkError = error;
+        if (policy.networkErrors && replayable && idempotent() && retries < policy.retries) {
           const delay = backoffDelay(policy, retries, random);
-          if (delay < deadline.remaining()) {
+          if (delay < deadline.remaining() && budget.tryAcquire()) {
             emit({
               type: 'retry:scheduled',
               method: state.method,
@@ -543,7 +570,7 @@ export function createFetch(options: CreateFetchOptions = {}): AttacheFetch {
     let url = state.url;
     let method = state.method;
     let headers = new Headers(state.headers);
-    let body: Uint8Array | null | undefined = state.body;
+    let body: Uint8Array<ArrayBuffer> | null | undefined = state.body;
     let hops = 0;
     for (;;) {
       let request = new Request(url, {
@@ -566,7 +593,8 @@ export function createFetch(options: CreateFetchOptions = {}): AttacheFetch {
 
       let response: Response;
       try {
-        response = await transport(request);
+        // Raced against the deadline too: a transport that ignores `request.signal` must not outlive it.
+        response = await raceSignal(transport(request), context.signal);
       } catch (error) {
         if (context.signal.aborted || isAbortLike(error))
           throw context.signal.aborted ? context.signal.reason : error;
@@ -616,6 +644,7 @@ export function createFetch(options: CreateFetchOptions = {}): AttacheFetch {
         headers = new Headers(headers);
         for (const name of CREDENTIAL_HEADERS) headers.delete(name);
         for (const name of sensitive.headers) headers.delete(name);
+        for (const name of SENSITIVE_HEADERS) headers.delete(name);
         // A partner that repeats the query in its Location would hand a query credential to the new origin.
         if (sensitive.query.size > 0 && next.search) {
           const params = new URLSearchParams(next.search);
@@ -654,7 +683,7 @@ interface SendState {
   readonly url: URL;
   readonly method: string;
   readonly headers: Headers;
-  readonly body: Uint8Array | null | undefined;
+  readonly body: Uint8Array<ArrayBuffer> | null | undefined;
   takeStream(): ReadableStream<Uint8Array> | null;
   readonly redirectMode: RequestRedirect;
   readonly init: RequestInit;

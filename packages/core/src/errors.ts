@@ -2,7 +2,7 @@ import type { RedactedRequest } from './redact.ts';
 
 const BRAND = Symbol.for('attache.error');
 
-/** Every `code` an {@link AttacheError} can carry; `switch (error.code)` narrows to the subclass. */
+/** Every `code` an {@link AttacheError} can carry. Branch on it, or use `instanceof` for the subclass fields. */
 export type AttacheErrorCode =
   | 'HTTP_ERROR'
   | 'UNAUTHORIZED'
@@ -182,7 +182,7 @@ export class InsecureTransportError extends AttacheError {
   }
 }
 
-/** A redirect could not be followed safely (https → http, too many hops, missing Location). */
+/** A redirect could not be followed safely (https → http, a non-http(s) or invalid Location, too many hops). */
 export class RedirectError extends AttacheError {
   override name = 'RedirectError' as const;
   override readonly code = 'REDIRECT' as const;

@@ -85,6 +85,17 @@ describe('redirects followed by the pipeline (two real local servers)', () => {
     });
   }
 
+  it("the caller's own credential-looking headers (x-api-key, api-key) do not follow a cross-origin hop", async () => {
+    other.requests.length = 0;
+    const fetch = createFetch({ baseUrl: partner.origin, auth: basicAuth({ username: 'u', password: 'p' }) });
+    await fetch('elsewhere?status=302', {
+      headers: { 'x-api-key': 'caller-key', 'api-key': 'k2', accept: 'text/plain' },
+    });
+    expect(other.requests[0]?.headers['x-api-key']).toBeUndefined();
+    expect(other.requests[0]?.headers['api-key']).toBeUndefined();
+    expect(other.requests[0]?.headers.accept).toBe('text/plain');
+  });
+
   it('a same-origin redirect re-runs authenticators for the new URL', async () => {
     partner.requests.length = 0;
     const fetch = createFetch({ baseUrl: partner.origin, auth: headerAuth });

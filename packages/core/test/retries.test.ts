@@ -210,3 +210,47 @@ describe('transient retries', () => {
     expect(calls).toBe(2);
   });
 });
+
+describe('503 with Retry-After from the client face', () => {
+  it('becomes RateLimitedError with retryAfter when the wait is too long', async () => {
+    server.use(
+      http.get(
+        `${BASE}/busy`,
+        () => new HttpResponse(null, { status: 503, headers: { 'retry-after': '300' } }),
+      ),
+    );
+    const client = createClient({ baseUrl: BASE });
+    const error = await client.get('busy').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RateLimitedError);
+    expect(error).toMatchObject({ status: 503, retryAfter: 300_000 });
+  });
+});
+
+describe('per-call options are validated', () => {
+  it('rejects a bad per-call timeout or retry with ConfigError and leaves no timer behind', async () => {
+    const fetch = createFetch({ baseUrl: BASE });
+    for (const timeout of [-5, 0, Number.POSITIVE_INFINITY, 2 ** 31]) {
+      await expect(fetch('x', { timeout })).rejects.toThrow(/init\.timeout/);
+    }
+    await expect(fetch('x', { retry: { retries: -1 } })).rejects.toThrow(/init\.retry\.retries/);
+    expect(() => createFetch({ baseUrl: BASE, timeout: 2 ** 31 })).toThrow(/timeout/);
+    expect(() => createFetch({ baseUrl: BASE, maxRedirects: -1 })).toThrow(/maxRedirects/);
+    expect(() => createFetch({ baseUrl: BASE, redirects: 'nope' as 'pipeline' })).toThrow(/redirects/);
+  });
+
+  it('an authenticator bug is not mistaken for a network error and is not retried', async () => {
+    let calls = 0;
+    const fetch = createFetch({
+      baseUrl: BASE,
+      auth: {
+        name: 'buggy',
+        authenticate: () => {
+          calls++;
+          throw new TypeError('cannot read properties of undefined');
+        },
+      },
+    });
+    await expect(fetch('x')).rejects.toBeInstanceOf(TypeError);
+    expect(calls).toBe(1);
+  });
+});

@@ -221,6 +221,25 @@ describe('401: one refresh and one replay', () => {
     expect((await fetch('me')).status).toBe(200);
   });
 
+  it('bearerAuth followed by a signer still compares the token it sent', async () => {
+    let calls = 0;
+    server.use(
+      http.get(`${BASE}/me`, () => {
+        calls++;
+        return new HttpResponse(null, { status: 401 });
+      }),
+    );
+    const signer = {
+      name: 'signer',
+      signer: true,
+      authenticate: (request: Request) =>
+        new Request(request, { headers: { ...Object.fromEntries(request.headers), sig: 'x' } }),
+    };
+    const fetch = createFetch({ baseUrl: BASE, auth: [bearerAuth({ token: () => 'unchanged' }), signer] });
+    expect((await fetch('me')).status).toBe(401);
+    expect(calls).toBe(1);
+  });
+
   it('a static bearer token is never replayed', async () => {
     let calls = 0;
     server.use(
