@@ -1,4 +1,6 @@
-import { bearerAuth, createClient, createFetch, secret } from '@attache/core';
+import { apiKeyAuth } from '@attache/api-key';
+import { bearerAuth, createClient, createFetch, createTokenSource, secret, tokenAuth } from '@attache/core';
+import { hmacAuth } from '@attache/hmac';
 import ky from 'ky';
 import { measure, median, type Stats, startServerProcess } from './harness.ts';
 
@@ -22,6 +24,47 @@ const consume = async (response: Response): Promise<unknown> => response.json();
 export const coreScenarios: Scenario[] = [
   { name: 'raw fetch', setup: (origin) => () => fetch(`${origin}/orders/1`).then(consume) },
   { name: 'plain ky', setup: (origin) => () => ky.get(`${origin}/orders/1`, { retry: 0 }).json() },
+  {
+    name: 'createFetch + apiKeyAuth',
+    baseline: 'raw fetch',
+    setup: (origin) => {
+      const attache = createFetch({ baseUrl: origin, auth: apiKeyAuth({ key: secret('bench-key') }) });
+      return () => attache('orders/1').then(consume);
+    },
+  },
+  {
+    name: 'createClient + apiKeyAuth',
+    baseline: 'plain ky',
+    setup: (origin) => {
+      const client = createClient({ baseUrl: origin, auth: apiKeyAuth({ key: secret('bench-key') }) });
+      return () => client.get('orders/1').json();
+    },
+  },
+  {
+    name: 'createFetch + token source (cached)',
+    baseline: 'raw fetch',
+    setup: async (origin) => {
+      const source = createTokenSource(async ({ signal }) => {
+        const response = await fetch(`${origin}/token`, { method: 'POST', signal });
+        const body = (await response.json()) as { access_token: string; expires_in: number };
+        return { accessToken: secret(body.access_token), tokenType: 'Bearer', expiresIn: body.expires_in };
+      });
+      await source.get();
+      const attache = createFetch({ baseUrl: origin, auth: tokenAuth({ source }) });
+      return () => attache('orders/1').then(consume);
+    },
+  },
+  {
+    name: 'createFetch + hmacAuth (rfc9421)',
+    baseline: 'raw fetch',
+    setup: (origin) => {
+      const attache = createFetch({
+        baseUrl: origin,
+        auth: hmacAuth({ keyId: 'bench', key: secret('bench-secret-0123456789') }),
+      });
+      return () => attache('orders/1').then(consume);
+    },
+  },
   {
     name: 'createFetch + bearerAuth',
     baseline: 'raw fetch',

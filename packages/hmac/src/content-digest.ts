@@ -2,6 +2,7 @@
 // values are the Byte Sequence of that hash over the message content, the exact bytes sent.
 import { ConfigError } from '@attache/core';
 import { ownBytes, utf8 } from './encoding.ts';
+import { nativeDigest } from './native-crypto.ts';
 import { parseDictionary, type SfMember, serializeDictionary, sfBytes } from './structured-fields.ts';
 import { timingSafeEqual } from './timing-safe-equal.ts';
 
@@ -40,7 +41,10 @@ export async function hash(
   algorithm: ContentDigestAlgorithm,
   bytes: Uint8Array<ArrayBuffer>,
 ): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest(SUBTLE_HASH[algorithm], bytes));
+  return (
+    nativeDigest(SUBTLE_HASH[algorithm], bytes) ??
+    new Uint8Array(await crypto.subtle.digest(SUBTLE_HASH[algorithm], bytes))
+  );
 }
 
 export function checkDigestAlgorithms(

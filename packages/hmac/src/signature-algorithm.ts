@@ -3,6 +3,7 @@
 // RFC 9421 §3.3.4, and RSA-PSS uses a 64-byte salt (§3.3.1).
 import { ConfigError, revealSecret, Secret } from '@attache/core';
 import { decodeBytes, type KeyEncoding, ownBytes, utf8 } from './encoding.ts';
+import { nativeHmac } from './native-crypto.ts';
 import { timingSafeEqual } from './timing-safe-equal.ts';
 
 /**
@@ -224,7 +225,12 @@ export async function signBytes(
   key: CryptoKey,
   data: Uint8Array<ArrayBuffer>,
 ): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.sign(SPECS[algorithm].signParams, key, data));
+  const spec = SPECS[algorithm];
+  if (spec.symmetric) {
+    const fast = nativeHmac((spec.importParams as HmacImportParams).hash as string, key, data);
+    if (fast !== undefined) return fast;
+  }
+  return new Uint8Array(await crypto.subtle.sign(spec.signParams, key, data));
 }
 
 /**
