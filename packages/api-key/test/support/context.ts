@@ -1,7 +1,7 @@
 import type { AuthContext } from '@attache/core';
 
 /** The context the pipeline would pass on a first attempt; `body` is the read-ahead body bytes. */
-export function authContext(body?: Uint8Array | null): AuthContext {
+export function authContext(body?: Uint8Array<ArrayBuffer> | null): AuthContext {
   return {
     attempt: 1,
     signal: new AbortController().signal,

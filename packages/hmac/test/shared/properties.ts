@@ -164,7 +164,7 @@ const SCHEMES: readonly Scheme[] = [
 
 async function signSpec(scheme: Scheme, spec: Spec): Promise<Request> {
   const request = toRequest(spec);
-  return hmacAuth(scheme.signer(spec)).authenticate(request, authContext({ now: NOW, body: spec.body }));
+  return hmacAuth(scheme.signer(spec)).authenticate(request, authContext({ now: NOW, body: spec.body === undefined ? undefined : new Uint8Array(spec.body) }));
 }
 
 export function propertySuite(numRuns: number): void {

@@ -6,7 +6,7 @@ export function authContext(
     now?: number;
     offset?: number;
     attempt?: number;
-    body?: Uint8Array | null | undefined;
+    body?: Uint8Array<ArrayBuffer> | null | undefined;
     events?: AttacheEvent[];
   } = {},
 ): AuthContext {
@@ -23,6 +23,6 @@ export function authContext(
 }
 
 /** The body bytes of a request, as the pipeline passes them in `context.body`. */
-export async function bodyOf(request: Request): Promise<Uint8Array | undefined> {
+export async function bodyOf(request: Request): Promise<Uint8Array<ArrayBuffer> | undefined> {
   return request.body === null ? undefined : new Uint8Array(await request.clone().arrayBuffer());
 }

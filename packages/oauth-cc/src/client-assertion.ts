@@ -1,0 +1,69 @@
+import { ConfigError } from '@attache/core';
+import { SignJWT } from 'jose';
+import type { ClientAuthenticationRequest } from './client-authentication.ts';
+
+/** RFC 7523 §2.2: the `client_assertion_type` of a JWT client assertion. */
+export const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+
+/**
+ * The `aud` of a client assertion: the token endpoint URL (default, RFC 7523 §3), the issuer identifier
+ * (what newer guidance and FAPI 2.0 prefer), or an exact value a server documents.
+ */
+export type AssertionAudience = 'token-endpoint' | 'issuer' | (string & {});
+
+/** How long a client assertion is valid: RFC 7523 wants it short; a minute covers clock skew and retries. */
+const ASSERTION_LIFETIME_S = 60;
+
+export function checkAssertionAudience(value: unknown, factory: string): AssertionAudience {
+  if (value === undefined) return 'token-endpoint';
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new ConfigError(`${factory}: audience must be 'token-endpoint', 'issuer' or a non-empty string`);
+  }
+  return value;
+}
+
+function resolveAudience(audience: AssertionAudience, request: ClientAuthenticationRequest): string {
+  if (audience === 'token-endpoint') return request.tokenEndpoint;
+  if (audience === 'issuer') {
+    if (request.issuer === undefined) {
+      throw new ConfigError(
+        "client assertion audience 'issuer' needs the issuer: pass issuer to clientCredentialsAuth",
+      );
+    }
+    return request.issuer;
+  }
+  return audience;
+}
+
+/** Signing material for one assertion. */
+export interface AssertionKey {
+  readonly alg: string;
+  readonly kid: string | undefined;
+  readonly key: CryptoKey | Uint8Array;
+}
+
+/**
+ * Signs a fresh client assertion (RFC 7523 §3): `iss` = `sub` = client id, `aud`, a new `jti`, `iat` now and
+ * `exp` 60 s later, then puts it in the body with its type. A new one per attempt: servers refuse a reused `jti`.
+ */
+export async function addClientAssertion(
+  request: ClientAuthenticationRequest,
+  audience: AssertionAudience,
+  signing: AssertionKey,
+): Promise<void> {
+  const iat = Math.floor(request.now() / 1000);
+  const assertion = await new SignJWT({})
+    .setProtectedHeader(
+      signing.kid === undefined ? { alg: signing.alg } : { alg: signing.alg, kid: signing.kid },
+    )
+    .setIssuer(request.clientId)
+    .setSubject(request.clientId)
+    .setAudience(resolveAudience(audience, request))
+    .setJti(crypto.randomUUID())
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + ASSERTION_LIFETIME_S)
+    .sign(signing.key);
+  request.body.set('client_id', request.clientId);
+  request.body.set('client_assertion_type', CLIENT_ASSERTION_TYPE);
+  request.body.set('client_assertion', assertion);
+}

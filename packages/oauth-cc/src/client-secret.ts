@@ -1,0 +1,15 @@
+import { ConfigError, revealSecret, type SecretInput } from '@attache/core';
+
+/** Checks a client secret eagerly; returns a reader so the value is revealed only on the wire. */
+export function checkClientSecret(value: unknown, factory: string): () => string {
+  const isSecret =
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { reveal?: unknown }).reveal === 'function';
+  if (typeof value !== 'string' && !isSecret) {
+    throw new ConfigError(`${factory}: clientSecret must be a string or a Secret`);
+  }
+  const input = value as SecretInput;
+  if (revealSecret(input).length === 0) throw new ConfigError(`${factory}: clientSecret must not be empty`);
+  return () => revealSecret(input);
+}

@@ -1,0 +1,181 @@
+import { ConfigError, globalFetchTransport, type Transport } from '@attache/core';
+import * as z from 'zod/mini';
+import type { AuthorizationServerMetadata } from './authorization-server-metadata.ts';
+import { DiscoveryError } from './discovery-error.ts';
+import { parseSecureUrl } from './endpoint-url.ts';
+import { describeBody, parseJson, raceSignal, safeUrl, send } from './send.ts';
+
+/** Options of {@link discover}. */
+export interface DiscoverOptions {
+  /** Sends the metadata requests. Default: the global `fetch`, looked up at call time. */
+  readonly transport?: Transport;
+  /** Aborts the lookup. */
+  readonly signal?: AbortSignal;
+  /**
+   * Reuse metadata already fetched for this issuer in this process (and share a lookup in flight). `false`
+   * fetches again and replaces the cached copy. Default `true`.
+   */
+  readonly cache?: boolean;
+}
+
+const urlString = z.string().check(z.refine((value) => parseSecureUrl(value) !== undefined));
+const stringList = z.optional(z.array(z.string()));
+const MetadataSchema = z.looseObject({
+  issuer: z.string(),
+  token_endpoint: z.optional(urlString),
+  jwks_uri: z.optional(z.string()),
+  scopes_supported: stringList,
+  grant_types_supported: stringList,
+  token_endpoint_auth_methods_supported: stringList,
+  token_endpoint_auth_signing_alg_values_supported: stringList,
+  dpop_signing_alg_values_supported: stringList,
+  mtls_endpoint_aliases: z.optional(z.record(z.string(), z.string())),
+});
+
+const cache = new Map<string, Promise<AuthorizationServerMetadata>>();
+// A shared lookup must not die with the first caller's signal: it has its own limit, and callers race it.
+const LOOKUP_TIMEOUT = 30_000;
+
+/** RFC 8414 §3.1: the well-known segment goes between the host and the issuer's path. */
+function wellKnownUrls(issuer: URL): readonly string[] {
+  const path = issuer.pathname === '/' ? '' : issuer.pathname.replace(/\/$/, '');
+  return [
+    `${issuer.origin}/.well-known/oauth-authorization-server${path}`,
+    // OpenID Connect Discovery §4: appended to the issuer.
+    `${issuer.origin}${path}/.well-known/openid-configuration`,
+  ];
+}
+
+async function fetchDocument(
+  issuer: string,
+  url: string,
+  transport: Transport,
+  signal: AbortSignal,
+): Promise<AuthorizationServerMetadata | 'not_found'> {
+  // Redirects are followed: the document is public, and the issuer check below decides whether it is trusted.
+  const request = new Request(url, { headers: { accept: 'application/json' }, signal });
+  const response = await send(transport, request, signal, 'metadata endpoint').catch((error: unknown) => {
+    if (signal.aborted) throw error;
+    throw new DiscoveryError(
+      'unavailable',
+      issuer,
+      `Discovery for ${issuer} failed: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
+  });
+  if (response.status >= 400 && response.status < 500) {
+    await response.body?.cancel().catch(() => undefined);
+    return 'not_found';
+  }
+  const text = await response.text();
+  if (response.status >= 500) {
+    throw new DiscoveryError(
+      'unavailable',
+      issuer,
+      `Discovery for ${issuer}: ${safeUrl(url)} answered HTTP ${response.status}`,
+      {
+        status: response.status,
+      },
+    );
+  }
+  if (response.status !== 200) {
+    throw new DiscoveryError(
+      'invalid_metadata',
+      issuer,
+      `Discovery for ${issuer}: ${safeUrl(url)} answered HTTP ${response.status} instead of 200`,
+      { status: response.status },
+    );
+  }
+  const json = parseJson(text);
+  const parsed = MetadataSchema.safeParse(json);
+  if (!parsed.success) {
+    const field = parsed.error.issues[0]?.path[0];
+    const what =
+      json === undefined
+        ? describeBody(text, response.headers.get('content-type'))
+        : `metadata whose ${typeof field === 'string' ? field : 'content'} is missing or invalid`;
+    throw new DiscoveryError(
+      'invalid_metadata',
+      issuer,
+      `Discovery for ${issuer}: ${safeUrl(url)} returned ${what}`,
+      {
+        status: response.status,
+      },
+    );
+  }
+  if (parsed.data.issuer !== issuer) {
+    throw new DiscoveryError(
+      'issuer_mismatch',
+      issuer,
+      `Discovery for ${issuer}: ${safeUrl(url)} describes issuer ${JSON.stringify(parsed.data.issuer)}; ` +
+        'metadata is only trusted when its issuer is exactly the one asked for',
+    );
+  }
+  return Object.freeze(parsed.data) as AuthorizationServerMetadata;
+}
+
+async function lookUp(
+  issuer: string,
+  url: URL,
+  transport: Transport,
+  signal: AbortSignal,
+): Promise<AuthorizationServerMetadata> {
+  for (const candidate of wellKnownUrls(url)) {
+    const metadata = await fetchDocument(issuer, candidate, transport, signal);
+    if (metadata !== 'not_found') return metadata;
+  }
+  throw new DiscoveryError(
+    'not_found',
+    issuer,
+    `Discovery for ${issuer}: neither /.well-known/oauth-authorization-server (RFC 8414) nor /.well-known/openid-configuration exists`,
+  );
+}
+
+/**
+ * Fetches an authorization server's metadata: RFC 8414 `/.well-known/oauth-authorization-server` first (with
+ * the issuer's path after the well-known segment), then OpenID Connect's `/.well-known/openid-configuration`.
+ * The document's `issuer` must equal `issuer` exactly (RFC 8414 §3.3), so a server cannot make the client
+ * send its credentials to endpoints of another issuer. Successful results are cached per issuer for the life
+ * of the process, and concurrent lookups share one request; failures are not cached.
+ *
+ * @throws {ConfigError} when `issuer` is not an https URL (http only for loopback) or has a query or fragment.
+ * @throws {DiscoveryError} (a `TokenAcquisitionError`) when no document is found, it is invalid, its issuer
+ *   differs, or the server fails.
+ * @example
+ * ```ts
+ * const metadata = await discover('https://auth.partner.example');
+ * console.log(metadata.token_endpoint);
+ * ```
+ */
+export function discover(
+  issuer: string,
+  options: DiscoverOptions = {},
+): Promise<AuthorizationServerMetadata> {
+  const url = parseSecureUrl(issuer);
+  if (
+    url === undefined ||
+    url.search !== '' ||
+    url.hash !== '' ||
+    url.username !== '' ||
+    url.password !== ''
+  ) {
+    return Promise.reject(
+      new ConfigError(
+        `discover: issuer must be an https URL (http only for loopback) without query or fragment, got ${JSON.stringify(issuer)}`,
+      ),
+    );
+  }
+  const transport = options.transport ?? globalFetchTransport;
+  let lookup = options.cache === false ? undefined : cache.get(issuer);
+  if (lookup === undefined) {
+    const started = lookUp(issuer, url, transport, AbortSignal.timeout(LOOKUP_TIMEOUT));
+    lookup = started;
+    cache.set(issuer, started);
+    started.catch(() => {
+      if (cache.get(issuer) === started) cache.delete(issuer);
+    });
+  }
+  return options.signal === undefined ? lookup : raceSignal(lookup, options.signal);
+}

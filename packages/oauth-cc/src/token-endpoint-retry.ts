@@ -1,0 +1,74 @@
+import { ConfigError, TokenAcquisitionError } from '@attache/core';
+
+/**
+ * How the token endpoint is retried (with p-retry): network errors, 429 and 5xx only; a 4xx other than 429
+ * is never retried. Delays grow `minDelay × 2^n`, randomized up to twice that, capped at `maxDelay`; a
+ * `Retry-After` is waited for when it is the longer wait. Nothing is waited for past the token fetch's
+ * deadline (the token source's `fetchTimeout`) or longer than `maxRetryAfter`: the error comes back at once.
+ *
+ * @example
+ * ```ts
+ * clientCredentialsAuth({ issuer, clientId, clientSecret, retry: { retries: 4, maxRetryAfter: 10_000 } });
+ * ```
+ */
+export interface TokenEndpointRetryOptions {
+  /** Retries after the first attempt. Default `2`. */
+  readonly retries?: number;
+  /** First delay in ms. Default `250`. */
+  readonly minDelay?: number;
+  /** Longest delay in ms. Default `20_000`. */
+  readonly maxDelay?: number;
+  /** Longest `Retry-After` (ms) worth waiting for. Default `60_000`. */
+  readonly maxRetryAfter?: number;
+}
+
+export interface ResolvedTokenRetry {
+  readonly retries: number;
+  readonly minDelay: number;
+  readonly maxDelay: number;
+  readonly maxRetryAfter: number;
+}
+
+const DEFAULTS: ResolvedTokenRetry = { retries: 2, minDelay: 250, maxDelay: 20_000, maxRetryAfter: 60_000 };
+
+export function resolveTokenRetry(value: unknown): ResolvedTokenRetry {
+  if (value === undefined) return DEFAULTS;
+  if (value === false) return { ...DEFAULTS, retries: 0 };
+  if (typeof value === 'number') return resolveTokenRetry({ retries: value });
+  if (typeof value !== 'object' || value === null) {
+    throw new ConfigError('clientCredentialsAuth: retry must be a number of retries, an object or false');
+  }
+  const options = value as TokenEndpointRetryOptions;
+  const read = (field: keyof TokenEndpointRetryOptions, integer: boolean): number => {
+    const given = options[field];
+    if (given === undefined) return DEFAULTS[field];
+    if (
+      typeof given !== 'number' ||
+      !Number.isFinite(given) ||
+      given < 0 ||
+      (integer && !Number.isInteger(given))
+    ) {
+      throw new ConfigError(
+        `clientCredentialsAuth: retry.${field} must be a non-negative ${integer ? 'whole number' : 'number of ms'}, got ${String(given)}`,
+      );
+    }
+    return given;
+  };
+  const resolved = {
+    retries: read('retries', true),
+    minDelay: read('minDelay', false),
+    maxDelay: read('maxDelay', false),
+    maxRetryAfter: read('maxRetryAfter', false),
+  };
+  if (resolved.maxDelay < resolved.minDelay) {
+    throw new ConfigError('clientCredentialsAuth: retry.maxDelay must be at least retry.minDelay');
+  }
+  return resolved;
+}
+
+/** Network errors, 429 and 5xx: the endpoint is busy or unreachable, not refusing the client. */
+export function isTransient(error: unknown): error is TokenAcquisitionError {
+  if (!(error instanceof TokenAcquisitionError) || !error.isRetryable) return false;
+  const status = error.status;
+  return status === undefined || status === 429 || status >= 500;
+}

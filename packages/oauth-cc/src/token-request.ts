@@ -1,0 +1,175 @@
+import {
+  type EventListener,
+  type LearningClock,
+  parseRetryAfter,
+  TokenAcquisitionError,
+  type TokenResponse,
+  type Transport,
+} from '@attache/core';
+import pRetry from 'p-retry';
+import type { ClientAuthentication } from './client-authentication.ts';
+import type { DpopProver } from './dpop.ts';
+import { describeBody, parseJson, safeUrl, send, sleep } from './send.ts';
+import { oauthError, parseOAuthError } from './token-endpoint-error.ts';
+import { isTransient, type ResolvedTokenRetry } from './token-endpoint-retry.ts';
+import { parseTokenResponse } from './token-response.ts';
+
+/** Everything a token request needs that does not change between calls. */
+export interface TokenRequestSettings {
+  readonly clientId: string;
+  readonly clientAuthentication: ClientAuthentication;
+  /** `grant_type`, `scope`, `audience`, `resource` and extra parameters, in order. */
+  readonly params: readonly (readonly [string, string])[];
+  readonly transport: Transport;
+  readonly retry: ResolvedTokenRetry;
+  /** Learns the token endpoint's clock from its `Date` headers, for assertion and proof times. */
+  readonly clock: LearningClock;
+  readonly dpop: DpopProver | undefined;
+  readonly onEvent: EventListener | undefined;
+}
+
+/** Where one token request goes. */
+export interface TokenRequestTarget {
+  readonly url: URL;
+  readonly issuer: string | undefined;
+}
+
+/** The request's credentials, so an error description that echoes one can be cleaned. */
+function sensitiveValues(headers: Headers, body: URLSearchParams): string[] {
+  const values: string[] = [];
+  for (const name of ['client_secret', 'client_assertion']) {
+    const value = body.get(name);
+    if (value !== null) values.push(value);
+  }
+  for (const name of ['authorization', 'dpop']) {
+    const value = headers.get(name);
+    if (value !== null) values.push(value.replace(/^\S+\s+/, ''));
+  }
+  const basic = /^Basic\s+(\S+)$/i.exec(headers.get('authorization') ?? '')?.[1];
+  if (basic !== undefined) {
+    const decoded = atob(basic);
+    const secret = decoded.slice(decoded.indexOf(':') + 1);
+    values.push(secret, new URLSearchParams(`s=${secret}`).get('s') ?? secret);
+  }
+  return values;
+}
+
+function emitSafely(listener: EventListener | undefined, event: Parameters<EventListener>[0]): void {
+  try {
+    listener?.(event);
+  } catch {
+    // A faulty listener must not break token acquisition.
+  }
+}
+
+/**
+ * One token request (RFC 6749 §4.4.2), with the retries and the single DPoP-nonce retry it may need.
+ * `deadline` (epoch ms on `now`) bounds every wait; `signal` aborts everything.
+ */
+export async function requestToken(
+  settings: TokenRequestSettings,
+  target: TokenRequestTarget,
+  signal: AbortSignal,
+  deadline: number,
+  now: () => number,
+): Promise<TokenResponse> {
+  const endpoint = safeUrl(target.url);
+  const { clock, dpop } = settings;
+
+  async function exchange(): Promise<TokenResponse> {
+    let nonceRetried = false;
+    for (;;) {
+      const headers = new Headers({ accept: 'application/json' });
+      const body = new URLSearchParams(settings.params as [string, string][]);
+      await settings.clientAuthentication.apply({
+        clientId: settings.clientId,
+        tokenEndpoint: target.url.href,
+        issuer: target.issuer,
+        headers,
+        body,
+        now: () => clock.now(),
+      });
+      if (dpop !== undefined) {
+        headers.set('dpop', await dpop.proof({ method: 'POST', url: target.url, now: clock.now() }));
+      }
+      // Never follow a redirect: it would carry the client's credentials to wherever it points.
+      const request = new Request(target.url, { method: 'POST', headers, body, redirect: 'manual', signal });
+      const response = await send(settings.transport, request, signal, 'token endpoint');
+      clock.observe(response);
+      const nonce = response.headers.get('dpop-nonce');
+      if (dpop !== undefined && nonce !== null && nonce !== '') dpop.rememberNonce(target.url.origin, nonce);
+      const status = response.status;
+      if (status === 0 || (status >= 300 && status < 400)) {
+        await response.body?.cancel().catch(() => undefined);
+        throw new TokenAcquisitionError(
+          `Token endpoint ${endpoint} answered with a redirect; credentials are never sent on to a redirect target`,
+          { status, retryable: false },
+        );
+      }
+      const text = await response.text();
+      const json = parseJson(text);
+      if (response.ok) {
+        if (json === undefined) {
+          throw new TokenAcquisitionError(
+            `Token endpoint ${endpoint} answered HTTP ${status} with ${describeBody(text, response.headers.get('content-type'))} instead of a JSON token response`,
+            { status, error: 'invalid_token_response', retryable: false },
+          );
+        }
+        return parseTokenResponse(json, response.headers.get('date'), { dpop: dpop !== undefined });
+      }
+      const retryAfter =
+        status === 429 || status === 503 ? parseRetryAfter(response.headers, now()) : undefined;
+      const error = parseOAuthError(json);
+      if (error === undefined) {
+        throw new TokenAcquisitionError(
+          `Token endpoint ${endpoint} answered HTTP ${status} with ${json === undefined ? describeBody(text, response.headers.get('content-type')) : 'JSON that is not an OAuth error'}`,
+          { status, ...(retryAfter === undefined ? {} : { retryAfter }) },
+        );
+      }
+      // RFC 9449 §8: the server wants a nonce in the proof; it sent one, so the request is made again at once.
+      if (
+        error.error === 'use_dpop_nonce' &&
+        dpop !== undefined &&
+        nonce !== null &&
+        nonce !== '' &&
+        !nonceRetried
+      ) {
+        nonceRetried = true;
+        continue;
+      }
+      throw oauthError(error, status, endpoint, sensitiveValues(headers, body), retryAfter);
+    }
+  }
+
+  return pRetry(exchange, {
+    retries: settings.retry.retries,
+    minTimeout: settings.retry.minDelay,
+    maxTimeout: settings.retry.maxDelay,
+    factor: 2,
+    randomize: true,
+    signal,
+    shouldRetry: ({ error }) => isTransient(error),
+    async onFailedAttempt({ error, attemptNumber, retriesLeft, retryDelay }) {
+      if (!isTransient(error) || retriesLeft === 0) return;
+      const retryAfter = error.retryAfter;
+      const wait = Math.max(retryAfter ?? 0, retryDelay);
+      // Not worth waiting for: the error goes back now, and the token source backs off (at least Retry-After).
+      if (
+        (retryAfter !== undefined && retryAfter > settings.retry.maxRetryAfter) ||
+        now() + wait >= deadline
+      ) {
+        throw error;
+      }
+      emitSafely(settings.onEvent, {
+        type: 'retry:scheduled',
+        method: 'POST',
+        url: endpoint,
+        reason: error.status === undefined ? 'network' : 'status',
+        ...(error.status === undefined ? {} : { status: error.status }),
+        attempt: attemptNumber,
+        delayMs: wait,
+      });
+      if (retryAfter !== undefined && retryAfter > retryDelay) await sleep(retryAfter - retryDelay, signal);
+    },
+  });
+}

@@ -1,0 +1,88 @@
+import { Secret, type TokenResponse, TokenResponseError } from '@attache/core';
+import * as z from 'zod/mini';
+
+const SECONDS = /^\s*\d+(?:\.\d+)?\s*$/;
+const seconds = z.optional(z.nullable(z.union([z.number(), z.string().check(z.regex(SECONDS))])));
+
+const TokenResponseSchema = z.looseObject({
+  access_token: z.string().check(z.minLength(1)),
+  token_type: z.string().check(z.minLength(1)),
+  expires_in: seconds,
+  refresh_in: seconds,
+  scope: z.optional(z.string()),
+});
+
+// Never copied into `Token.extra` (which a token store persists): credentials, or fields read above.
+const NOT_EXTRA = new Set([
+  'access_token',
+  'refresh_token',
+  'id_token',
+  'token_type',
+  'expires_in',
+  'refresh_in',
+]);
+
+type Field = 'access_token' | 'token_type' | 'expires_in' | 'refresh_in';
+
+const MESSAGES: Readonly<Record<Field, string>> = {
+  access_token: 'Token response has no access_token (a non-empty string is required)',
+  token_type: 'Token response has no token_type (RFC 6749 §5.1 requires it)',
+  expires_in: 'Token response field expires_in is not a number of seconds',
+  refresh_in: 'Token response field refresh_in is not a number of seconds',
+};
+
+/** What the token response's `token_type` allows. */
+export type TokenTypeCheck = { readonly dpop: boolean };
+
+function short(value: string): string {
+  return value.length > 32 ? `${value.slice(0, 32)}…` : value;
+}
+
+/**
+ * Validates a successful token response (RFC 6749 §5.1) and maps it onto the token source's shape.
+ * `token_type` is compared case-insensitively: `Bearer`, and `DPoP` when DPoP is configured; anything else
+ * (`N_A`, `mac`, …) cannot be sent and is refused.
+ *
+ * @throws {TokenResponseError} naming the field; messages never contain the token.
+ */
+export function parseTokenResponse(
+  json: unknown,
+  serverDate: string | null,
+  check: TokenTypeCheck,
+): TokenResponse {
+  const parsed = TokenResponseSchema.safeParse(json);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0]?.path[0];
+    const field: Field =
+      first === 'token_type' || first === 'expires_in' || first === 'refresh_in' ? first : 'access_token';
+    throw new TokenResponseError(field, MESSAGES[field]);
+  }
+  const body = parsed.data;
+  const type = body.token_type.toLowerCase();
+  let tokenType: string;
+  if (type === 'bearer') tokenType = 'Bearer';
+  else if (type === 'dpop') {
+    if (!check.dpop) {
+      throw new TokenResponseError(
+        'token_type',
+        'The token endpoint issued a DPoP-bound token (token_type DPoP), but dpop is not configured',
+      );
+    }
+    tokenType = 'DPoP';
+  } else {
+    throw new TokenResponseError(
+      'token_type',
+      `The token endpoint issued token_type ${JSON.stringify(short(body.token_type))}; only Bearer and DPoP tokens can be sent`,
+    );
+  }
+  const extra: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(body)) if (!NOT_EXTRA.has(name)) extra[name] = value;
+  return {
+    accessToken: new Secret(body.access_token),
+    tokenType,
+    expiresIn: body.expires_in,
+    refreshIn: body.refresh_in,
+    serverDate,
+    extra,
+  };
+}

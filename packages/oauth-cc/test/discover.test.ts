@@ -1,0 +1,210 @@
+import { ConfigError } from '@attache/core';
+import { HttpResponse, http } from 'msw';
+import { afterEach, describe, expect, it } from 'vitest';
+import { useMswServer } from '../../core/test/support/msw.ts';
+import { clientCredentialsAuth, DiscoveryError, discover } from '../src/index.ts';
+
+const server = useMswServer();
+let issuers = 0;
+afterEach(() => {
+  server.events.removeAllListeners();
+});
+
+/** A fresh issuer per test: discovery caches per issuer for the life of the process. */
+function issuer(path = ''): string {
+  return `https://as${++issuers}.partner.example${path}`;
+}
+
+function metadataFor(id: string, extra: Record<string, unknown> = {}) {
+  return { issuer: id, token_endpoint: `${id}/token`, jwks_uri: `${id}/jwks`, ...extra };
+}
+
+function record(): string[] {
+  const seen: string[] = [];
+  server.events.on('request:start', ({ request }) => seen.push(`${request.method} ${request.url}`));
+  return seen;
+}
+
+describe('discover', () => {
+  it('inserts the well-known segment before the issuer path (RFC 8414 §3.1)', async () => {
+    const id = issuer('/tenants/acme');
+    const { origin } = new URL(id);
+    server.use(
+      http.get(`${origin}/.well-known/oauth-authorization-server/tenants/acme`, () =>
+        HttpResponse.json(metadataFor(id)),
+      ),
+    );
+    expect((await discover(id)).token_endpoint).toBe(`${id}/token`);
+  });
+
+  it('falls back to the OpenID configuration, appended to the issuer path, on a 404', async () => {
+    const id = issuer('/realms/partners');
+    const { origin } = new URL(id);
+    const seen = record();
+    server.use(
+      http.get(
+        `${origin}/.well-known/oauth-authorization-server/realms/partners`,
+        () => new HttpResponse(null, { status: 404 }),
+      ),
+      http.get(`${id}/.well-known/openid-configuration`, () => HttpResponse.json(metadataFor(id))),
+    );
+    expect((await discover(id)).issuer).toBe(id);
+    expect(seen).toEqual([
+      `GET ${origin}/.well-known/oauth-authorization-server/realms/partners`,
+      `GET ${id}/.well-known/openid-configuration`,
+    ]);
+  });
+
+  it('refuses a document whose issuer differs, and does not fall back', async () => {
+    const id = issuer();
+    const seen = record();
+    server.use(
+      http.get(`${id}/.well-known/oauth-authorization-server`, () =>
+        HttpResponse.json(metadataFor('https://evil.example')),
+      ),
+    );
+    const error = await discover(id).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DiscoveryError);
+    expect(error).toMatchObject({ reason: 'issuer_mismatch', issuer: id, isRetryable: false });
+    expect(seen).toHaveLength(1);
+  });
+
+  it('caches per issuer and shares one lookup between concurrent callers', async () => {
+    const id = issuer();
+    let hits = 0;
+    server.use(
+      http.get(`${id}/.well-known/oauth-authorization-server`, () => {
+        hits++;
+        return HttpResponse.json(metadataFor(id));
+      }),
+    );
+    const results = await Promise.all(Array.from({ length: 10 }, () => discover(id)));
+    await discover(id);
+    expect(hits).toBe(1);
+    expect(new Set(results).size).toBe(1);
+    await discover(id, { cache: false });
+    expect(hits).toBe(2);
+  });
+
+  it('does not cache failures; a 5xx is retryable', async () => {
+    const id = issuer();
+    let hits = 0;
+    server.use(
+      http.get(`${id}/.well-known/oauth-authorization-server`, () =>
+        ++hits === 1 ? new HttpResponse('down', { status: 503 }) : HttpResponse.json(metadataFor(id)),
+      ),
+    );
+    await expect(discover(id)).rejects.toMatchObject({
+      reason: 'unavailable',
+      status: 503,
+      isRetryable: true,
+    });
+    expect((await discover(id)).issuer).toBe(id);
+  });
+
+  it('reports neither document existing', async () => {
+    const id = issuer();
+    server.use(
+      http.get(`${id}/.well-known/oauth-authorization-server`, () => new HttpResponse(null, { status: 404 })),
+      http.get(`${id}/.well-known/openid-configuration`, () => new HttpResponse(null, { status: 404 })),
+    );
+    await expect(discover(id)).rejects.toMatchObject({ reason: 'not_found' });
+  });
+
+  it.each([
+    [
+      'not JSON',
+      () => new HttpResponse('<html>hi</html>', { headers: { 'content-type': 'text/html' } }),
+      'an HTML page',
+    ],
+    ['no issuer', () => HttpResponse.json({ token_endpoint: 'https://x.example/token' }), 'issuer'],
+    [
+      'an http token endpoint',
+      (id: string) => HttpResponse.json(metadataFor(id, { token_endpoint: 'http://as.example/token' })),
+      'token_endpoint',
+    ],
+  ] as const)('refuses metadata with %s', async (_name, respond, mention) => {
+    const id = issuer();
+    server.use(http.get(`${id}/.well-known/oauth-authorization-server`, () => respond(id)));
+    const error = await discover(id).catch((e: unknown) => e);
+    expect(error).toMatchObject({ reason: 'invalid_metadata' });
+    expect((error as Error).message).toContain(mention);
+  });
+
+  it.each(['http://as.example', 'https://as.example/?tenant=1', 'not a url'])(
+    'refuses the issuer %s',
+    async (bad) => {
+      await expect(discover(bad)).rejects.toBeInstanceOf(ConfigError);
+    },
+  );
+});
+
+describe('clientCredentialsAuth with discovery', () => {
+  it('uses mtls_endpoint_aliases.token_endpoint when a transport is given', async () => {
+    const id = issuer();
+    server.use(
+      http.get(`${id}/.well-known/oauth-authorization-server`, () =>
+        HttpResponse.json(
+          metadataFor(id, {
+            mtls_endpoint_aliases: { token_endpoint: 'https://mtls.partner.example/token' },
+          }),
+        ),
+      ),
+    );
+    const sent: string[] = [];
+    const auth = clientCredentialsAuth({
+      issuer: id,
+      clientId: 'mtls-client',
+      clientSecret: 's',
+      transport: (request) => {
+        sent.push(request.url);
+        return request.url.endsWith('/token')
+          ? Promise.resolve(HttpResponse.json({ access_token: 'at', token_type: 'Bearer', expires_in: 60 }))
+          : fetch(request);
+      },
+    });
+    await auth.source.get();
+    expect(sent.at(-1)).toBe('https://mtls.partner.example/token');
+  });
+
+  it('uses the plain token endpoint without a transport, or with mtlsEndpointAliases: false', async () => {
+    const id = issuer();
+    server.use(
+      http.get(`${id}/.well-known/oauth-authorization-server`, () =>
+        HttpResponse.json(
+          metadataFor(id, {
+            mtls_endpoint_aliases: { token_endpoint: 'https://mtls.partner.example/token' },
+          }),
+        ),
+      ),
+      http.post(`${id}/token`, () =>
+        HttpResponse.json({ access_token: 'at', token_type: 'Bearer', expires_in: 60 }),
+      ),
+    );
+    await expect(
+      clientCredentialsAuth({ issuer: id, clientId: 'a', clientSecret: 's' }).source.get(),
+    ).resolves.toBeDefined();
+    await expect(
+      clientCredentialsAuth({
+        issuer: id,
+        clientId: 'b',
+        clientSecret: 's',
+        transport: (r) => fetch(r),
+        mtlsEndpointAliases: false,
+      }).source.get(),
+    ).resolves.toBeDefined();
+  });
+
+  it('reports metadata without a token endpoint', async () => {
+    const id = issuer();
+    server.use(
+      http.get(`${id}/.well-known/oauth-authorization-server`, () => HttpResponse.json({ issuer: id })),
+    );
+    await expect(
+      clientCredentialsAuth({ issuer: id, clientId: 'a', clientSecret: 's' }).source.get(),
+    ).rejects.toMatchObject({
+      name: 'DiscoveryError',
+      reason: 'invalid_metadata',
+    });
+  });
+});

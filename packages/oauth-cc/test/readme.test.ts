@@ -1,0 +1,154 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { base64url, EmbeddedJWK, exportPKCS8, generateKeyPair, jwtVerify } from 'jose';
+import { HttpResponse, http } from 'msw';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { useMswServer } from '../../core/test/support/msw.ts';
+
+const ROOT = resolve(import.meta.dirname, '../../..');
+const PACKAGES = join(ROOT, 'packages');
+const README = readFileSync(resolve(import.meta.dirname, '../README.md'), 'utf8');
+const ISSUER = 'https://auth.partner.example';
+const server = useMswServer();
+const dir = mkdtempSync(join(tmpdir(), 'attache-oauth-cc-readme-'));
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterEach(() => {
+  vi.unstubAllEnvs();
+  vi.restoreAllMocks();
+});
+
+/** The README's runnable examples: every `ts` block that starts with an import. */
+const examples = [...README.matchAll(/```ts\n([\s\S]*?)```/g)]
+  .map((match) => match[1] ?? '')
+  .filter((code) => code.startsWith('import '));
+
+/** An example's code with the `@attache/*` imports pointed at this repository's sources. */
+function fromSources(code: string): string {
+  return code.replace(
+    /from '@attache\/([a-z-]+)'/g,
+    (_all, pkg: string) => `from ${JSON.stringify(join(PACKAGES, pkg, 'src/index.ts'))}`,
+  );
+}
+
+async function runExample(index: number): Promise<void> {
+  const file = join(dir, `example-${index}-${Date.now()}.ts`);
+  writeFileSync(file, fromSources(examples[index] ?? ''));
+  await import(pathToFileURL(file).href);
+}
+
+/** Discovery for the README's issuer, and a token endpoint handled by `token`. */
+function authorizationServer(
+  token: (request: Request, form: URLSearchParams) => Promise<Response> | Response,
+) {
+  server.use(
+    http.get(`${ISSUER}/.well-known/oauth-authorization-server`, () =>
+      HttpResponse.json({ issuer: ISSUER, token_endpoint: `${ISSUER}/oauth2/token` }),
+    ),
+    http.post(`${ISSUER}/oauth2/token`, async ({ request }) =>
+      token(request, new URLSearchParams(await request.text())),
+    ),
+  );
+}
+
+describe('README examples run as written', () => {
+  it('has the two examples this test expects', () => {
+    expect(examples).toHaveLength(2);
+  });
+
+  it("type-check under the project's strict settings", () => {
+    const checkDir = mkdtempSync(join(dir, 'typecheck-'));
+    for (const [index, code] of examples.entries())
+      writeFileSync(join(checkDir, `example-${index}.ts`), fromSources(code));
+    writeFileSync(join(checkDir, 'package.json'), JSON.stringify({ type: 'module' }));
+    writeFileSync(
+      join(checkDir, 'tsconfig.json'),
+      JSON.stringify({
+        extends: join(ROOT, 'tsconfig.base.json'),
+        compilerOptions: {
+          types: ['node'],
+          typeRoots: [join(ROOT, 'node_modules/@types')],
+          isolatedDeclarations: false,
+          declaration: false,
+        },
+        include: ['*.ts'],
+      }),
+    );
+    const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
+    const output = execFileSync(process.execPath, [tsc, '-p', join(checkDir, 'tsconfig.json')], {
+      encoding: 'utf8',
+    });
+    expect(output).toBe('');
+  }, 60_000);
+
+  it('quick example: discovery, client_secret_basic with scope and resource, a bearer token to the partner', async () => {
+    vi.stubEnv('PARTNER_CLIENT_SECRET', 'readme secret:+%');
+    const forms: URLSearchParams[] = [];
+    authorizationServer((request, form) => {
+      forms.push(form);
+      expect(request.headers.get('authorization')).toBe(
+        `Basic ${btoa('billing-service:readme+secret%3A%2B%25')}`,
+      );
+      return HttpResponse.json({ access_token: 'readme-token', token_type: 'Bearer', expires_in: 3600 });
+    });
+    const seen: (string | null)[] = [];
+    server.use(
+      http.get('https://api.partner.example/v1/orders', ({ request }) => {
+        seen.push(request.headers.get('authorization'));
+        return HttpResponse.json({ orders: [{ id: 42 }] });
+      }),
+    );
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+
+    await runExample(0);
+
+    expect(forms.map((form) => [...form])).toEqual([
+      [
+        ['grant_type', 'client_credentials'],
+        ['scope', 'orders:read'],
+        ['resource', 'https://api.partner.example'],
+      ],
+    ]);
+    expect(seen).toEqual(['Bearer readme-token']);
+    expect(log).toHaveBeenCalledWith(200, { orders: [{ id: 42 }] });
+  });
+
+  it('private_key_jwt + DPoP example: a signed assertion, a bound token, proofs at the partner', async () => {
+    const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+    vi.stubEnv('PARTNER_CLIENT_KEY', await exportPKCS8(privateKey));
+    authorizationServer(async (request, form) => {
+      const { payload, protectedHeader } = await jwtVerify(form.get('client_assertion') ?? '', publicKey, {
+        audience: `${ISSUER}/oauth2/token`,
+      });
+      expect(protectedHeader).toMatchObject({ alg: 'ES256', kid: 'billing-2026' });
+      expect(payload).toMatchObject({ iss: 'billing-service', sub: 'billing-service' });
+      expect(form.get('scope')).toBe('orders:read orders:write');
+      const proof = await jwtVerify(request.headers.get('dpop') ?? '', EmbeddedJWK, { typ: 'dpop+jwt' });
+      expect(proof.payload).toMatchObject({ htm: 'POST', htu: `${ISSUER}/oauth2/token` });
+      return HttpResponse.json({ access_token: 'bound-token', token_type: 'DPoP', expires_in: 600 });
+    });
+    const digest = new Uint8Array(
+      await crypto.subtle.digest('SHA-256', new TextEncoder().encode('bound-token')),
+    );
+    server.use(
+      http.get('https://api.partner.example/v1/orders', async ({ request }) => {
+        expect(request.headers.get('authorization')).toBe('DPoP bound-token');
+        const proof = await jwtVerify(request.headers.get('dpop') ?? '', EmbeddedJWK, { typ: 'dpop+jwt' });
+        expect(proof.payload).toMatchObject({
+          htm: 'GET',
+          htu: 'https://api.partner.example/v1/orders',
+          ath: base64url.encode(digest),
+        });
+        return HttpResponse.json({ orders: [] });
+      }),
+    );
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+
+    await runExample(1);
+
+    expect(log).toHaveBeenCalledWith({ orders: [] });
+  });
+});
