@@ -1,6 +1,7 @@
 import { apiKeyAuth } from '@attache/api-key';
 import { bearerAuth, createClient, createFetch, createTokenSource, secret, tokenAuth } from '@attache/core';
 import { hmacAuth } from '@attache/hmac';
+import { clientCredentialsAuth } from '@attache/oauth-cc';
 import ky from 'ky';
 import { measure, median, type Stats, startServerProcess } from './harness.ts';
 
@@ -51,6 +52,20 @@ export const coreScenarios: Scenario[] = [
       });
       await source.get();
       const attache = createFetch({ baseUrl: origin, auth: tokenAuth({ source }) });
+      return () => attache('orders/1').then(consume);
+    },
+  },
+  {
+    name: 'createFetch + clientCredentialsAuth (cached)',
+    baseline: 'raw fetch',
+    setup: async (origin) => {
+      const auth = clientCredentialsAuth({
+        tokenEndpoint: `${origin}/token`,
+        clientId: 'bench-client',
+        clientSecret: secret('bench-secret'),
+      });
+      await auth.source.get();
+      const attache = createFetch({ baseUrl: origin, auth });
       return () => attache('orders/1').then(consume);
     },
   },
