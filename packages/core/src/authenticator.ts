@@ -38,7 +38,7 @@ export interface ChallengeContext extends AuthContext {
  * const tenantHeader: Authenticator = {
  *   name: 'tenant',
  *   authenticate: (request) => {
- *     const headers = new Headers(request.headers);
+ *     const headers = new Headers([...request.headers]);
  *     headers.set('X-Tenant', 'acme');
  *     return new Request(request, { headers });
  *   },
@@ -75,7 +75,9 @@ export type ChallengeOutcome = 'replay' | 'fail';
 
 /** Returns a copy of `request` with `headers` set (replacing existing values). Never mutates `request`. */
 export function withHeaders(request: Request, headers: Readonly<Record<string, string>>): Request {
-  const next = new Headers(request.headers);
+  // Copied entry by entry: msw's Node interceptor makes `new Headers(request.headers)` repeat values once a
+  // request has been rebuilt a few times, and test suites are where Attaché meets msw most.
+  const next = new Headers([...request.headers]);
   for (const [name, value] of Object.entries(headers)) next.set(name, value);
   return new Request(request, { headers: next });
 }

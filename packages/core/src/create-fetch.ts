@@ -169,6 +169,19 @@ function pickCallOptions(init: AttacheRequestInit | undefined): CallOptions {
   return result;
 }
 
+/**
+ * msw's Node interceptor hangs a record of "raw" headers on every Request built from another Request, made of
+ * the old request's record plus the new headers, and `new Headers(request.headers)` then copies that record
+ * instead of the real headers: a rebuilt request sends `x-api-key: k1, k1, k2`. Native Headers keep their
+ * state in private fields and have no own symbols, so dropping own symbol properties touches only such a
+ * patch's record, and every reader falls back to the real headers. Test suites are where Attaché meets msw.
+ */
+function forgetHeaderRecord(headers: Headers): void {
+  for (const symbol of Object.getOwnPropertySymbols(headers)) {
+    Reflect.deleteProperty(headers, symbol);
+  }
+}
+
 // setTimeout fires at once for anything above 2^31 - 1 ms.
 const MAX_TIMEOUT = 2_147_483_647;
 
@@ -294,6 +307,7 @@ export function createFetch(options: CreateFetchOptions = {}): AttacheFetch {
   async function authenticate(request: Request, context: AuthContext): Promise<Request> {
     let current = request;
     for (const authenticator of authenticators) {
+      forgetHeaderRecord(current.headers);
       current = await raceSignal(authenticator.authenticate(current, context), context.signal);
     }
     return current;
@@ -319,7 +333,7 @@ export function createFetch(options: CreateFetchOptions = {}): AttacheFetch {
       ...(streamed ? { duplex: 'half' } : {}),
     } as RequestInit);
     const method = original.method.toUpperCase();
-    const baseHeaders = new Headers(original.headers);
+    const baseHeaders = new Headers([...original.headers]); // entry by entry: see withHeaders
     if (call.idempotencyKey !== undefined && !baseHeaders.has('idempotency-key')) {
       baseHeaders.set(
         'idempotency-key',
@@ -591,6 +605,7 @@ export function createFetch(options: CreateFetchOptions = {}): AttacheFetch {
         emit({ type: 'credential:withheld', origin: url.origin, reason: 'redirect' });
       }
 
+      forgetHeaderRecord(request.headers);
       let response: Response;
       try {
         // Raced against the deadline too: a transport that ignores `request.signal` must not outlive it.

@@ -228,7 +228,7 @@ function simpleSigner(
     if (body === null) streamError();
     const timestamp = formatTimestamp(context.clock.now(), simple.timestampFormat);
     const nonce = nextNonce();
-    const headers = new Headers(request.headers);
+    const headers = new Headers([...request.headers]); // entry by entry: see core's withHeaders
     headers.set(simple.headers.keyId, keyId);
     headers.set(simple.headers.timestamp, timestamp);
     if (nonce === undefined) headers.delete(simple.headers.nonce);
@@ -285,7 +285,7 @@ function rfc9421Signer(
 
   return async (request, context) => {
     const body = await readBody(request, context);
-    const headers = new Headers(request.headers);
+    const headers = new Headers([...request.headers]); // entry by entry: see core's withHeaders
     const components = configured ?? defaultComponents(headers, body !== undefined);
     if (components.some((c) => c.name === 'content-digest')) {
       if (body === null) streamError();

@@ -12,15 +12,14 @@ interface NativeHash {
 
 interface NativeCrypto {
   createHash(algorithm: string): NativeHash;
-  createHmac(algorithm: string, key: unknown): NativeHash;
-  KeyObject: { from(key: CryptoKey): unknown };
+  createHmac(algorithm: string, key: Uint8Array): NativeHash;
 }
 
 function loadNativeCrypto(): NativeCrypto | undefined {
   const runtime = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
   try {
     const module = runtime?.getBuiltinModule?.('crypto') as Partial<NativeCrypto> | undefined;
-    return typeof module?.createHmac === 'function' && typeof module.KeyObject?.from === 'function'
+    return typeof module?.createHmac === 'function' && typeof module.createHash === 'function'
       ? (module as NativeCrypto)
       : undefined;
   } catch {
@@ -29,7 +28,14 @@ function loadNativeCrypto(): NativeCrypto | undefined {
 }
 
 const native: NativeCrypto | undefined = loadNativeCrypto();
-const keyObjects = new WeakMap<CryptoKey, unknown>();
+// The raw bytes of HMAC keys this package imported itself (never of a CryptoKey the caller gave: those stay
+// in WebCrypto, since a non-extractable key cannot and must not be read back).
+const rawKeys = new WeakMap<CryptoKey, Uint8Array>();
+
+/** Remembers the raw bytes behind an HMAC CryptoKey imported from them. */
+export function rememberRawKey(key: CryptoKey, raw: Uint8Array): void {
+  if (native !== undefined) rawKeys.set(key, raw);
+}
 
 const NATIVE_HASH: Readonly<Record<string, string>> = {
   'SHA-256': 'sha256',
@@ -44,14 +50,10 @@ export function nativeDigest(hash: string, data: Uint8Array): Uint8Array | undef
   return native.createHash(name).update(data).digest();
 }
 
-/** An HMAC computed natively with the same (possibly non-extractable) CryptoKey, or `undefined`. */
+/** An HMAC computed natively with the bytes behind `key`, or `undefined` when they are not known here. */
 export function nativeHmac(hash: string, key: CryptoKey, data: Uint8Array): Uint8Array | undefined {
   const name = NATIVE_HASH[hash];
-  if (native === undefined || name === undefined) return undefined;
-  let keyObject = keyObjects.get(key);
-  if (keyObject === undefined) {
-    keyObject = native.KeyObject.from(key);
-    keyObjects.set(key, keyObject);
-  }
-  return native.createHmac(name, keyObject).update(data).digest();
+  const raw = rawKeys.get(key);
+  if (native === undefined || name === undefined || raw === undefined) return undefined;
+  return native.createHmac(name, raw).update(data).digest();
 }

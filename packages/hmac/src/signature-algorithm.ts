@@ -3,7 +3,7 @@
 // RFC 9421 §3.3.4, and RSA-PSS uses a 64-byte salt (§3.3.1).
 import { ConfigError, revealSecret, Secret } from '@attache/core';
 import { decodeBytes, type KeyEncoding, ownBytes, utf8 } from './encoding.ts';
-import { nativeHmac } from './native-crypto.ts';
+import { nativeHmac, rememberRawKey } from './native-crypto.ts';
 import { timingSafeEqual } from './timing-safe-equal.ts';
 
 /**
@@ -215,8 +215,17 @@ export async function importPreparedKey(
       return prepared.key;
     case 'jwk':
       return crypto.subtle.importKey('jwk', prepared.data, spec.importParams, false, usages);
-    default:
-      return crypto.subtle.importKey(prepared.format, prepared.data, spec.importParams, false, usages);
+    default: {
+      const key = await crypto.subtle.importKey(
+        prepared.format,
+        prepared.data,
+        spec.importParams,
+        false,
+        usages,
+      );
+      if (spec.symmetric && prepared.format === 'raw') rememberRawKey(key, prepared.data);
+      return key;
+    }
   }
 }
 

@@ -1,9 +1,9 @@
 // RFC 8705 against oidc-provider over real https on loopback, with @attache/mtls-node's transport. No msw here.
 import { X509Certificate } from 'node:crypto';
 import type { Transport } from '@attache/core';
+import { certificateThumbprint, mtlsTransport } from '@attache/mtls-node';
 import { createLocalJWKSet, decodeJwt, type JSONWebKeySet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { certificateThumbprint, mtlsTransport } from '../../mtls-node/src/index.ts';
 import {
   createPki,
   type IssuedCertificate,

@@ -1,0 +1,10 @@
+export type { CertificateInput } from './certificate-input.ts';
+export { certificateThumbprint } from './certificate-thumbprint.ts';
+export type { FileSource, MtlsCredentialsProvider } from './credential-source.ts';
+export type { MtlsCredentials } from './credentials.ts';
+export type { ClientCertificateInfo, MtlsEvent } from './mtls-events.ts';
+export type { MtlsTransport, MtlsTransportOptions } from './mtls-transport.ts';
+export { mtlsTransport } from './mtls-transport.ts';
+export { spkiPin } from './spki-pin.ts';
+export type { TlsErrorOptions, TlsErrorReason } from './tls-error.ts';
+export { isTlsError, TlsError } from './tls-error.ts';

@@ -1,0 +1,406 @@
+import {
+  ConfigError,
+  isAttacheError,
+  type RedactedRequest,
+  type Secret,
+  type SecretInput,
+  type Transport,
+} from '@attache/core';
+import { Agent, fetch as undiciFetch } from 'undici';
+import { classifyFailure } from './classify-failure.ts';
+import {
+  createCredentialSource,
+  type FileSource,
+  type MtlsCredentialsProvider,
+} from './credential-source.ts';
+import { type ContextSettings, fingerprint, type LoadedCredentials, loadCredentials } from './credentials.ts';
+import { type ClientCertificateInfo, certificateInfo, type MtlsEvent } from './mtls-events.ts';
+import { createServerIdentityCheck, normalizePins } from './server-pinning.ts';
+import { createObservingConnector, type ObservingConnector } from './tls-connector.ts';
+import { TlsError, type TlsErrorReason } from './tls-error.ts';
+import { toGlobalResponse, toUndiciInit } from './undici-exchange.ts';
+
+/**
+ * Options of {@link mtlsTransport}.
+ *
+ * Client credentials come from exactly one place: inline values or files (`cert` + `key`, or `pfx`, each a
+ * value or `{ file }`), or a `credentials` provider function. Without any, the transport still verifies the
+ * server (with `ca` and `pins`) but presents no client certificate.
+ *
+ * @example
+ * ```ts
+ * const transport = mtlsTransport({
+ *   cert: { file: '/etc/partner/tls.crt' },
+ *   key: { file: '/etc/partner/tls.key' },
+ *   ca: { file: '/etc/partner/ca.pem' },
+ *   reloadInterval: 30_000,
+ * });
+ * ```
+ */
+export interface MtlsTransportOptions {
+  /** Client certificate, PEM (leaf first, then intermediates), or `{ file }`. Goes with `key`. */
+  readonly cert?: string | Uint8Array | FileSource;
+  /** Private key of `cert`, PEM (encrypted or not), or `{ file }`. Wrap inline keys in `secret()`. */
+  readonly key?: string | Uint8Array | Secret | FileSource;
+  /** PKCS#12 (`.p12` / `.pfx`) bundle, bytes or `{ file }`, instead of `cert` + `key`. */
+  readonly pfx?: Uint8Array | FileSource;
+  /** Passphrase of an encrypted `key` or of `pfx`. */
+  readonly passphrase?: SecretInput;
+  /**
+   * CA certificate(s) trusted for the server, PEM or `{ file }`. When given, only these are trusted.
+   * Default: Node's root store.
+   */
+  readonly ca?: string | Uint8Array | FileSource | readonly (string | Uint8Array | FileSource)[];
+  /**
+   * Returns the client credentials (and optionally `ca`); called on first use, on every reload check and by
+   * `reload()`. Use it for secret managers. Cannot be combined with `cert`, `key`, `pfx` or `passphrase`.
+   */
+  readonly credentials?: MtlsCredentialsProvider;
+  /**
+   * How often, in ms, files are re-read or the provider re-called, checked when a request is sent (no
+   * timers). When the material changed, new connections use it and in-flight requests finish on the old
+   * connections. `false`: only `reload()` re-reads. Ignored for inline material. Default `60_000`.
+   */
+  readonly reloadInterval?: number | false;
+  /**
+   * SPKI SHA-256 pins (base64, see `spkiPin`): a connection is refused unless a certificate in the server's
+   * chain has one of these public keys. List a backup pin for the partner's next key. Default: no pinning.
+   */
+  readonly pins?: readonly string[];
+  /** Host name for SNI and certificate checks when the URL names an IP or an alias. Default: the URL's host. */
+  readonly servername?: string;
+  /** Lowest TLS version offered. Default: Node's (`TLSv1.2`). */
+  readonly minVersion?: 'TLSv1.2' | 'TLSv1.3';
+  /** Connect + TLS handshake timeout in ms. Default `10_000`. */
+  readonly connectTimeout?: number;
+  /** How long an idle connection is kept open, in ms. Default `4_000`. */
+  readonly keepAliveTimeout?: number;
+  /** Most connections per origin. Default: unlimited. */
+  readonly connections?: number;
+  /** Receives credential loads, reload failures and agent closes. See {@link MtlsEvent}. */
+  readonly onEvent?: (event: MtlsEvent) => void;
+  /** Time source in epoch ms (for tests). Default `Date.now`. */
+  readonly now?: () => number;
+}
+
+/**
+ * A `Transport` (pass it as the pipeline's `transport`) that owns its own undici connection pool, plus
+ * lifecycle controls.
+ */
+export interface MtlsTransport extends Transport {
+  /** Sends one request over this transport's connections. Redirects are returned, never followed. */
+  (request: Request): Promise<Response>;
+  /**
+   * Re-reads the files or re-calls the provider now. When the material changed, new connections use it;
+   * in-flight requests finish on the old connections, which are then closed.
+   *
+   * @throws {TlsError} when the new material is unusable (the previous credentials stay in use).
+   */
+  reload(): Promise<void>;
+  /** The client certificate in use (loading it first if needed), or `undefined` when none is configured. */
+  certificate(): Promise<ClientCertificateInfo | undefined>;
+  /** Stops taking requests, lets in-flight ones finish, then closes every connection. */
+  close(): Promise<void>;
+  /** Stops at once: in-flight requests fail and every connection is closed. */
+  destroy(): Promise<void>;
+}
+
+interface Generation {
+  readonly id: number;
+  readonly agent: Agent;
+  readonly loaded: LoadedCredentials;
+  readonly observer: ObservingConnector;
+  inflight: number;
+  retired: boolean;
+  closing: Promise<void> | undefined;
+  /** Settles once the agent is closed or destroyed. */
+  readonly done: Promise<void>;
+  readonly markDone: () => void;
+}
+
+type Trigger = 'initial' | 'interval' | 'manual' | 'rejected';
+
+/** Reasons that say the server did not accept our certificate: worth re-reading the material early. */
+const CLIENT_CERTIFICATE_REASONS: ReadonlySet<TlsErrorReason> = new Set([
+  'client-certificate-required',
+  'client-certificate-rejected',
+  'certificate-expired',
+  'certificate-not-yet-valid',
+]);
+
+function positive(value: unknown, field: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new ConfigError(`${field} must be a positive number, got ${String(value)}`);
+  }
+  return value;
+}
+
+function snapshot(request: Request): RedactedRequest {
+  // Only what cannot carry a credential: the transport does not know which headers or query parameters
+  // the client's authenticators filled.
+  const url = new URL(request.url);
+  return { method: request.method, url: `${url.origin}${url.pathname}`, headers: {} };
+}
+
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/**
+ * Creates a mutual-TLS transport for Node: requests go through undici's `fetch` with an undici `Agent`
+ * of this transport's own (nothing process-global), presenting the client certificate and checking the
+ * server against `ca` and optional `pins`. File or provider material is re-read every `reloadInterval` and
+ * on `reload()`, so certificates rotate without a restart. TLS failures become a {@link TlsError} with an
+ * actionable `reason`; other network failures become `NetworkError`, which the pipeline retries.
+ *
+ * @throws {ConfigError} synchronously, for invalid options (the message names the field).
+ * @throws {TlsError} synchronously, when inline material is unusable (wrong passphrase, corrupt PKCS#12,
+ *   unreadable PEM, key not matching the certificate). File and provider material is checked on first use.
+ * @example
+ * ```ts
+ * const client = createClient({
+ *   baseUrl: 'https://api.bank.example',
+ *   transport: mtlsTransport({ pfx: { file: 'client.p12' }, passphrase: secret(process.env.P12_PASSPHRASE!) }),
+ * });
+ * ```
+ */
+export function mtlsTransport(options: MtlsTransportOptions = {}): MtlsTransport {
+  if (typeof options !== 'object' || options === null)
+    throw new ConfigError('mtlsTransport options must be an object');
+  const source = createCredentialSource(options);
+  const reloadInterval =
+    options.reloadInterval === false ? false : (positive(options.reloadInterval, 'reloadInterval') ?? 60_000);
+  const pins = options.pins === undefined ? undefined : normalizePins(options.pins);
+  const servername = options.servername;
+  if (servername !== undefined && (typeof servername !== 'string' || servername.length === 0)) {
+    throw new ConfigError('servername must be a non-empty host name');
+  }
+  const minVersion = options.minVersion;
+  if (minVersion !== undefined && minVersion !== 'TLSv1.2' && minVersion !== 'TLSv1.3') {
+    throw new ConfigError(`minVersion must be 'TLSv1.2' or 'TLSv1.3', got ${String(minVersion)}`);
+  }
+  const connectTimeout = positive(options.connectTimeout, 'connectTimeout') ?? 10_000;
+  const keepAliveTimeout = positive(options.keepAliveTimeout, 'keepAliveTimeout');
+  const connections = positive(options.connections, 'connections');
+  if (connections !== undefined && !Number.isInteger(connections))
+    throw new ConfigError('connections must be an integer');
+  const listener = options.onEvent;
+  if (listener !== undefined && typeof listener !== 'function')
+    throw new ConfigError('onEvent must be a function');
+  const now = options.now ?? Date.now;
+  if (typeof now !== 'function') throw new ConfigError('now must be a function returning epoch ms');
+  const settings: ContextSettings = minVersion === undefined ? {} : { minVersion };
+  const checkServerIdentity = createServerIdentityCheck(pins);
+
+  const emit = (event: MtlsEvent): void => {
+    if (!listener) return;
+    try {
+      listener(event);
+    } catch {
+      // A faulty listener must not break a request or a reload.
+    }
+  };
+
+  let nextId = 1;
+  let current: Generation | undefined;
+  const live = new Set<Generation>();
+  let loading: Promise<Generation> | undefined;
+  let checkedAt = Number.NEGATIVE_INFINITY;
+  let stale = false;
+  let closed = false;
+
+  function createGeneration(loaded: LoadedCredentials): Generation {
+    const observer = createObservingConnector({
+      secureContext: loaded.secureContext,
+      checkServerIdentity,
+      timeout: connectTimeout,
+      ...(servername === undefined ? {} : { servername }),
+    });
+    const agent = new Agent({
+      connect: observer.connect,
+      ...(keepAliveTimeout === undefined ? {} : { keepAliveTimeout }),
+      ...(connections === undefined ? {} : { connections }),
+    });
+    let markDone = (): void => undefined;
+    const done = new Promise<void>((resolve) => {
+      markDone = resolve;
+    });
+    const generation: Generation = {
+      id: nextId++,
+      agent,
+      loaded,
+      observer,
+      inflight: 0,
+      retired: false,
+      closing: undefined,
+      done,
+      markDone,
+    };
+    live.add(generation);
+    return generation;
+  }
+
+  function install(loaded: LoadedCredentials, trigger: Trigger): Generation {
+    const next = createGeneration(loaded);
+    const previous = current;
+    current = next;
+    if (previous !== undefined) retire(previous);
+    emit({
+      type: 'mtls:credentials-loaded',
+      generation: next.id,
+      trigger,
+      certificate: certificateInfo(loaded.certificate),
+    });
+    return next;
+  }
+
+  function retire(generation: Generation): void {
+    generation.retired = true;
+    if (generation.inflight === 0) void closeGeneration(generation);
+  }
+
+  function shutDown(generation: Generation, how: 'close' | 'destroy'): Promise<void> {
+    generation.retired = true;
+    generation.closing ??= (how === 'close' ? generation.agent.close() : generation.agent.destroy())
+      .catch(() => undefined)
+      .then(() => {
+        live.delete(generation);
+        generation.markDone();
+        emit({ type: 'mtls:agent-closed', generation: generation.id });
+      });
+    return generation.closing;
+  }
+
+  function closeGeneration(generation: Generation): Promise<void> {
+    return shutDown(generation, 'close');
+  }
+
+  const closedError = (): ConfigError => new ConfigError('This mtlsTransport was closed; create a new one');
+
+  function refresh(trigger: Trigger): Promise<Generation> {
+    loading ??= (async (): Promise<Generation> => {
+      try {
+        const material = await source.read();
+        if (closed) throw closedError();
+        if (current !== undefined && fingerprint(material.credentials) === current.loaded.fingerprint)
+          return current;
+        return install(loadCredentials(material, settings, 'mtlsTransport'), trigger);
+      } catch (error) {
+        if (current !== undefined && (trigger === 'interval' || trigger === 'rejected') && !closed) {
+          emit({
+            type: 'mtls:reload-failed',
+            generation: current.id,
+            error:
+              error instanceof Error
+                ? error
+                : new ConfigError('Reloading the client credentials failed', { cause: error }),
+          });
+          return current;
+        }
+        throw error;
+      } finally {
+        checkedAt = now();
+        stale = false;
+        loading = undefined;
+      }
+    })();
+    return loading;
+  }
+
+  function active(): Promise<Generation> | Generation {
+    if (current !== undefined) {
+      if (!source.dynamic) return current;
+      const due = stale || (reloadInterval !== false && now() - checkedAt >= reloadInterval);
+      if (!due) return current;
+      return refresh(stale ? 'rejected' : 'interval');
+    }
+    return refresh('initial');
+  }
+
+  if (source.inline !== undefined) {
+    install(loadCredentials(source.inline, settings, 'mtlsTransport'), 'initial');
+    checkedAt = now();
+  }
+
+  async function send(request: Request): Promise<Response> {
+    if (closed) throw closedError();
+    const body = request.body === null ? undefined : new Uint8Array(await request.arrayBuffer());
+    const pending = active();
+    let generation = pending instanceof Promise ? await raceAbort(pending, request.signal) : pending;
+    if (closed) throw closedError();
+    // A reload may have replaced (and begun closing) this generation while the request waited for it.
+    if (generation.retired && current !== undefined) generation = current;
+    generation.inflight++;
+    try {
+      const response = await undiciFetch(request.url, toUndiciInit(request, body, generation.agent));
+      return toGlobalResponse(response);
+    } catch (error) {
+      // Aborts (the caller's or the pipeline's deadline) pass through untouched: they are not failures.
+      if (request.signal.aborted) throw request.signal.reason ?? error;
+      if (isAttacheError(error)) throw error;
+      const url = new URL(request.url);
+      const failure = classifyFailure(error, {
+        host: url.host,
+        hostname: servername ?? url.hostname.replace(/^\[|\]$/g, ''),
+        request: snapshot(request),
+        certificate: generation.loaded.certificate,
+        hasClientCertificate: generation.loaded.hasClientCertificate,
+        now: now(),
+        observedTlsError: generation.observer.observedTlsError,
+        phaseOf: generation.observer.phaseOf,
+      });
+      if (
+        failure instanceof TlsError &&
+        CLIENT_CERTIFICATE_REASONS.has(failure.reason) &&
+        generation === current
+      ) {
+        // The certificate may have been rotated on disk or in the provider since the last check.
+        stale = true;
+      }
+      throw failure;
+    } finally {
+      generation.inflight--;
+      if (generation.retired && generation.inflight === 0) void closeGeneration(generation);
+    }
+  }
+
+  const transport = send as MtlsTransport;
+  return Object.assign(transport, {
+    async reload(): Promise<void> {
+      if (closed) throw closedError();
+      // A check already running may have read the material before it changed: start a fresh one after it.
+      if (loading !== undefined) await loading.catch(() => undefined);
+      await refresh(current === undefined ? 'initial' : 'manual');
+    },
+    async certificate(): Promise<ClientCertificateInfo | undefined> {
+      if (closed) throw closedError();
+      return certificateInfo((await active()).loaded.certificate);
+    },
+    async close(): Promise<void> {
+      closed = true;
+      const all = [...live];
+      for (const generation of all) retire(generation);
+      // Generations still serving requests close when their last request settles.
+      await Promise.all(all.map((generation) => generation.done));
+    },
+    async destroy(): Promise<void> {
+      closed = true;
+      await Promise.all([...live].map((generation) => shutDown(generation, 'destroy')));
+    },
+  });
+}
