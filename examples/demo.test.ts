@@ -2,17 +2,81 @@ import { describe, expect, it } from 'vitest';
 import { runDemo } from './demo.ts';
 
 describe('pnpm demo', () => {
-  it('runs every scheme against the sandbox with the expected refreshes, replays and retries', async () => {
+  it('runs every scheme against the sandbox with the expected token fetches, refreshes, replays and retries', async () => {
     const reports = await runDemo();
-    const byName = new Map(reports.map((r) => [r.name, r]));
-    expect(byName.get('basic')).toMatchObject({ calls: 1, ok: 1, failed: 0, retries: 2 });
-    expect(byName.get('api key (rotating)')).toMatchObject({ calls: 11, ok: 11, failed: 0, replays: 1 });
-    expect(byName.get('robot account (token source)')).toMatchObject({
-      calls: 60,
-      ok: 60,
-      failed: 0,
-      tokenFetches: 2,
-      replays: 10,
+    const figures = Object.fromEntries(
+      reports.map(({ name, calls, ok, failed, tokenFetches, refreshes, replays, retries, redirects }) => [
+        name,
+        { calls, ok, failed, tokenFetches, refreshes, replays, retries, redirects },
+      ]),
+    );
+    const none = { failed: 0, redirects: 0 };
+    expect(figures).toEqual({
+      basic: { ...none, calls: 1, ok: 1, tokenFetches: 0, refreshes: 0, replays: 0, retries: 2 },
+      'api key (rotating)': {
+        ...none,
+        calls: 11,
+        ok: 11,
+        tokenFetches: 0,
+        refreshes: 0,
+        replays: 1,
+        retries: 0,
+      },
+      'robot account (token source)': {
+        ...none,
+        calls: 60,
+        ok: 60,
+        tokenFetches: 2,
+        refreshes: 1,
+        replays: 10,
+        retries: 0,
+      },
+      'oauth client credentials': {
+        ...none,
+        calls: 23,
+        ok: 23,
+        tokenFetches: 3,
+        refreshes: 2,
+        replays: 1,
+        retries: 0,
+      },
+      'hmac signature (rfc9421)': {
+        ...none,
+        calls: 5,
+        ok: 5,
+        tokenFetches: 0,
+        refreshes: 0,
+        replays: 0,
+        retries: 1,
+      },
+      'mtls client certificate': {
+        ...none,
+        calls: 10,
+        ok: 10,
+        tokenFetches: 0,
+        refreshes: 0,
+        replays: 0,
+        retries: 0,
+      },
+      'hybrid (key + oauth + hmac)': {
+        ...none,
+        calls: 5,
+        ok: 5,
+        tokenFetches: 1,
+        refreshes: 0,
+        replays: 0,
+        retries: 1,
+      },
     });
+    const notes = reports.flatMap((r) => r.notes.map((note) => `${r.name}: ${note}`));
+    expect(notes).toEqual(
+      expect.arrayContaining([
+        'oauth client credentials: 20 concurrent calls on a cold start: 1 token request',
+        'mtls client certificate: 10 calls over mutual TLS; the partner saw CN=demo-client',
+        "mtls client certificate: a transport without the partner's CA: TlsError unknown-ca",
+        expect.stringMatching(/^hmac signature \(rfc9421\): .* 6 attempts, as many nonces/),
+      ]),
+    );
+    for (const report of reports) expect(report.latencies).toHaveLength(report.calls);
   });
 });

@@ -10,6 +10,8 @@ export interface SchemeReport {
   replays: number;
   redirects: number;
   tokenFetches: number;
+  /** Token fetches that replaced a token: ahead of expiry, or after a 401. */
+  refreshes: number;
   latencies: number[];
   notes: string[];
 }
@@ -24,6 +26,7 @@ export function createReport(name: string): { report: SchemeReport; onEvent: (ev
     replays: 0,
     redirects: 0,
     tokenFetches: 0,
+    refreshes: 0,
     latencies: [],
     notes: [],
   };
@@ -45,7 +48,9 @@ export function createReport(name: string): { report: SchemeReport; onEvent: (ev
         report.redirects++;
         break;
       case 'token:acquired':
-        if (event.source === 'network') report.tokenFetches++;
+        if (event.source !== 'network') break;
+        if (report.tokenFetches > 0) report.refreshes++;
+        report.tokenFetches++;
         break;
       default:
         break;
@@ -67,6 +72,7 @@ export function printReports(reports: readonly SchemeReport[]): void {
     ok: r.ok,
     failed: r.failed,
     'token fetches': r.tokenFetches,
+    refreshes: r.refreshes,
     replays: r.replays,
     retries: r.retries,
     redirects: r.redirects,

@@ -1,103 +1,218 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { secret } from '@attache/core';
+import { createHmacVerifier } from '@attache/hmac';
+import { createRemoteJWKSet, type JWTPayload, jwtVerify } from 'jose';
+import { createPki } from '../../packages/mtls-node/test/fixtures/pki.ts';
+import {
+  type OidcProviderHarness,
+  startOidcProvider,
+} from '../../packages/oauth-cc/test/support/oidc-provider.ts';
+import { type LoopbackServer, serve } from '../support/serve.ts';
 
 /**
- * A partner sandbox on loopback: a robot-account login, an API that checks bearer tokens and Basic
- * credentials, injects transient 503s, and expires tokens on demand.
+ * A partner sandbox on loopback:
+ * - a token server: oidc-provider issuing JWT access tokens (client credentials grant);
+ * - a partner API on `node:http` whose path prefix says which scheme it checks: `/v1/` (Basic, an API key
+ *   or a robot-account token from `POST /login`), `/oauth/` (a bearer JWT from the token server),
+ *   `/signed/` (an RFC 9421 HMAC signature, checked by `createHmacVerifier`), `/hybrid/` (API key, bearer JWT
+ *   and a signature covering both);
+ * - an mTLS endpoint on `node:https` with certificates generated for the run (`openssl`).
+ * It injects transient 503s and revokes tokens on demand.
  */
 export interface Sandbox {
   readonly origin: string;
-  readonly counters: { logins: number; apiCalls: number; rejected: number; injected503: number };
-  /** Revokes every issued token: the next API call with one gets 401 invalid_token. */
+  /** The mTLS endpoint, `https://127.0.0.1:<port>`, and the PEM material to reach it. */
+  readonly mtls: {
+    readonly origin: string;
+    readonly ca: string;
+    readonly cert: string;
+    readonly key: string;
+  };
+  /** The token server's issuer and the resource (audience) its tokens are for. */
+  readonly oauth: { readonly issuer: string; readonly resource: string };
+  readonly counters: {
+    logins: number;
+    apiCalls: number;
+    rejected: number;
+    injected503: number;
+    /** Nonces of accepted signatures: every attempt, retries included, signs with a new one. */
+    readonly nonces: Set<string>;
+    /** Client certificate CNs seen on the mTLS endpoint. */
+    readonly mtlsClients: string[];
+  };
+  /** Token requests the token server received. */
+  tokenRequests(): number;
+  /** Revokes every robot-account token and every JWT seen so far: the next call with one gets 401 invalid_token. */
   revokeTokens(): void;
   /** The API key the sandbox accepts now. */
   readonly apiKey: () => string;
   /** Rotates the accepted API key: the old one is refused from now on. */
   rotateApiKey(): string;
-  /** The next `n` API calls answer 503 with `Retry-After`. */
+  /** The next `n` authenticated API calls answer 503 with `retry-after-ms` (after their credentials passed). */
   failNext(n: number): void;
   close(): Promise<void>;
 }
 
 export const SANDBOX_USER = { username: 'robot-42', password: 'correct horse battery staple' };
+export const SANDBOX_CLIENTS = {
+  oauth: { clientId: 'demo-orders', clientSecret: 'demo-orders-secret-4f0c9b27' },
+  hybrid: { clientId: 'demo-payments', clientSecret: 'demo-payments-secret-a81d3e56' },
+};
+export const SANDBOX_HMAC = { keyId: 'demo-payments', secret: 'demo-hmac-secret-6be2d94f10' };
+
+const invalidToken = (): Response =>
+  Response.json(
+    { error: 'invalid_token' },
+    { status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token"' } },
+  );
 
 export async function startSandbox(): Promise<Sandbox> {
-  const tokens = new Set<string>();
-  const counters = { logins: 0, apiCalls: 0, rejected: 0, injected503: 0 };
+  const robotTokens = new Set<string>();
+  const seenJtis = new Set<string>();
+  const revokedJtis = new Set<string>();
+  const counters: Sandbox['counters'] = {
+    logins: 0,
+    apiCalls: 0,
+    rejected: 0,
+    injected503: 0,
+    nonces: new Set(),
+    mtlsClients: [],
+  };
   let failures = 0;
   let apiKeyVersion = 1;
   const currentKey = (): string => `demo_key_v${apiKeyVersion}`;
-
-  const json = (
-    res: ServerResponse,
-    status: number,
-    body: unknown,
-    headers: Record<string, string> = {},
-  ): void => {
-    res.writeHead(status, { 'content-type': 'application/json', ...headers });
-    res.end(JSON.stringify(body));
-  };
-
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', 'http://sandbox');
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      if (req.method === 'POST' && url.pathname === '/login') {
-        counters.logins++;
-        const { username, password } = JSON.parse(body || '{}') as { username?: string; password?: string };
-        if (username !== SANDBOX_USER.username || password !== SANDBOX_USER.password) {
-          return json(res, 401, { error: 'invalid_credentials' });
-        }
-        const token = `tok_${randomUUID()}`;
-        tokens.add(token);
-        return json(res, 200, { token, expires_in: 600 });
-      }
-      if (url.pathname.startsWith('/v1/')) {
-        counters.apiCalls++;
-        const auth = req.headers.authorization ?? '';
-        const basic = `Basic ${Buffer.from(`${SANDBOX_USER.username}:${SANDBOX_USER.password}`).toString('base64')}`;
-        const bearerOk = auth.startsWith('Bearer ') && tokens.has(auth.slice(7));
-        const keyOk = req.headers['x-api-key'] === currentKey();
-        if (!bearerOk && !keyOk && auth !== basic) {
-          counters.rejected++;
-          return json(
-            res,
-            401,
-            { error: 'unauthorized' },
-            { 'www-authenticate': 'Bearer error="invalid_token"' },
-          );
-        }
-        if (failures > 0) {
-          failures--;
-          counters.injected503++;
-          return json(res, 503, { error: 'busy' }, { 'retry-after-ms': '20' });
-        }
-        return json(res, 200, { orders: [{ id: 'o-1', total: 42 }], path: url.pathname });
-      }
-      json(res, 404, { error: 'not_found' });
-    });
+  const basic = `Basic ${Buffer.from(`${SANDBOX_USER.username}:${SANDBOX_USER.password}`).toString('base64')}`;
+  const verifier = createHmacVerifier({ keys: { [SANDBOX_HMAC.keyId]: secret(SANDBOX_HMAC.secret) } });
+  const hybridVerifier = createHmacVerifier({
+    keys: { [SANDBOX_HMAC.keyId]: secret(SANDBOX_HMAC.secret) },
+    requiredComponents: ['@method', '@authority', '@path', '@query', 'authorization', 'x-api-key'],
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    origin: `http://127.0.0.1:${port}`,
-    counters,
-    revokeTokens: () => tokens.clear(),
-    apiKey: currentKey,
-    rotateApiKey: () => {
-      apiKeyVersion++;
-      return currentKey();
-    },
-    failNext: (n) => {
-      failures = n;
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+  let verifyJwt: ((token: string) => Promise<JWTPayload>) | undefined;
+
+  const bearerJwtOk = async (request: Request): Promise<boolean> => {
+    const header = request.headers.get('authorization') ?? '';
+    if (!header.startsWith('Bearer ') || verifyJwt === undefined) return false;
+    try {
+      const { jti = '' } = await verifyJwt(header.slice('Bearer '.length));
+      if (revokedJtis.has(jti)) return false;
+      seenJtis.add(jti);
+      return true;
+    } catch {
+      return false;
+    }
   };
+
+  // Runs once the scheme's credentials passed: the injected 503s, then the answer.
+  const answer = (path: string): Response => {
+    if (failures > 0) {
+      failures--;
+      counters.injected503++;
+      return Response.json({ error: 'busy' }, { status: 503, headers: { 'retry-after-ms': '20' } });
+    }
+    return Response.json({ orders: [{ id: 'o-1', total: 42 }], path });
+  };
+
+  const api = await serve(async (request) => {
+    const { pathname } = new URL(request.url);
+    if (request.method === 'POST' && pathname === '/login') {
+      counters.logins++;
+      const { username, password } = (await request.json().catch(() => ({}))) as {
+        username?: string;
+        password?: string;
+      };
+      if (username !== SANDBOX_USER.username || password !== SANDBOX_USER.password) {
+        return Response.json({ error: 'invalid_credentials' }, { status: 401 });
+      }
+      const token = `tok_${randomUUID()}`;
+      robotTokens.add(token);
+      return Response.json({ token, expires_in: 600 });
+    }
+    const scheme = pathname.split('/')[1];
+    if (scheme !== 'v1' && scheme !== 'oauth' && scheme !== 'signed' && scheme !== 'hybrid') {
+      return Response.json({ error: 'not_found' }, { status: 404 });
+    }
+    counters.apiCalls++;
+    const auth = request.headers.get('authorization') ?? '';
+    const keyOk = request.headers.get('x-api-key') === currentKey();
+    let ok: boolean;
+    if (scheme === 'v1') {
+      ok = keyOk || auth === basic || (auth.startsWith('Bearer ') && robotTokens.has(auth.slice(7)));
+    } else if (scheme === 'oauth') {
+      ok = await bearerJwtOk(request);
+    } else {
+      const signature = await (scheme === 'signed' ? verifier : hybridVerifier).verify(request);
+      ok = signature.ok && (scheme === 'signed' || (keyOk && (await bearerJwtOk(request))));
+      if (signature.ok) counters.nonces.add(signature.nonce ?? '');
+    }
+    if (!ok) {
+      counters.rejected++;
+      return invalidToken();
+    }
+    return answer(pathname);
+  });
+
+  const resource = `${api.origin}/`;
+  let as: OidcProviderHarness | undefined;
+  let mtls: LoopbackServer | undefined;
+  const pki = await createPki();
+  try {
+    const client = (id: string, clientSecret: string) => ({
+      client_id: id,
+      client_secret: clientSecret,
+      grant_types: ['client_credentials'],
+      response_types: [],
+      redirect_uris: [],
+      scope: 'orders:read',
+    });
+    as = await startOidcProvider({
+      resources: { [resource]: 'orders:read' },
+      clients: [
+        client(SANDBOX_CLIENTS.oauth.clientId, SANDBOX_CLIENTS.oauth.clientSecret),
+        client(SANDBOX_CLIENTS.hybrid.clientId, SANDBOX_CLIENTS.hybrid.clientSecret),
+      ],
+    });
+    const jwks = createRemoteJWKSet(new URL(as.jwksUri));
+    const issuer = as.issuer;
+    verifyJwt = async (token) => (await jwtVerify(token, jwks, { issuer, audience: resource })).payload;
+
+    const ca = await pki.ca('Sandbox Partner CA');
+    const serverCert = await pki.server(ca);
+    const clientCert = await pki.client(ca, { cn: 'demo-client' });
+    mtls = await serve(
+      (request, peer) => {
+        counters.mtlsClients.push(peer.clientCertificateCn ?? '');
+        return Response.json({ client: peer.clientCertificateCn, path: new URL(request.url).pathname });
+      },
+      { tls: { cert: serverCert.cert, key: serverCert.key, ca: ca.cert } },
+    );
+    const tokenServer = as;
+    const mtlsServer = mtls;
+    return {
+      origin: api.origin,
+      mtls: { origin: mtls.origin, ca: ca.cert, cert: clientCert.cert, key: clientCert.key },
+      oauth: { issuer: as.issuer, resource },
+      counters,
+      tokenRequests: () => tokenServer.tokenRequests(),
+      revokeTokens: () => {
+        robotTokens.clear();
+        for (const jti of seenJtis) revokedJtis.add(jti);
+      },
+      apiKey: currentKey,
+      rotateApiKey: () => {
+        apiKeyVersion++;
+        return currentKey();
+      },
+      failNext: (n) => {
+        failures = n;
+      },
+      close: async () => {
+        await Promise.all([api.close(), tokenServer.close(), mtlsServer.close()]);
+        await pki.cleanup();
+      },
+    };
+  } catch (error) {
+    await Promise.all([api.close(), as?.close(), mtls?.close()]);
+    await pki.cleanup();
+    throw error;
+  }
 }

@@ -1,0 +1,13 @@
+import { describe, expect, it } from 'vitest';
+import { runMtlsExample } from './mtls-node.ts';
+
+describe('examples/mtls-node', () => {
+  it('presents the client certificate and explains an untrusted server', async () => {
+    const lines: string[] = [];
+    const result = await runMtlsExample((line) => lines.push(line));
+    expect(result).toMatchObject({ status: 200, seenCn: 'acme-payments', untrustedReason: 'unknown-ca' });
+    expect(result.thumbprint).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(lines).toHaveLength(3);
+    expect(lines.join('\n')).not.toContain('PRIVATE KEY');
+  });
+});
