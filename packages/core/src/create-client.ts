@@ -78,11 +78,9 @@ function toHttpError(original: Response, fallback: RedactedRequest, data: unknow
         ? data
         : JSON.stringify(data)
     : original.body;
-  const response = new Response(body, {
-    status: original.status,
-    statusText: original.statusText,
-    headers: original.headers,
-  });
+  const headers = new Headers();
+  original.headers.forEach((value, name) => headers.append(name, meta?.scrub ? meta.scrub(value) : value));
+  const response = new Response(body, { status: original.status, statusText: original.statusText, headers });
   const request = meta?.request ?? fallback;
   const status = response.status;
   const where = `${request.method} ${request.url}`;

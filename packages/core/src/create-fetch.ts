@@ -16,6 +16,7 @@ import {
   redactRequest,
   redactUrl,
   SENSITIVE_HEADERS,
+  SENSITIVE_QUERY,
   type SensitiveNames,
 } from './redact.ts';
 import { setResponseMeta } from './response-meta.ts';
@@ -146,6 +147,15 @@ function orderAuthenticators(auth: CreateFetchOptions['auth']): readonly Authent
 
 const ABSOLUTE_URL = /^[a-z][a-z\d+\-.]*:/i;
 
+function hasUserinfo(url: string | URL): boolean {
+  try {
+    const parsed = typeof url === 'string' ? new URL(url) : url;
+    return parsed.username !== '' || parsed.password !== '';
+  } catch {
+    return false;
+  }
+}
+
 function joinUrl(baseUrl: string | undefined, input: string): URL {
   // A regex first: a thrown and caught URL parse costs more than the rest of a call.
   if (ABSOLUTE_URL.test(input)) return new URL(input);
@@ -167,6 +177,12 @@ function pickCallOptions(init: AttacheRequestInit | undefined): CallOptions {
     if (value !== undefined) (result as Record<string, unknown>)[key] = value;
   }
   return result;
+}
+
+// A challenge's `error` is partner-controlled text: events keep it only when it looks like an error code.
+function errorCode(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  return /^[a-z][a-z0-9_.-]{0,63}$/i.test(value) && !/\d{6}/.test(value) ? value : 'other';
 }
 
 /**
@@ -229,8 +245,13 @@ export function createFetch(options: CreateFetchOptions = {}): AttacheFetch {
   let baseOrigin: string | undefined;
   if (baseUrl !== undefined) {
     baseOrigin = normalizeOrigin(baseUrl);
-    if (baseOrigin === undefined)
-      throw new ConfigError(`baseUrl must be an absolute http(s) URL, got "${baseUrl}"`);
+    // The value is not quoted: a URL may carry a password.
+    if (baseOrigin === undefined) throw new ConfigError('baseUrl must be an absolute http(s) URL');
+    if (hasUserinfo(baseUrl)) {
+      throw new ConfigError(
+        'baseUrl must not carry user:password@; pass the credentials to basicAuth instead',
+      );
+    }
   }
   const allowed = new Set<string>();
   if (options.allowedOrigins !== undefined) {
@@ -316,7 +337,25 @@ export function createFetch(options: CreateFetchOptions = {}): AttacheFetch {
   return async function attacheFetch(input: RequestInfo | URL, init?: AttacheRequestInit): Promise<Response> {
     const started = now();
     const call = pickCallOptions(init);
-    const url = input instanceof Request ? new URL(input.url) : joinUrl(baseUrl, String(input));
+    const url =
+      input instanceof Request
+        ? new URL(input.url)
+        : joinUrl(baseUrl, input instanceof URL ? input.href : String(input));
+    if (hasUserinfo(url)) {
+      // fetch's own TypeError would quote the URL, password included.
+      const error = new ConfigError(
+        'The request URL carries user:password@; pass the credentials to basicAuth instead',
+      );
+      emit({
+        type: 'request:end',
+        method: init?.method ?? 'GET',
+        url: '',
+        durationMs: 0,
+        attempts: 0,
+        error: error.code,
+      });
+      throw error;
+    }
     const {
       attache: _ignored,
       timeout: _t,
@@ -512,7 +551,7 @@ export function createFetch(options: CreateFetchOptions = {}): AttacheFetch {
             deadline.signal,
           );
           discard(copy);
-          const error = challenges.find((c) => c.params.error !== undefined)?.params.error;
+          const error = errorCode(challenges.find((c) => c.params.error !== undefined)?.params.error);
           emit({
             type: 'challenge:handled',
             authenticator: authenticator.name,
@@ -566,13 +605,41 @@ export function createFetch(options: CreateFetchOptions = {}): AttacheFetch {
     }
   }
 
+  // The credential values `request` carried, as they could appear in text: whole header values, the last word
+  // of a scheme-prefixed one (`Bearer <token>`), cookie values, and query values (raw and percent-encoded).
+  function scrubCredentials(text: string, request: Request): string {
+    const values = new Set<string>();
+    request.headers.forEach((value, name) => {
+      if (!SENSITIVE_HEADERS.has(name) && !sensitive.headers.has(name)) return;
+      values.add(value);
+      const last = value.split(' ').pop();
+      if (last) values.add(last);
+      if (name === 'cookie')
+        for (const part of value.split(';')) values.add(part.split('=').slice(1).join('=').trim());
+    });
+    const url = new URL(request.url);
+    url.searchParams.forEach((value, name) => {
+      if (!sensitive.query.has(name.toLowerCase()) && !SENSITIVE_QUERY.has(name.toLowerCase())) return;
+      values.add(value);
+      values.add(encodeURIComponent(value));
+    });
+    let out = text;
+    // Short values would mask ordinary words; credentials are longer than this.
+    for (const value of [...values].filter((v) => v.length >= 6).sort((a, b) => b.length - a.length)) {
+      out = out.split(value).join('[redacted]');
+    }
+    return out;
+  }
+
   function finalize(
     response: Response,
     attempts: number,
     request: Request,
     extra: { retryAfter?: number; replayBlocked?: string } = {},
   ): Response {
-    setResponseMeta(response, { attempts, ...extra }, () => redact(request));
+    setResponseMeta(response, { attempts, ...extra, scrub: (text) => scrubCredentials(text, request) }, () =>
+      redact(request),
+    );
     return response;
   }
 

@@ -1,7 +1,11 @@
-/** True for loopback hosts: `localhost` (and `*.localhost`), 127.0.0.0/8 and `::1`. */
+/**
+ * True for loopback hosts: `localhost`, 127.0.0.0/8 and `::1`. Not `*.localhost`: browsers resolve those to
+ * loopback, but Node asks the system resolver, and a network whose DNS answers for them would receive
+ * credentials over plain http. Name such hosts in `allowInsecureHosts` instead.
+ */
 export function isLoopbackHost(hostname: string): boolean {
   const host = hostname.toLowerCase();
-  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  if (host === 'localhost') return true;
   if (host === '[::1]' || host === '::1') return true;
   return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }

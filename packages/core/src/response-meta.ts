@@ -10,6 +10,11 @@ export interface ResponseMeta {
   readonly retryAfter?: number;
   /** Why a 401 was not replayed with fresh credentials, when replay was impossible. */
   readonly replayBlocked?: string;
+  /**
+   * Masks, in text the partner sent back (headers of an error response), every credential value the last
+   * request carried: partners do echo request URLs and tokens into `Location` or `WWW-Authenticate`.
+   */
+  readonly scrub?: (text: string) => string;
 }
 
 const meta = new WeakMap<Response, ResponseMeta>();

@@ -87,6 +87,8 @@ export interface ResolvedLifetime {
   readonly source: LifetimeSource;
 }
 
+const MAX_LIFETIME_S = 315_360_000;
+
 /**
  * `expires_in` wins; else the JWT `exp` (moved onto the local clock by the learned offset); else
  * `defaultLifetime`.
@@ -96,7 +98,9 @@ export interface ResolvedLifetime {
 export function resolveLifetime(input: LifetimeInput): ResolvedLifetime {
   const expiresIn = parseSeconds(input.expiresIn, 'expires_in');
   if (expiresIn !== undefined) {
-    const expiresAt = input.requestedAt + expiresIn * 1000;
+    // Clamped to ten years, more than any token lives: past ~1.8e305 s the sum is no instant at all (∞), which
+    // neither events (JSON) nor a store's TTL can carry.
+    const expiresAt = input.requestedAt + Math.min(expiresIn, MAX_LIFETIME_S) * 1000;
     if (expiresAt <= input.receivedAt) {
       throw new TokenResponseError(
         'expires_in',

@@ -19,6 +19,7 @@ export type TokenResponseField = 'access_token' | 'token_type' | 'expires_in' | 
  * ```
  */
 export class TokenResponseError extends TokenAcquisitionError {
+  override name = 'TokenResponseError';
   /** The offending field (`expires_in`, `refresh_in`, `exp`, `access_token` or `token_type`). */
   readonly field: TokenResponseField;
 
