@@ -33,6 +33,15 @@ const results: Record<string, unknown> = {
   },
 };
 
+// Memory first, in a fresh heap: the other measurements leave garbage that would hide growth.
+if (only.has('memory')) {
+  const memory = await runMemoryBench();
+  console.log(
+    `\nMemory: heap ${memory.heapAfter1kMiB.toFixed(1)} MiB after 1,000 calls, ${memory.heapAfter100kMiB.toFixed(1)} MiB after 100,000 (growth ${memory.growthMiB.toFixed(1)} MiB)`,
+  );
+  results.memory = memory;
+}
+
 if (only.has('pipeline')) {
   const pipeline = await runPipelineBench(coreScenarios, { total, rounds, concurrencies: [1, 50] });
   console.log(`\nPipeline: ${total} requests per round, ${rounds} rounds interleaved, median reported`);
@@ -85,14 +94,6 @@ if (only.has('token')) {
     `\ntokenSource.get() on a warm token: ${Math.round(token.opsPerSecond).toLocaleString('en')} ops/s`,
   );
   results.tokenGet = token;
-}
-
-if (only.has('memory')) {
-  const memory = await runMemoryBench();
-  console.log(
-    `\nMemory: heap ${memory.heapAfter1kMiB.toFixed(1)} MiB after 1,000 calls, ${memory.heapAfter100kMiB.toFixed(1)} MiB after 100,000 (growth ${memory.growthMiB.toFixed(1)} MiB)`,
-  );
-  results.memory = memory;
 }
 
 writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
