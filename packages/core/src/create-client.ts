@@ -79,7 +79,7 @@ function toHttpError(original: Response, fallback: RedactedRequest, data: unknow
         : JSON.stringify(data)
     : original.body;
   const headers = new Headers();
-  original.headers.forEach((value, name) => headers.append(name, meta?.scrub ? meta.scrub(value) : value));
+  for (const [name, value] of original.headers) headers.append(name, meta?.scrub ? meta.scrub(value) : value);
   const response = new Response(body, { status: original.status, statusText: original.statusText, headers });
   const request = meta?.request ?? fallback;
   const status = response.status;
