@@ -6,31 +6,12 @@ import {
   UnauthorizedError,
 } from '@attache/core';
 import { HttpResponse, http } from 'msw';
-import { setupWorker } from 'msw/browser';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useMswWorker } from '../../../test/support/msw-worker.ts';
 
 // Runs in a real Chromium (vitest browser mode); msw answers through its service worker.
 const BASE = 'https://api.partner.test';
-const worker = setupWorker();
-const unhandled: string[] = [];
-
-beforeAll(async () => {
-  await worker.start({
-    quiet: true,
-    onUnhandledFrame({ frame, defaults }) {
-      const request = (frame.data as { request?: Request }).request;
-      if (request && new URL(request.url).origin === location.origin) return; // the test runner's own files
-      unhandled.push(request ? `${request.method} ${request.url}` : frame.protocol);
-      defaults.error();
-    },
-  });
-});
-afterEach(() => {
-  worker.resetHandlers();
-  const list = unhandled.splice(0);
-  if (list.length > 0) throw new Error(`Unhandled requests: ${list.join(', ')}`);
-});
-afterAll(() => worker.stop());
+const worker = useMswWorker();
 
 describe('the pipeline in a real browser', () => {
   it('runs in a browser context', () => {

@@ -1,31 +1,12 @@
 import { createFetch, createTokenSource, secret, tokenAuth } from '@attache/core';
 import { UnsecuredJWT } from 'jose';
 import { HttpResponse, http } from 'msw';
-import { setupWorker } from 'msw/browser';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useMswWorker } from '../../../test/support/msw-worker.ts';
 
 // Runs in a real Chromium (vitest browser mode); msw answers through its service worker.
 const API = 'https://api.partner.test';
-const worker = setupWorker();
-const unhandled: string[] = [];
-
-beforeAll(async () => {
-  await worker.start({
-    quiet: true,
-    onUnhandledFrame({ frame, defaults }) {
-      const request = (frame.data as { request?: Request }).request;
-      if (request && new URL(request.url).origin === location.origin) return; // the test runner's own files
-      unhandled.push(request ? `${request.method} ${request.url}` : frame.protocol);
-      defaults.error();
-    },
-  });
-});
-afterEach(() => {
-  worker.resetHandlers();
-  const list = unhandled.splice(0);
-  if (list.length > 0) throw new Error(`Unhandled requests: ${list.join(', ')}`);
-});
-afterAll(() => worker.stop());
+const worker = useMswWorker();
 
 describe('token source and tokenAuth in a real browser', () => {
   it('reads a JWT exp, shares one fetch, and replays once after a 401', async () => {

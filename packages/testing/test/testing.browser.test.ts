@@ -1,8 +1,8 @@
 import { createFetch, createTokenSource, parseWwwAuthenticate, secret, tokenAuth } from '@attache/core';
 import { hmacAuth } from '@attache/hmac';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { setupWorker } from 'msw/browser';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { useMswWorker } from '../../../test/support/msw-worker.ts';
 import { mockAuthorizationServer, mockPartnerApi } from '../src/index.ts';
 import { basicAuthorization, dpopKey, dpopProof, requestToken } from './support/oauth.ts';
 import { clientSecretBasic } from './support/token-source.ts';
@@ -26,28 +26,12 @@ const signed = mockPartnerApi({
   guards: { hmac: { keys: { 'client-42': HMAC_KEY } } },
 });
 
-const worker = setupWorker(...as.handlers, ...api.handlers, ...signed.handlers);
-const unhandled: string[] = [];
-
-beforeAll(async () => {
-  await worker.start({
-    quiet: true,
-    onUnhandledFrame({ frame, defaults }) {
-      const request = (frame.data as { request?: Request }).request;
-      if (request && new URL(request.url).origin === location.origin) return; // the test runner's own files
-      unhandled.push(request ? `${request.method} ${request.url}` : frame.protocol);
-      defaults.error();
-    },
-  });
-});
+useMswWorker(...as.handlers, ...api.handlers, ...signed.handlers);
 afterEach(() => {
   as.reset();
   api.reset();
   signed.reset();
-  const list = unhandled.splice(0);
-  if (list.length > 0) throw new Error(`Unhandled requests: ${list.join(', ')}`);
 });
-afterAll(() => worker.stop());
 
 describe('@attache/testing in a real browser', () => {
   it('runs in a browser context', () => {
