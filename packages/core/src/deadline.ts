@@ -37,9 +37,13 @@ export function createDeadline(
   };
 }
 
-/** Waits `ms`, or rejects with the signal's reason as soon as it aborts. */
+/**
+ * Waits `ms`, or rejects with the signal's reason as soon as it aborts. For authenticators and token fetches
+ * that wait inside the call's deadline (`context.signal`).
+ */
 export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   if (signal.aborted) return Promise.reject(signal.reason);
+  if (ms <= 0) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const onAbort = (): void => {
       clearTimeout(timer);
@@ -53,7 +57,10 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-/** Settles with `promise`, or rejects with the signal's reason as soon as it aborts. */
+/**
+ * Settles with `promise`, or rejects with the signal's reason as soon as it aborts: bounds work that does not
+ * take a signal itself by the call's deadline.
+ */
 export function raceSignal<T>(promise: Promise<T> | T, signal: AbortSignal): Promise<T> {
   if (signal.aborted) return Promise.reject(signal.reason);
   if (!(promise instanceof Promise)) return Promise.resolve(promise);

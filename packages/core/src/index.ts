@@ -10,6 +10,7 @@ export type { AttacheClient, ClientCallOptions, CreateClientOptions } from './cr
 export { createClient } from './create-client.ts';
 export type { AttacheFetch, AttacheRequestInit, CallOptions, CreateFetchOptions } from './create-fetch.ts';
 export { createFetch } from './create-fetch.ts';
+export { raceSignal, sleep } from './deadline.ts';
 export type {
   Endpoint,
   EndpointDefinition,

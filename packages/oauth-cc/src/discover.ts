@@ -1,9 +1,9 @@
-import { ConfigError, globalFetchTransport, type Transport } from '@attache/core';
+import { ConfigError, globalFetchTransport, raceSignal, type Transport } from '@attache/core';
 import * as z from 'zod/mini';
 import type { AuthorizationServerMetadata } from './authorization-server-metadata.ts';
 import { DiscoveryError } from './discovery-error.ts';
 import { parseSecureUrl } from './endpoint-url.ts';
-import { describeBody, parseJson, raceSignal, safeUrl, send } from './send.ts';
+import { describeBody, parseJson, safeUrl, send } from './send.ts';
 
 /** Options of {@link discover}. */
 export interface DiscoverOptions {

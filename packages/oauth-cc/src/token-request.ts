@@ -2,6 +2,7 @@ import {
   type EventListener,
   type LearningClock,
   parseRetryAfter,
+  sleep,
   TokenAcquisitionError,
   type TokenResponse,
   type Transport,
@@ -9,7 +10,7 @@ import {
 import pRetry from 'p-retry';
 import type { ClientAuthentication } from './client-authentication.ts';
 import type { DpopProver } from './dpop.ts';
-import { describeBody, parseJson, safeUrl, send, sleep } from './send.ts';
+import { describeBody, parseJson, safeUrl, send } from './send.ts';
 import { oauthError, parseOAuthError } from './token-endpoint-error.ts';
 import { isTransient, type ResolvedTokenRetry } from './token-endpoint-retry.ts';
 import { parseTokenResponse } from './token-response.ts';
