@@ -11,9 +11,7 @@ import { type CertificateInput, toX509 } from './certificate-input.ts';
  * @example
  * ```ts
  * const claims = decodeJwt(accessToken);
- * if (claims.cnf?.['x5t#S256'] !== certificateThumbprint(readFileSync('client.crt', 'utf8'))) {
- *   throw new Error('token is not bound to our certificate');
- * }
+ * const bound = claims.cnf?.['x5t#S256'] === certificateThumbprint(readFileSync('client.crt', 'utf8'));
  * ```
  */
 export function certificateThumbprint(certificate: CertificateInput): string {
