@@ -1,5 +1,3 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import {
   createServer as createHttpServer,
   type IncomingMessage,
@@ -8,8 +6,6 @@ import {
 } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Transport } from '@attache/core';
 import { Agent, fetch as undiciFetch } from 'undici';
 
@@ -122,46 +118,14 @@ export function startHttpsServer(tls: TlsMaterial, handler: Handler): Promise<Lo
   return start(createHttpsServer(tls) as unknown as Server, 'https', handler);
 }
 
+/** The key and certificate of a test server. */
 export interface TlsMaterial {
   readonly cert: string;
   readonly key: string;
 }
 
-/** A self-signed P-256 certificate for 127.0.0.1 and localhost, made with openssl. */
-export function selfSignedCertificate(): TlsMaterial {
-  const dir = mkdtempSync(join(tmpdir(), 'attache-suite-cert-'));
-  try {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-days',
-        '2',
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=DNS:localhost,IP:127.0.0.1',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-      ],
-      { stdio: 'ignore' },
-    );
-    return {
-      cert: readFileSync(join(dir, 'cert.pem'), 'utf8'),
-      key: readFileSync(join(dir, 'key.pem'), 'utf8'),
-    };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+/** A self-signed P-256 certificate for 127.0.0.1 and localhost, made with openssl (core's test helper). */
+export { selfSignedCertificate } from '../../packages/core/test/support/servers.ts';
 
 /**
  * A transport that trusts `ca` (for the self-signed HTTPS servers), through undici's own fetch and Agent.
