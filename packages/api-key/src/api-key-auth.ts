@@ -2,16 +2,16 @@ import {
   type Authenticator,
   ConfigError,
   type CredentialInput,
+  prepareRequest,
+  type RequestDraft,
   revealSecret,
   type SecretInput,
-  withHeaders,
 } from '@attache/core';
 import { getCookiePair, setCookiePair } from './cookie-header.ts';
 import { isBrowser } from './is-browser.ts';
 import { createKeySource } from './key-source.ts';
 import { getQueryParam, setQueryParam } from './query-param.ts';
 import { defaultSecretPatterns, matchSecretPattern, statelessPatterns } from './secret-patterns.ts';
-import { withUrl } from './with-url.ts';
 
 /** Where the key travels: a request header, a query parameter, or a cookie (Node and edge only). */
 export type ApiKeyPlacement = 'header' | 'query' | 'cookie';
@@ -169,11 +169,17 @@ export function apiKeyAuth(options: ApiKeyAuthOptions): Authenticator {
   if (typeof options.key !== 'function') checkKey(revealSecret(options.key as SecretInput));
   const source = createKeySource(options.key, checkKey);
 
-  function attach(request: Request, key: string, body: Uint8Array | null | undefined): Request {
-    if (placement === 'header') return withHeaders(request, { [name]: prefix + key });
-    if (placement === 'query') return withUrl(request, setQueryParam(new URL(request.url), name, key), body);
-    return withHeaders(request, { cookie: setCookiePair(request.headers.get('cookie'), name, key) });
+  function attach(draft: RequestDraft, key: string): void {
+    if (placement === 'header') draft.headers.set(name, prefix + key);
+    else if (placement === 'query') draft.url.search = setQueryParam(draft.url, name, key).search;
+    else draft.headers.set('cookie', setCookiePair(draft.headers.get('cookie'), name, key));
   }
+
+  // A static key is attached without a microtask; a provider's (cached) read is awaited.
+  const prepare = (draft: RequestDraft): Promise<void> | void => {
+    const key = source.current();
+    return typeof key === 'string' ? attach(draft, key) : key.then((value) => attach(draft, value));
+  };
 
   // The key a request carried, read back from the request itself: the 401'd request may have passed
   // through other authenticators after this one, so no object identity can be relied on.
@@ -189,9 +195,8 @@ export function apiKeyAuth(options: ApiKeyAuthOptions): Authenticator {
     ...(placement === 'query'
       ? { sensitiveQuery: [name] }
       : { sensitiveHeaders: [placement === 'cookie' ? 'cookie' : name.toLowerCase()] }),
-    async authenticate(request, context) {
-      return attach(request, await source.current(), context.body);
-    },
+    prepare,
+    authenticate: (request, context) => prepareRequest(request, context, prepare),
     async challenge(_response, request) {
       if (!source.rotates) return 'fail';
       return (await source.renew(sentKey(request))) ? 'replay' : 'fail';

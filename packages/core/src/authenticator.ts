@@ -1,4 +1,5 @@
 import type { Clock } from './clock.ts';
+import { ConfigError } from './errors.ts';
 import type { AttacheEvent } from './events.ts';
 import type { Challenge } from './www-authenticate.ts';
 
@@ -60,6 +61,13 @@ export interface Authenticator {
   /** Returns a request with credentials attached. Must not mutate the input. */
   authenticate(request: Request, context: AuthContext): Promise<Request> | Request;
   /**
+   * Optional fast path with the same effect as `authenticate`: sets the credentials on the pipeline's draft of
+   * the outgoing request, in place (headers, query), instead of returning a new `Request`. When every
+   * authenticator of a client has it, the pipeline builds one `Request` per attempt instead of one per
+   * authenticator. Must not change the draft's origin. {@link prepareRequest} turns it into `authenticate`.
+   */
+  prepare?(draft: RequestDraft, context: AuthContext): Promise<void> | void;
+  /**
    * Called with a 401 response. Get fresh credentials and answer `'replay'` when sending the request once
    * more is worthwhile, `'fail'` otherwise. At most one replay happens per call, whatever is answered.
    */
@@ -68,6 +76,19 @@ export interface Authenticator {
     request: Request,
     context: ChallengeContext,
   ): Promise<ChallengeOutcome> | ChallengeOutcome;
+}
+
+/**
+ * The outgoing request while authenticators work on it, before the pipeline builds the `Request` it sends.
+ * Authenticators change `headers` and `url` (its query) in place; the body is `context.body`.
+ */
+export interface RequestDraft {
+  /** The method, upper case for the standard ones. */
+  readonly method: string;
+  /** The target. Its query may change; its origin must not. */
+  readonly url: URL;
+  /** The headers that will be sent. */
+  readonly headers: Headers;
 }
 
 /** What an authenticator answers to a challenge. */
@@ -80,4 +101,63 @@ export function withHeaders(request: Request, headers: Readonly<Record<string, s
   const next = new Headers([...request.headers]);
   for (const [name, value] of Object.entries(headers)) next.set(name, value);
   return new Request(request, { headers: next });
+}
+
+/**
+ * Runs a `prepare` on a draft of `request` and returns the request rebuilt from the draft: the `authenticate`
+ * of an authenticator written as a `prepare`. The caller's request and its body are left untouched when
+ * `context.body` holds the bytes; only a stream body moves to the copy.
+ *
+ * @throws {ConfigError} when `prepare` moved the request to another origin.
+ * @example
+ * ```ts
+ * const tenantHeader: Authenticator = {
+ *   name: 'tenant',
+ *   prepare: (draft) => draft.headers.set('X-Tenant', 'acme'),
+ *   authenticate: (request, context) => prepareRequest(request, context, tenantHeader.prepare!),
+ * };
+ * ```
+ */
+export async function prepareRequest(
+  request: Request,
+  context: AuthContext,
+  prepare: (draft: RequestDraft, context: AuthContext) => Promise<void> | void,
+): Promise<Request> {
+  const draft: RequestDraft = {
+    method: request.method,
+    url: new URL(request.url),
+    // Copied entry by entry: see withHeaders.
+    headers: new Headers([...request.headers]),
+  };
+  await prepare(draft, context);
+  const href = draft.url.href;
+  if (href === request.url) {
+    return context.body instanceof Uint8Array && request.body !== null
+      ? new Request(request, { headers: draft.headers, body: context.body })
+      : new Request(request, { headers: draft.headers });
+  }
+  if (draft.url.origin !== new URL(request.url).origin) {
+    throw new ConfigError('An authenticator moved the request to another origin; only its query may change');
+  }
+  const init: RequestInit & { duplex?: 'half' } = {
+    method: request.method,
+    headers: draft.headers,
+    signal: request.signal,
+    redirect: request.redirect,
+    credentials: request.credentials,
+    cache: request.cache,
+    integrity: request.integrity,
+    keepalive: request.keepalive,
+    mode: request.mode,
+    referrer: request.referrer,
+    referrerPolicy: request.referrerPolicy,
+  };
+  if (request.body !== null) {
+    if (context.body instanceof Uint8Array) init.body = context.body;
+    else {
+      init.body = request.body;
+      init.duplex = 'half';
+    }
+  }
+  return new Request(href, init);
 }

@@ -1,5 +1,5 @@
-import type { Authenticator } from './authenticator.ts';
-import { withHeaders } from './authenticator.ts';
+import type { Authenticator, RequestDraft } from './authenticator.ts';
+import { prepareRequest } from './authenticator.ts';
 import { ConfigError } from './errors.ts';
 import { revealSecret, type SecretInput } from './secret.ts';
 
@@ -35,9 +35,11 @@ export function basicAuth(options: BasicAuthOptions): Authenticator {
     throw new ConfigError('basicAuth: password is required');
   }
   const value = `Basic ${toBase64(new TextEncoder().encode(`${options.username}:${revealSecret(options.password)}`))}`;
+  const prepare = (draft: RequestDraft): void => draft.headers.set('authorization', value);
   return {
     name: 'basic',
     sensitiveHeaders: ['authorization'],
-    authenticate: (request) => withHeaders(request, { authorization: value }),
+    prepare,
+    authenticate: (request, context) => prepareRequest(request, context, prepare),
   };
 }

@@ -1,5 +1,5 @@
-import type { Authenticator, ChallengeOutcome } from './authenticator.ts';
-import { withHeaders } from './authenticator.ts';
+import type { Authenticator, ChallengeOutcome, RequestDraft } from './authenticator.ts';
+import { prepareRequest } from './authenticator.ts';
 import { ConfigError } from './errors.ts';
 import { revealSecret, type SecretInput } from './secret.ts';
 
@@ -47,13 +47,16 @@ export function bearerAuth(options: BearerAuthOptions): Authenticator {
   const scheme = options.scheme ?? 'Bearer';
   if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(scheme))
     throw new ConfigError(`bearerAuth: scheme "${scheme}" is not a token`);
+  const prepare = (draft: RequestDraft): Promise<void> | void => {
+    const set = (token: string): void => draft.headers.set('authorization', `${scheme} ${token}`);
+    const token = readCredential(options.token);
+    return typeof token === 'string' ? set(token) : token.then(set);
+  };
   return {
     name: 'bearer',
     sensitiveHeaders: ['authorization'],
-    async authenticate(request) {
-      const token = await readCredential(options.token);
-      return withHeaders(request, { authorization: `${scheme} ${token}` });
-    },
+    prepare,
+    authenticate: (request, context) => prepareRequest(request, context, prepare),
     async challenge(_response, request): Promise<ChallengeOutcome> {
       if (typeof options.token !== 'function') return 'fail';
       // Compared by header value, not by Request identity: a signer after us hands the pipeline a new Request.

@@ -1,4 +1,4 @@
-import type { AuthContext, Authenticator, ChallengeContext } from './authenticator.ts';
+import type { AuthContext, Authenticator, ChallengeContext, RequestDraft } from './authenticator.ts';
 import { createLearningClock, type LearningClock } from './clock.ts';
 import { createDeadline, type Deadline, raceSignal, sleep } from './deadline.ts';
 import {
@@ -167,14 +167,15 @@ function joinUrl(baseUrl: string | undefined, input: string): URL {
   return new URL(input, baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`);
 }
 
+const CALL_OPTION_KEYS = ['timeout', 'retry', 'retryOnUnauthorized', 'idempotencyKey'] as const;
+
 function pickCallOptions(init: AttacheRequestInit | undefined): CallOptions {
-  if (!init) return {};
-  const nested = init.attache ?? {};
-  const pick = <K extends keyof CallOptions>(key: K): CallOptions[K] => nested[key] ?? init[key];
-  const result: { -readonly [K in keyof CallOptions]?: CallOptions[K] } = {};
-  for (const key of ['timeout', 'retry', 'retryOnUnauthorized', 'idempotencyKey'] as const) {
-    const value = pick(key);
-    if (value !== undefined) (result as Record<string, unknown>)[key] = value;
+  const result: Record<string, unknown> = {};
+  if (!init) return result;
+  const nested = init.attache;
+  for (const key of CALL_OPTION_KEYS) {
+    const value = nested?.[key] ?? init[key];
+    if (value !== undefined) result[key] = value;
   }
   return result;
 }
@@ -196,6 +197,70 @@ function forgetHeaderRecord(headers: Headers): void {
   for (const symbol of Object.getOwnPropertySymbols(headers)) {
     Reflect.deleteProperty(headers, symbol);
   }
+}
+
+// Methods fetch sends as written (upper case); others are normalized or refused by the Request constructor.
+const PLAIN_METHODS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS', 'POST', 'PUT', 'PATCH']);
+// The `init` members a body-less call may use without a Request being built to read them back.
+const PLAIN_INIT_KEYS = new Set(['method', 'headers', 'signal', 'body']);
+
+/** The caller's request as the pipeline reads it: a `Request`, or the same read from a plain `init`. */
+type CallerRequest = Pick<
+  Request,
+  | 'method'
+  | 'url'
+  | 'headers'
+  | 'signal'
+  | 'body'
+  | 'redirect'
+  | 'credentials'
+  | 'keepalive'
+  | 'integrity'
+  | 'referrerPolicy'
+  | 'cache'
+>;
+
+/**
+ * A call with a URL, no body and only method, headers and signal in `init`, read without building a
+ * `Request` (what fetch itself would build changes nothing the pipeline reads); `undefined` otherwise.
+ */
+function plainCallerRequest(url: URL, init: RequestInit): CallerRequest | undefined {
+  if (init.body !== undefined && init.body !== null) return undefined;
+  const method = init.method ?? 'GET';
+  if (!PLAIN_METHODS.has(method)) return undefined;
+  const signal = init.signal;
+  if (signal !== undefined && signal !== null && !(signal instanceof AbortSignal)) return undefined;
+  for (const key in init) if (!PLAIN_INIT_KEYS.has(key)) return undefined;
+  const source = init.headers;
+  return {
+    method,
+    url: url.href,
+    // Entry by entry: see withHeaders.
+    headers: source instanceof Headers ? new Headers([...source]) : new Headers(source),
+    signal: signal ?? (undefined as unknown as AbortSignal),
+    body: null,
+    redirect: 'follow',
+    credentials: 'same-origin',
+    keepalive: false,
+    integrity: '',
+    referrerPolicy: '',
+    cache: 'default',
+  };
+}
+
+function isEmpty(object: object): boolean {
+  for (const _key in object) return false;
+  return true;
+}
+
+/** What the pipeline sent on an attempt's last hop; a `Request` is built from it only if someone needs one. */
+interface SentRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: Headers;
+  readonly body: Uint8Array<ArrayBuffer> | null | undefined;
+  /** The `Request` that was sent, or one rebuilt from the above (without a stream body). */
+  request(): Request;
 }
 
 // setTimeout fires at once for anything above 2^31 - 1 ms.
@@ -274,6 +339,12 @@ export function createFetch(options: CreateFetchOptions = {}): AttacheFetch {
   const transport = options.transport ?? globalFetchTransport;
   if (typeof transport !== 'function')
     throw new ConfigError('transport must be a function (request) => Promise<Response>');
+  // The global fetch takes the URL and init as they are (it would copy a Request it is given), and honours
+  // the signal itself, so no race is needed.
+  const directFetch = transport === globalFetchTransport;
+  // Every authenticator can work on a draft: one Request per hop (none at all with the global fetch)
+  // instead of one per authenticator.
+  const drafts = authenticators.every((a) => typeof a.prepare === 'function');
   const timeout = checkTimeout(options.timeout ?? 30_000, 'timeout');
   const clientRetry = resolveRetry(options.retry, DEFAULT_RETRY);
   const budget = createRetryBudget(options.retryBudget);
@@ -302,7 +373,8 @@ export function createFetch(options: CreateFetchOptions = {}): AttacheFetch {
       // A faulty listener must not break the call.
     }
   };
-  const redact = (request: Request): RedactedRequest => redactRequest(request, sensitive);
+  const redact = (request: Parameters<typeof redactRequest>[0]): RedactedRequest =>
+    redactRequest(request, sensitive);
 
   function checkTarget(url: URL, snapshot: () => RedactedRequest): void {
     if (!enforceOrigins) return;
@@ -323,6 +395,32 @@ export function createFetch(options: CreateFetchOptions = {}): AttacheFetch {
       return;
     }
     throw new InsecureTransportError(url.host, { request: snapshot() });
+  }
+
+  /** Runs every authenticator's `prepare`; returns a promise only when one of them is asynchronous. */
+  function prepareDraft(draft: RequestDraft, context: AuthContext, from = 0): Promise<void> | undefined {
+    const href = draft.url.href;
+    for (let i = from; i < authenticators.length; i++) {
+      const pending = authenticators[i]!.prepare!(draft, context);
+      if (pending instanceof Promise) {
+        return raceSignal(pending, context.signal).then(() => {
+          checkDraftTarget(draft, href);
+          return prepareDraft(draft, context, i + 1);
+        });
+      }
+      checkDraftTarget(draft, href);
+    }
+    return undefined;
+  }
+
+  function checkDraftTarget(draft: RequestDraft, href: string): void {
+    if (draft.url.href === href) return;
+    const before = new URL(href);
+    if (draft.url.origin !== before.origin || draft.url.username !== '' || draft.url.password !== '') {
+      throw new ConfigError(
+        'An authenticator moved the request to another origin; only its query may change',
+      );
+    }
   }
 
   async function authenticate(request: Request, context: AuthContext): Promise<Request> {
@@ -367,12 +465,18 @@ export function createFetch(options: CreateFetchOptions = {}): AttacheFetch {
     const streamed =
       (typeof ReadableStream !== 'undefined' && requestInit.body instanceof ReadableStream) ||
       (init?.attache as { bodyIsStream?: boolean } | undefined)?.bodyIsStream === true;
-    const original = new Request(input instanceof Request ? input : url, {
-      ...requestInit,
-      ...(streamed ? { duplex: 'half' } : {}),
-    } as RequestInit);
+    const original: CallerRequest =
+      (input instanceof Request
+        ? input.body === null && isEmpty(requestInit)
+          ? input // Nothing to copy: no body to take, nothing in init to apply.
+          : undefined
+        : plainCallerRequest(url, requestInit)) ??
+      new Request(input instanceof Request ? input : url, {
+        ...requestInit,
+        ...(streamed ? { duplex: 'half' } : {}),
+      } as RequestInit);
     const method = original.method.toUpperCase();
-    const baseHeaders = new Headers([...original.headers]); // entry by entry: see withHeaders
+    const baseHeaders = original instanceof Request ? new Headers([...original.headers]) : original.headers;
     if (call.idempotencyKey !== undefined && !baseHeaders.has('idempotency-key')) {
       baseHeaders.set(
         'idempotency-key',
@@ -386,9 +490,10 @@ export function createFetch(options: CreateFetchOptions = {}): AttacheFetch {
       return redacted;
     };
     const safeUrl = listener ? snapshot().url : '';
-    emit({ type: 'request:start', method, url: safeUrl });
+    if (listener) emit({ type: 'request:start', method, url: safeUrl });
     let attempts = 0;
     const finish = (result: { status: number } | { error: unknown }): void => {
+      if (!listener) return;
       const base = {
         type: 'request:end' as const,
         method,
@@ -432,7 +537,7 @@ export function createFetch(options: CreateFetchOptions = {}): AttacheFetch {
       else if (streamed) {
         body = null;
         streamBody = original.body;
-      } else body = new Uint8Array(await raceSignal(original.arrayBuffer(), deadline.signal));
+      } else body = new Uint8Array(await raceSignal((original as Request).arrayBuffer(), deadline.signal));
     } catch (error) {
       deadline.dispose();
       const final = deadline.signal.aborted ? deadline.signal.reason : error;
@@ -527,7 +632,7 @@ export function createFetch(options: CreateFetchOptions = {}): AttacheFetch {
         throw networkError;
       }
 
-      const { response, request } = sent;
+      const { response, sent: request } = sent;
       clock.observe(response);
 
       if (response.status === 401 && retryOnUnauthorized && !replayed && authenticators.length > 0) {
@@ -547,7 +652,7 @@ export function createFetch(options: CreateFetchOptions = {}): AttacheFetch {
           if (!authenticator.challenge) continue;
           const copy = response.clone();
           const outcome = await raceSignal(
-            authenticator.challenge(copy, request, challengeContext),
+            authenticator.challenge(copy, request.request(), challengeContext),
             deadline.signal,
           );
           discard(copy);
@@ -607,7 +712,7 @@ export function createFetch(options: CreateFetchOptions = {}): AttacheFetch {
 
   // The credential values `request` carried, as they could appear in text: whole header values, the last word
   // of a scheme-prefixed one (`Bearer <token>`), cookie values, and query values (raw and percent-encoded).
-  function scrubCredentials(text: string, request: Request): string {
+  function scrubCredentials(text: string, request: SentRequest): string {
     const values = new Set<string>();
     request.headers.forEach((value, name) => {
       if (!SENSITIVE_HEADERS.has(name) && !sensitive.headers.has(name)) return;
@@ -634,7 +739,7 @@ export function createFetch(options: CreateFetchOptions = {}): AttacheFetch {
   function finalize(
     response: Response,
     attempts: number,
-    request: Request,
+    request: SentRequest,
     extra: { retryAfter?: number; replayBlocked?: string } = {},
   ): Response {
     setResponseMeta(response, { attempts, ...extra, scrub: (text) => scrubCredentials(text, request) }, () =>
@@ -650,11 +755,14 @@ export function createFetch(options: CreateFetchOptions = {}): AttacheFetch {
   ): Promise<Sent> {
     let url = state.url;
     let method = state.method;
-    let headers = new Headers(state.headers);
+    // Never changed in place: a hop that drops headers makes a new object.
+    let headers = state.headers;
     let body: Uint8Array<ArrayBuffer> | null | undefined = state.body;
     let hops = 0;
     for (;;) {
-      let request = new Request(url, {
+      // The first hop's target passed checkTarget before the call started.
+      const mayAuthenticate = hops === 0 || !enforceOrigins || allowed.has(url.origin);
+      const init = {
         ...state.init,
         method,
         headers,
@@ -662,35 +770,52 @@ export function createFetch(options: CreateFetchOptions = {}): AttacheFetch {
         signal: context.signal,
         redirect: manualRedirects ? 'manual' : state.redirectMode,
         ...(body === null ? { duplex: 'half' } : {}),
-      } as RequestInit);
-      const mayAuthenticate = !enforceOrigins || allowed.has(url.origin);
-      if (mayAuthenticate) {
-        checkTransportSecurity(url, snapshot);
-        // A hop that turned the request into a GET sends no body: signers must see that, not the original.
-        request = await authenticate(request, body === context.body ? context : { ...context, body });
-      } else {
+      } as RequestInit;
+      let target: URL | string = url;
+      // A hop that turned the request into a GET sends no body: signers must see that, not the original.
+      const hopContext = body === context.body ? context : { ...context, body };
+      let request: Request | undefined;
+      if (!mayAuthenticate) {
         emit({ type: 'credential:withheld', origin: url.origin, reason: 'redirect' });
+      } else if (authenticators.length === 0) {
+        // Nothing to attach.
+      } else if (drafts) {
+        if (hops > 0) checkTransportSecurity(url, snapshot);
+        const draft: RequestDraft = { method, url: new URL(url), headers: new Headers(headers) };
+        const pending = prepareDraft(draft, hopContext);
+        if (pending !== undefined) await pending;
+        target = draft.url;
+        init.headers = draft.headers;
+      } else {
+        if (hops > 0) checkTransportSecurity(url, snapshot);
+        request = await authenticate(new Request(url, init), hopContext);
       }
+      if (request === undefined && !directFetch) request = new Request(target, init);
 
-      forgetHeaderRecord(request.headers);
+      const sentHeaders = request === undefined ? (init.headers as Headers) : request.headers;
+      forgetHeaderRecord(sentHeaders);
       let response: Response;
       try {
         // Raced against the deadline too: a transport that ignores `request.signal` must not outlive it.
-        response = await raceSignal(transport(request), context.signal);
+        response =
+          request === undefined
+            ? await globalThis.fetch(target, init)
+            : await raceSignal(transport(request), context.signal);
       } catch (error) {
         if (context.signal.aborted || isAbortLike(error))
           throw context.signal.aborted ? context.signal.reason : error;
         if (isAttacheError(error)) throw error;
         throw new NetworkError(`Network error for ${method} ${redactUrl(url, sensitive)}`, {
           cause: error,
-          request: redact(request),
+          request: redact(request ?? { method, url: target, headers: sentHeaders }),
         });
       }
+      const sent = sentRequest(request, method, target, sentHeaders, body);
 
-      if (!manualRedirects || !REDIRECT_STATUSES.has(response.status)) return { response, request };
-      if (state.redirectMode === 'manual') return { response, request };
+      if (!manualRedirects || !REDIRECT_STATUSES.has(response.status)) return { response, sent };
+      if (state.redirectMode === 'manual') return { response, sent };
       const location = response.headers.get('location');
-      if (location === null) return { response, request };
+      if (location === null) return { response, sent };
       if (state.redirectMode === 'error') {
         discard(response);
         throw new RedirectError(`Redirect (${response.status}) refused: the request set redirect: 'error'`, {
@@ -773,5 +898,35 @@ interface SendState {
 
 interface Sent {
   readonly response: Response;
-  readonly request: Request;
+  readonly sent: SentRequest;
+}
+
+function sentRequest(
+  request: Request | undefined,
+  method: string,
+  url: URL | string,
+  headers: Headers,
+  body: Uint8Array<ArrayBuffer> | null | undefined,
+): SentRequest {
+  if (request !== undefined) {
+    return {
+      method: request.method,
+      url: request.url,
+      headers: request.headers,
+      body,
+      request: () => request,
+    };
+  }
+  const href = String(url);
+  let rebuilt: Request | undefined;
+  return {
+    method,
+    url: href,
+    headers,
+    body,
+    request: () => {
+      rebuilt ??= new Request(href, { method, headers, ...(body instanceof Uint8Array ? { body } : {}) });
+      return rebuilt;
+    },
+  };
 }

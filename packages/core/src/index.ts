@@ -1,5 +1,11 @@
-export type { AuthContext, Authenticator, ChallengeContext, ChallengeOutcome } from './authenticator.ts';
-export { withHeaders } from './authenticator.ts';
+export type {
+  AuthContext,
+  Authenticator,
+  ChallengeContext,
+  ChallengeOutcome,
+  RequestDraft,
+} from './authenticator.ts';
+export { prepareRequest, withHeaders } from './authenticator.ts';
 export type { BasicAuthOptions } from './basic-auth.ts';
 export { basicAuth } from './basic-auth.ts';
 export type { BearerAuthOptions, CredentialInput } from './bearer-auth.ts';

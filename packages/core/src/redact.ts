@@ -71,7 +71,10 @@ export function redactUrl(url: string | URL, extra: SensitiveNames = NO_EXTRA_SE
 }
 
 /** A redacted, plain-object snapshot of a request, safe to log and to keep on errors. */
-export function redactRequest(request: Request, extra: SensitiveNames = NO_EXTRA_SENSITIVE): RedactedRequest {
+export function redactRequest(
+  request: { readonly method: string; readonly url: string | URL; readonly headers: Headers },
+  extra: SensitiveNames = NO_EXTRA_SENSITIVE,
+): RedactedRequest {
   const headers: Record<string, string> = {};
   request.headers.forEach((value, name) => {
     headers[name] = SENSITIVE_HEADERS.has(name) || extra.headers.has(name) ? REDACTED : value;

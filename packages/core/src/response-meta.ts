@@ -19,20 +19,36 @@ export interface ResponseMeta {
 
 const meta = new WeakMap<Response, ResponseMeta>();
 
+// A class, not an object literal with a getter: one shape for every response, and no closure per call.
+class RecordedMeta implements ResponseMeta {
+  readonly attempts: number;
+  readonly retryAfter?: number;
+  readonly replayBlocked?: string;
+  readonly scrub?: (text: string) => string;
+  #snapshot: RedactedRequest | undefined;
+  readonly #request: () => RedactedRequest;
+
+  constructor(value: Omit<ResponseMeta, 'request'>, request: () => RedactedRequest) {
+    this.attempts = value.attempts;
+    if (value.retryAfter !== undefined) this.retryAfter = value.retryAfter;
+    if (value.replayBlocked !== undefined) this.replayBlocked = value.replayBlocked;
+    if (value.scrub !== undefined) this.scrub = value.scrub;
+    this.#request = request;
+  }
+
+  get request(): RedactedRequest {
+    this.#snapshot ??= this.#request();
+    return this.#snapshot;
+  }
+}
+
 /** Records what the pipeline learned; the redacted request snapshot is computed only if someone reads it. */
 export function setResponseMeta(
   response: Response,
   value: Omit<ResponseMeta, 'request'>,
   request: () => RedactedRequest,
 ): void {
-  let snapshot: RedactedRequest | undefined;
-  meta.set(response, {
-    ...value,
-    get request(): RedactedRequest {
-      snapshot ??= request();
-      return snapshot;
-    },
-  });
+  meta.set(response, new RecordedMeta(value, request));
 }
 
 /** What the pipeline recorded about a response it returned, if it came from an Attaché pipeline. */

@@ -1,4 +1,5 @@
 import {
+  type AuthContext,
   type Authenticator,
   ConfigError,
   createLearningClock,
@@ -6,13 +7,14 @@ import {
   type EventListener,
   type FetchToken,
   globalFetchTransport,
+  prepareRequest,
+  type RequestDraft,
   type SecretInput,
   type TokenSource,
   type TokenSourceOptions,
   type Transport,
   tokenAuth,
   tokenCacheKey,
-  withHeaders,
 } from '@attache/core';
 import type { ClientAuthentication } from './client-authentication.ts';
 import { clientSecretBasic } from './client-secret-basic.ts';
@@ -369,27 +371,30 @@ export function clientCredentialsAuth(options: ClientCredentialsAuthOptions): Cl
     ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
   });
   const inner = tokenAuth({ source, name });
+  const innerPrepare = inner.prepare!;
   const innerChallenge = inner.challenge?.bind(inner);
+
+  async function prepare(draft: RequestDraft, context: AuthContext): Promise<void> {
+    await innerPrepare(draft, context);
+    if (dpop === undefined) return;
+    const header = draft.headers.get('authorization') ?? '';
+    // A Bearer token (the server declined to bind it) is sent as such, without a proof.
+    if (!/^DPoP /i.test(header)) return;
+    const proof = await dpop.proof({
+      method: draft.method,
+      url: new URL(draft.url),
+      accessToken: header.slice(5).trim(),
+      now: context.clock.now(),
+    });
+    draft.headers.set('dpop', proof);
+  }
 
   return {
     name,
     source,
     sensitiveHeaders: ['authorization', 'dpop'],
-    async authenticate(request, context) {
-      const authorized = await inner.authenticate(request, context);
-      if (dpop === undefined) return authorized;
-      const header = authorized.headers.get('authorization') ?? '';
-      // A Bearer token (the server declined to bind it) is sent as such, without a proof.
-      if (!/^DPoP /i.test(header)) return authorized;
-      const url = new URL(authorized.url);
-      const proof = await dpop.proof({
-        method: authorized.method,
-        url,
-        accessToken: header.slice(5).trim(),
-        now: context.clock.now(),
-      });
-      return withHeaders(authorized, { dpop: proof });
-    },
+    prepare,
+    authenticate: (request, context) => prepareRequest(request, context, prepare),
     async challenge(response, request, context) {
       if (dpop !== undefined) {
         const nonce = response.headers.get('dpop-nonce');

@@ -1,5 +1,5 @@
-import type { Authenticator, ChallengeOutcome } from '../authenticator.ts';
-import { withHeaders } from '../authenticator.ts';
+import type { AuthContext, Authenticator, ChallengeOutcome, RequestDraft } from '../authenticator.ts';
+import { prepareRequest } from '../authenticator.ts';
 import { ConfigError } from '../errors.ts';
 import { Secret } from '../secret.ts';
 import type { Token, TokenSource } from './token-source.ts';
@@ -48,13 +48,8 @@ export function tokenAuth(options: TokenAuthOptions): Authenticator {
     throw new ConfigError('tokenAuth: scheme must be an authentication scheme word, e.g. "Bearer"');
   }
   const name = options.name ?? 'token';
-  // The token each request went out with, so a 401 invalidates exactly that one.
-  const sent = new WeakMap<Request, Token>();
-
-  /** The token a request carried: ours when no later authenticator rebuilt the request, else its header. */
+  /** The token a request carried, read from its header: a later authenticator may have rebuilt the request. */
   function rejectedToken(request: Request): Pick<Token, 'value'> | undefined {
-    const known = sent.get(request);
-    if (known !== undefined) return known;
     const header = request.headers.get('authorization');
     if (header === null) return undefined;
     const space = header.indexOf(' ');
@@ -62,15 +57,16 @@ export function tokenAuth(options: TokenAuthOptions): Authenticator {
     return { value: new Secret(header.slice(space + 1).trim()) };
   }
 
+  const prepare = async (draft: RequestDraft, context: AuthContext): Promise<void> => {
+    const token = await source.get({ signal: context.signal, onEvent: (event) => context.emit(event) });
+    draft.headers.set('authorization', `${scheme ?? token.type} ${token.value.reveal()}`);
+  };
+
   return {
     name,
     sensitiveHeaders: ['authorization'],
-    async authenticate(request, context) {
-      const token = await source.get({ signal: context.signal, onEvent: (event) => context.emit(event) });
-      const next = withHeaders(request, { authorization: `${scheme ?? token.type} ${token.value.reveal()}` });
-      sent.set(next, token);
-      return next;
-    },
+    prepare,
+    authenticate: (request, context) => prepareRequest(request, context, prepare),
     async challenge(_response, request, context): Promise<ChallengeOutcome> {
       if (context.challenges.some((challenge) => challenge.params.error === 'insufficient_scope'))
         return 'fail';
