@@ -34,16 +34,28 @@ export const CONTENT_DIGEST_ALGORITHMS: readonly ContentDigestAlgorithm[] = ['sh
 
 export function bodyBytes(body: ContentDigestInput): Uint8Array<ArrayBuffer> {
   if (body === null || body === undefined) return new Uint8Array(0);
-  return typeof body === 'string' ? utf8(body) : ownBytes(body);
+  if (typeof body === 'string') return utf8(body);
+  // Hashing only reads the bytes: a view on an ArrayBuffer is used as it is.
+  return body instanceof Uint8Array && body.buffer instanceof ArrayBuffer
+    ? (body as Uint8Array<ArrayBuffer>)
+    : ownBytes(body);
 }
 
 export async function hash(
   algorithm: ContentDigestAlgorithm,
   bytes: Uint8Array<ArrayBuffer>,
 ): Promise<Uint8Array> {
+  return hashNow(algorithm, bytes);
+}
+
+/** The digest, synchronously where the platform hashes natively (Node), else by WebCrypto. */
+export function hashNow(
+  algorithm: ContentDigestAlgorithm,
+  bytes: Uint8Array<ArrayBuffer>,
+): Uint8Array | Promise<Uint8Array> {
   return (
     nativeDigest(SUBTLE_HASH[algorithm], bytes) ??
-    new Uint8Array(await crypto.subtle.digest(SUBTLE_HASH[algorithm], bytes))
+    crypto.subtle.digest(SUBTLE_HASH[algorithm], bytes).then((digest) => new Uint8Array(digest))
   );
 }
 

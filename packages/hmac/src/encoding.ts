@@ -1,3 +1,5 @@
+import { nativeEncode } from './native-crypto.ts';
+
 /** How bytes are written as text in a header: signatures and body digests. */
 export type Encoding = 'hex' | 'base64' | 'base64url';
 
@@ -12,6 +14,8 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const BASE64URL = /^[A-Za-z0-9_-]*={0,2}$/;
 
 function toBase64(bytes: Uint8Array): string {
+  const fast = nativeEncode(bytes, 'base64');
+  if (fast !== undefined) return fast;
   let binary = '';
   // Chunked so a large body does not overflow the argument limit of String.fromCharCode.
   for (let i = 0; i < bytes.length; i += 0x8000) {
@@ -37,6 +41,8 @@ function fromBase64(text: string): Uint8Array<ArrayBuffer> | undefined {
 export function encodeBytes(bytes: Uint8Array, encoding: Encoding): string {
   switch (encoding) {
     case 'hex': {
+      const fast = nativeEncode(bytes, 'hex');
+      if (fast !== undefined) return fast;
       let out = '';
       for (const byte of bytes) out += byte.toString(16).padStart(2, '0');
       return out;

@@ -1,9 +1,15 @@
-import { type AuthContext, type Authenticator, ConfigError } from '@attache/core';
+import {
+  type AuthContext,
+  type Authenticator,
+  ConfigError,
+  prepareRequest,
+  type RequestDraft,
+} from '@attache/core';
 import {
   type ContentDigestAlgorithm,
   checkContentDigest,
   checkDigestAlgorithms,
-  contentDigest,
+  hashNow,
 } from './content-digest.ts';
 import { encodeBytes, KEY_ENCODINGS, type KeyEncoding, ownBytes, utf8 } from './encoding.ts';
 import { type ComponentId, parseComponentId } from './message-component.ts';
@@ -15,9 +21,14 @@ import {
   prepareKey,
   RFC9421_ALGORITHMS,
   type SignatureAlgorithm,
-  signBytes,
+  signNow,
 } from './signature-algorithm.ts';
-import { createSignatureBase, signatureParamsList } from './signature-base.ts';
+import {
+  type ComponentPlan,
+  createPlannedBase,
+  planComponents,
+  signatureParamsList,
+} from './signature-base.ts';
 import {
   formatTimestamp,
   type ResolvedSimpleScheme,
@@ -31,6 +42,7 @@ import {
   isSfString,
   parseDictionary,
   type SfMember,
+  serializeBareItem,
   serializeDictionary,
   sfBytes,
   sfInteger,
@@ -155,10 +167,19 @@ export function hmacAuth(options: HmacAuthOptions): Authenticator {
   if (nonce !== false && typeof nonce !== 'function') fail('nonce must be a function or false');
 
   let imported: Promise<CryptoKey> | undefined;
-  const signingKey = (): Promise<CryptoKey> => {
-    imported ??= importPreparedKey(prepared, algorithm, 'sign').catch((cause: unknown) => {
-      throw new ConfigError(`hmacAuth: key could not be imported for ${algorithm}`, { cause });
-    });
+  let importedKey: CryptoKey | undefined;
+  // The key itself once imported: signing then waits on nothing.
+  const signingKey = (): CryptoKey | Promise<CryptoKey> => {
+    if (importedKey !== undefined) return importedKey;
+    imported ??= importPreparedKey(prepared, algorithm, 'sign').then(
+      (key) => {
+        importedKey = key;
+        return key;
+      },
+      (cause: unknown) => {
+        throw new ConfigError(`hmacAuth: key could not be imported for ${algorithm}`, { cause });
+      },
+    );
     return imported;
   };
   const nextNonce = (): string | undefined => {
@@ -175,27 +196,40 @@ export function hmacAuth(options: HmacAuthOptions): Authenticator {
     ? simpleSigner(simple, options.keyId, algorithm, signingKey, nextNonce)
     : rfc9421Signer(options, algorithm, signingKey, nextNonce);
 
-  // The clock offset each request was signed with, to tell on a 401 whether re-signing would help.
-  const signedOffsets = new WeakMap<Request, number>();
+  // The clock offset each call last signed with, by the call's signal (one per call, shared by its attempts and
+  // its challenge), to tell on a 401 whether re-signing would help.
+  const signedOffsets = new WeakMap<AbortSignal, number>();
+
+  const prepare = async (draft: RequestDraft, context: AuthContext): Promise<void> => {
+    const given = context.body;
+    // The pipeline's bytes are its own ArrayBuffer already; anything else is copied into one.
+    const body =
+      given === null || given === undefined || given.buffer instanceof ArrayBuffer ? given : ownBytes(given);
+    await sign(draft, body, context);
+    signedOffsets.set(context.signal, context.clock.offset);
+  };
 
   return {
     name: 'hmac',
     signer: true,
     sensitiveHeaders: [simple ? simple.headers.signature : 'signature'],
+    prepare,
     async authenticate(request, context) {
-      const signed = await sign(request, context);
-      signedOffsets.set(signed, context.clock.offset);
-      return signed;
+      return prepareRequest(request, { ...context, body: await readBody(request, context) }, prepare);
     },
-    challenge(_response, request, context) {
-      const offset = signedOffsets.get(request);
+    challenge(_response, _request, context) {
+      const offset = signedOffsets.get(context.signal);
       if (offset === undefined) return 'fail';
       return Math.abs(context.clock.offset - offset) >= CLOCK_CORRECTION_MS ? 'replay' : 'fail';
     },
   };
 }
 
-type Sign = (request: Request, context: AuthContext) => Promise<Request>;
+type Sign = (
+  draft: RequestDraft,
+  body: Uint8Array<ArrayBuffer> | null | undefined,
+  context: AuthContext,
+) => Promise<void>;
 
 /** The exact body bytes: `undefined` for no body, `null` for a stream the pipeline could not read ahead. */
 async function readBody(
@@ -220,23 +254,22 @@ function simpleSigner(
   simple: ResolvedSimpleScheme,
   keyId: string,
   algorithm: SignatureAlgorithm,
-  signingKey: () => Promise<CryptoKey>,
+  signingKey: () => CryptoKey | Promise<CryptoKey>,
   nextNonce: () => string | undefined,
 ): Sign {
-  return async (request, context) => {
-    const body = await readBody(request, context);
+  return async (draft, body, context) => {
     if (body === null) streamError();
     const timestamp = formatTimestamp(context.clock.now(), simple.timestampFormat);
     const nonce = nextNonce();
-    const headers = new Headers([...request.headers]); // entry by entry: see core's withHeaders
+    const headers = draft.headers;
     headers.set(simple.headers.keyId, keyId);
     headers.set(simple.headers.timestamp, timestamp);
     if (nonce === undefined) headers.delete(simple.headers.nonce);
     else headers.set(simple.headers.nonce, nonce);
     const toSign = await simpleStringToSign(
       {
-        method: request.method,
-        url: new URL(request.url),
+        method: draft.method,
+        url: draft.url,
         headers,
         timestamp,
         nonce: nonce ?? '',
@@ -244,16 +277,17 @@ function simpleSigner(
       },
       simple,
     );
-    const signature = await signBytes(algorithm, await signingKey(), utf8(toSign));
+    const key = signingKey();
+    const signing = signNow(algorithm, key instanceof Promise ? await key : key, toSign);
+    const signature = signing instanceof Promise ? await signing : signing;
     headers.set(simple.headers.signature, encodeBytes(signature, simple.encoding));
-    return rebuild(request, headers, body);
   };
 }
 
 function rfc9421Signer(
   options: HmacAuthOptions,
   algorithm: SignatureAlgorithm,
-  signingKey: () => Promise<CryptoKey>,
+  signingKey: () => CryptoKey | Promise<CryptoKey>,
   nextNonce: () => string | undefined,
 ): Sign {
   const label = options.label ?? 'sig1';
@@ -282,53 +316,78 @@ function rfc9421Signer(
     fail('tag must be a printable ASCII string');
   }
   const algParameter = options.algParameter ?? true;
+  // What stays the same on every signature is serialized once: the covered components (per default set) and
+  // the parameters between `created` and `nonce`. The order is RFC 9421's: created, expires, keyid, alg,
+  // nonce, tag.
+  const fixedPlan = configured === undefined ? undefined : planComponents(configured);
+  if (typeof fixedPlan === 'string') fail(`components: ${fixedPlan}`);
+  const defaultPlans = new Map<string, ComponentPlan>();
+  const keyParams =
+    `;keyid=${serializeBareItem(sfString(options.keyId))}` +
+    (algParameter ? `;alg=${serializeBareItem(sfString(algorithm))}` : '');
+  const tagParam = tag === undefined ? '' : `;tag=${serializeBareItem(sfString(tag))}`;
 
-  return async (request, context) => {
-    const body = await readBody(request, context);
-    const headers = new Headers([...request.headers]); // entry by entry: see core's withHeaders
-    const components = configured ?? defaultComponents(headers, body !== undefined);
+  return async (draft, body, context) => {
+    const headers = draft.headers;
+    const plan = fixedPlan ?? defaultPlan(defaultPlans, headers, body !== undefined);
+    const components = plan.components;
     if (components.some((c) => c.name === 'content-digest')) {
       if (body === null) streamError();
       const bytes = body ?? new Uint8Array(0);
       // A caller's own Content-Digest is kept when it is right for these bytes, and replaced when it is not.
       const existing = headers.get('content-digest');
       if (existing === null || (await checkContentDigest(existing, bytes)) !== 'ok') {
-        headers.set('content-digest', await contentDigest(bytes, { algorithms: [digestAlgorithm!] }));
+        const pending = hashNow(digestAlgorithm!, bytes);
+        const digest = pending instanceof Promise ? await pending : pending;
+        // One RFC 9530 member: `sha-256=:<base64>:`, as contentDigest() writes it.
+        headers.set('content-digest', `${digestAlgorithm}=:${encodeBytes(digest, 'base64')}:`);
       }
     }
     const created = Math.floor(context.clock.now() / 1000);
-    const params = new Map<string, BareItem>([['created', sfInteger(created)]]);
-    if (expiresIn !== undefined) params.set('expires', sfInteger(created + expiresIn));
-    params.set('keyid', sfString(options.keyId));
-    if (algParameter) params.set('alg', sfString(algorithm));
     const nonce = nextNonce();
-    if (nonce !== undefined) params.set('nonce', sfString(nonce));
-    if (tag !== undefined) params.set('tag', sfString(tag));
-
-    const view = { method: request.method, url: new URL(request.url), headers };
-    const base = createSignatureBase(view, components, params);
+    const paramsText =
+      `;created=${created}` +
+      (expiresIn === undefined ? '' : `;expires=${created + expiresIn}`) +
+      keyParams +
+      (nonce === undefined ? '' : `;nonce=${serializeBareItem(sfString(nonce))}`) +
+      tagParam;
+    const base = createPlannedBase(draft, plan, `(${plan.ids.join(' ')})${paramsText}`);
     if ('error' in base) {
-      fail(`cannot sign ${request.method} ${view.url.origin}${view.url.pathname}: ${base.error}`);
+      fail(`cannot sign ${draft.method} ${draft.url.origin}${draft.url.pathname}: ${base.error}`);
     }
-    const signature = await signBytes(algorithm, await signingKey(), utf8(base.base));
-    setMember(headers, 'signature-input', label, signatureParamsList(components, params));
-    setMember(headers, 'signature', label, { kind: 'item', value: sfBytes(signature), params: new Map() });
-    return rebuild(request, headers, body);
+    const key = signingKey();
+    const signing = signNow(algorithm, key instanceof Promise ? await key : key, base.base);
+    const signature = signing instanceof Promise ? await signing : signing;
+    // The structured form is needed only to merge with another signature already on the request.
+    const params = (): Map<string, BareItem> => {
+      const map = new Map<string, BareItem>([['created', sfInteger(created)]]);
+      if (expiresIn !== undefined) map.set('expires', sfInteger(created + expiresIn));
+      map.set('keyid', sfString(options.keyId));
+      if (algParameter) map.set('alg', sfString(algorithm));
+      if (nonce !== undefined) map.set('nonce', sfString(nonce));
+      if (tag !== undefined) map.set('tag', sfString(tag));
+      return map;
+    };
+    setMember(headers, 'signature-input', label, base.signatureParams, () =>
+      signatureParamsList(components, params()),
+    );
+    setMember(headers, 'signature', label, `:${encodeBytes(signature, 'base64')}:`, () => ({
+      kind: 'item',
+      value: sfBytes(signature),
+      params: new Map(),
+    }));
   };
 }
 
-/**
- * The signed copy of `request`. Given the body bytes again, the copy leaves the caller's request and its
- * body untouched; only a stream body (which the signature does not cover) moves to the copy.
- */
-function rebuild(
-  request: Request,
-  headers: Headers,
-  body: Uint8Array<ArrayBuffer> | null | undefined,
-): Request {
-  return body instanceof Uint8Array
-    ? new Request(request, { headers, body })
-    : new Request(request, { headers });
+function defaultPlan(cache: Map<string, ComponentPlan>, headers: Headers, hasBody: boolean): ComponentPlan {
+  let key = hasBody ? 'b' : '';
+  for (const name of OPTIONAL_COVERED) key += headers.has(name) ? '1' : '0';
+  let plan = cache.get(key);
+  if (plan === undefined) {
+    plan = planComponents(defaultComponents(headers, hasBody)) as ComponentPlan;
+    cache.set(key, plan);
+  }
+  return plan;
 }
 
 function defaultComponents(headers: Headers, hasBody: boolean): ComponentId[] {
@@ -339,11 +398,22 @@ function defaultComponents(headers: Headers, hasBody: boolean): ComponentId[] {
 }
 
 /** Sets one member of a Dictionary header, keeping other signatures already on the request. */
-function setMember(headers: Headers, name: string, label: string, member: SfMember): void {
+function setMember(
+  headers: Headers,
+  name: string,
+  label: string,
+  serialized: string,
+  member: () => SfMember,
+): void {
   const existing = headers.get(name);
-  const parsed = existing === null ? undefined : parseDictionary(existing);
+  // The usual case, no other signature on the request: the member is the whole field.
+  if (existing === null) {
+    headers.set(name, `${label}=${serialized}`);
+    return;
+  }
+  const parsed = parseDictionary(existing);
   const members = new Map(typeof parsed === 'object' ? parsed : []);
   members.delete(label);
-  members.set(label, member);
+  members.set(label, member());
   headers.set(name, serializeDictionary(members));
 }

@@ -232,14 +232,25 @@ export async function importPreparedKey(
 export async function signBytes(
   algorithm: SignatureAlgorithm,
   key: CryptoKey,
-  data: Uint8Array<ArrayBuffer>,
+  data: Uint8Array<ArrayBuffer> | string,
 ): Promise<Uint8Array> {
+  return signNow(algorithm, key, data);
+}
+
+/** {@link signBytes}, synchronous where the platform computes the HMAC natively (Node). */
+export function signNow(
+  algorithm: SignatureAlgorithm,
+  key: CryptoKey,
+  data: Uint8Array<ArrayBuffer> | string,
+): Uint8Array | Promise<Uint8Array> {
   const spec = SPECS[algorithm];
   if (spec.symmetric) {
+    // Text goes to the native HMAC as it is (UTF-8), without an encoded copy.
     const fast = nativeHmac((spec.importParams as HmacImportParams).hash as string, key, data);
     if (fast !== undefined) return fast;
   }
-  return new Uint8Array(await crypto.subtle.sign(spec.signParams, key, data));
+  const bytes = typeof data === 'string' ? utf8(data) : data;
+  return crypto.subtle.sign(spec.signParams, key, bytes).then((signature) => new Uint8Array(signature));
 }
 
 /**

@@ -33,17 +33,36 @@ export function createSignatureBase(
   components: readonly ComponentId[],
   params: ReadonlyMap<string, BareItem>,
 ): SignatureBase {
-  const lines: string[] = [];
-  const seen = new Set<string>();
-  for (const component of components) {
-    const id = serializeComponentId(component);
-    if (seen.has(id)) return { error: `component ${id} is listed twice` };
-    seen.add(id);
-    const value = componentValue(view, component);
+  const plan = planComponents(components);
+  if (typeof plan === 'string') return { error: plan };
+  return createPlannedBase(view, plan, serializeInnerList(signatureParamsList(components, params)));
+}
+
+/** Covered components with their serialized identifiers, worked out once for a signer's every request. */
+export interface ComponentPlan {
+  readonly components: readonly ComponentId[];
+  /** `"@method"`, `"content-digest"`, `"x-h";sf` … in order. */
+  readonly ids: readonly string[];
+}
+
+/** The plan for `components`, or why they cannot be covered (one listed twice). */
+export function planComponents(components: readonly ComponentId[]): ComponentPlan | string {
+  const ids = components.map(serializeComponentId);
+  const duplicate = ids.find((id, i) => ids.indexOf(id) !== i);
+  return duplicate === undefined ? { components, ids } : `component ${duplicate} is listed twice`;
+}
+
+/** The signature base of `view` by a plan, with the `@signature-params` value already serialized. */
+export function createPlannedBase(
+  view: MessageView,
+  plan: ComponentPlan,
+  signatureParams: string,
+): SignatureBase {
+  let base = '';
+  for (let i = 0; i < plan.ids.length; i++) {
+    const value = componentValue(view, plan.components[i]!);
     if ('error' in value) return value;
-    lines.push(`${id}: ${value.value}`);
+    base += `${plan.ids[i]}: ${value.value}\n`;
   }
-  const signatureParams = serializeInnerList(signatureParamsList(components, params));
-  lines.push(`"@signature-params": ${signatureParams}`);
-  return { base: lines.join('\n'), signatureParams };
+  return { base: `${base}"@signature-params": ${signatureParams}`, signatureParams };
 }

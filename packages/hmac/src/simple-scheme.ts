@@ -7,7 +7,7 @@
 import { ConfigError } from '@attache/core';
 import { canonicalHeaders } from './canonical-headers.ts';
 import { canonicalQuery } from './canonical-query.ts';
-import { hash } from './content-digest.ts';
+import { hashNow } from './content-digest.ts';
 import { type Encoding, encodeBytes } from './encoding.ts';
 
 /** Header names the simple scheme uses. */
@@ -128,20 +128,22 @@ export interface SimpleSigningInput {
   readonly body: Uint8Array<ArrayBuffer>;
 }
 
-/** The exact string the simple scheme signs. */
-export async function simpleStringToSign(
+/** The exact string the simple scheme signs (at once where the platform hashes natively). */
+export function simpleStringToSign(
   input: SimpleSigningInput,
   scheme: ResolvedSimpleScheme,
-): Promise<string> {
+): string | Promise<string> {
   const query = canonicalQuery(input.url.search);
   const target = query === '' ? input.url.pathname : `${input.url.pathname}?${query}`;
-  const bodyDigest = encodeBytes(await hash('sha-256', input.body), scheme.encoding);
-  return [
-    input.method.toUpperCase(),
-    target,
-    input.timestamp,
-    input.nonce,
-    bodyDigest,
-    ...canonicalHeaders(input.headers, scheme.signedHeaders),
-  ].join('\n');
+  const join = (digest: Uint8Array): string =>
+    [
+      input.method.toUpperCase(),
+      target,
+      input.timestamp,
+      input.nonce,
+      encodeBytes(digest, scheme.encoding),
+      ...canonicalHeaders(input.headers, scheme.signedHeaders),
+    ].join('\n');
+  const digest = hashNow('sha-256', input.body);
+  return digest instanceof Promise ? digest.then(join) : join(digest);
 }

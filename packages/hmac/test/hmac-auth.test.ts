@@ -263,18 +263,21 @@ describe('hmacAuth, simple scheme', () => {
 describe('hmacAuth challenge: one replay after the clock is corrected', () => {
   it('asks for a replay when the learned offset moved since signing, and not otherwise', async () => {
     const auth = hmacAuth({ keyId: 'k', key: SECRET });
-    const signed = await auth.authenticate(
-      new Request('https://api.partner.test/a'),
-      authContext({ now: NOW }),
-    );
+    // One call: the pipeline hands every attempt and the challenge the call's signal.
+    const call = authContext({ now: NOW });
+    const signed = await auth.authenticate(new Request('https://api.partner.test/a'), call);
     const response = new Response(null, { status: 401 });
-    const corrected = { ...authContext({ now: NOW, offset: 600_000 }), challenges: [] };
-    const unchanged = { ...authContext({ now: NOW, offset: 1_000 }), challenges: [] };
+    const corrected = {
+      ...authContext({ now: NOW, offset: 600_000 }),
+      signal: call.signal,
+      challenges: [],
+    };
+    const unchanged = { ...authContext({ now: NOW, offset: 1_000 }), signal: call.signal, challenges: [] };
     expect(await auth.challenge!(response, signed, corrected)).toBe('replay');
     expect(await auth.challenge!(response, signed, unchanged)).toBe('fail');
-    expect(await auth.challenge!(response, new Request('https://api.partner.test/a'), corrected)).toBe(
-      'fail',
-    );
+    // Another call, which this signer never signed for.
+    const otherCall = { ...authContext({ now: NOW, offset: 600_000 }), challenges: [] };
+    expect(await auth.challenge!(response, signed, otherCall)).toBe('fail');
   });
 });
 
