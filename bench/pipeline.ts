@@ -1,5 +1,5 @@
 import { apiKeyAuth } from '@attache/api-key';
-import { bearerAuth, createClient, createFetch, createTokenSource, secret, tokenAuth } from '@attache/core';
+import { createClient, createFetch, createTokenSource, secret, tokenAuth } from '@attache/core';
 import { hmacAuth } from '@attache/hmac';
 import { clientCredentialsAuth } from '@attache/oauth-cc';
 import ky from 'ky';
@@ -24,12 +24,47 @@ const consume = async (response: Response): Promise<unknown> => response.json();
 
 export const coreScenarios: Scenario[] = [
   { name: 'raw fetch', setup: (origin) => () => fetch(`${origin}/orders/1`).then(consume) },
+  {
+    // A control, not a target: what a deadline costs raw fetch itself (createFetch's default is 30 s).
+    name: 'raw fetch + 30 s deadline',
+    baseline: 'raw fetch',
+    setup: (origin) => async () => {
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(), 30_000);
+      try {
+        return await consume(await fetch(`${origin}/orders/1`, { signal: controller.signal }));
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  },
   { name: 'plain ky', setup: (origin) => () => ky.get(`${origin}/orders/1`, { retry: 0 }).json() },
+  {
+    name: 'createFetch, no auth',
+    baseline: 'raw fetch',
+    setup: (origin) => {
+      const attache = createFetch({ baseUrl: origin });
+      return () => attache('orders/1').then(consume);
+    },
+  },
   {
     name: 'createFetch + apiKeyAuth',
     baseline: 'raw fetch',
     setup: (origin) => {
       const attache = createFetch({ baseUrl: origin, auth: apiKeyAuth({ key: secret('bench-key') }) });
+      return () => attache('orders/1').then(consume);
+    },
+  },
+  {
+    // A control: the same client without a deadline, so fetch is handed no signal.
+    name: 'createFetch + apiKeyAuth, timeout: false',
+    baseline: 'raw fetch',
+    setup: (origin) => {
+      const attache = createFetch({
+        baseUrl: origin,
+        auth: apiKeyAuth({ key: secret('bench-key') }),
+        timeout: false,
+      });
       return () => attache('orders/1').then(consume);
     },
   },
@@ -80,27 +115,11 @@ export const coreScenarios: Scenario[] = [
       return () => attache('orders/1').then(consume);
     },
   },
-  {
-    name: 'createFetch + bearerAuth',
-    baseline: 'raw fetch',
-    setup: (origin) => {
-      const attache = createFetch({ baseUrl: origin, auth: bearerAuth({ token: secret('bench-token') }) });
-      return () => attache('orders/1').then(consume);
-    },
-  },
-  {
-    name: 'createClient + bearerAuth',
-    baseline: 'plain ky',
-    setup: (origin) => {
-      const client = createClient({ baseUrl: origin, auth: bearerAuth({ token: secret('bench-token') }) });
-      return () => client.get('orders/1').json();
-    },
-  },
 ];
 
 /**
  * Runs every scenario at each concurrency, interleaved round by round (so drift on a noisy machine hits all
- * scenarios alike), and reports the median of the rounds.
+ * scenarios alike), and reports the median of the rounds; ratios are the median of the per-round ratios.
  */
 export async function runPipelineBench(
   scenarios: readonly Scenario[],
@@ -115,12 +134,22 @@ export async function runPipelineBench(
       // Warm-up: connections, JIT, token caches.
       for (const [, call] of calls) await measure(call, Math.min(500, options.total), concurrency);
       const perRound = new Map<string, Stats[]>();
+      const entries = [...calls];
       for (let round = 0; round < options.rounds; round++) {
-        for (const [name, call] of calls) {
+        // Every other round runs in reverse order, so no scenario always follows the same neighbour.
+        for (const [name, call] of round % 2 === 0 ? entries : [...entries].reverse()) {
           const stats = await measure(call, options.total, concurrency);
           perRound.set(name, [...(perRound.get(name) ?? []), stats]);
         }
       }
+      // Each round's ratio pairs two scenarios measured moments apart; the median of those ratios is steadier
+      // than a ratio of medians when the machine's speed drifts.
+      const pairedRatio = (name: string, baseline: string): number | undefined => {
+        const own = perRound.get(name);
+        const base = perRound.get(baseline);
+        if (own === undefined || base === undefined) return undefined;
+        return median(own.map((stats, i) => stats.throughput / (base[i]?.throughput ?? Number.NaN)));
+      };
       const medians = new Map<string, Stats>();
       for (const [name, stats] of perRound) {
         medians.set(name, {
@@ -131,14 +160,15 @@ export async function runPipelineBench(
       }
       for (const scenario of scenarios) {
         const stats = medians.get(scenario.name)!;
-        const base = scenario.baseline === undefined ? undefined : medians.get(scenario.baseline);
+        const ratio =
+          scenario.baseline === undefined ? undefined : pairedRatio(scenario.name, scenario.baseline);
         results.push({
           name: scenario.name,
           concurrency,
           rounds: options.rounds,
           ...stats,
           ...(scenario.baseline === undefined ? {} : { baseline: scenario.baseline }),
-          ...(base === undefined ? {} : { ratio: stats.throughput / base.throughput }),
+          ...(ratio === undefined ? {} : { ratio }),
         });
       }
     }

@@ -82,7 +82,8 @@ if (only.has('signing')) {
     signing.map((r) => ({
       signer: r.name,
       'ops/s': Math.round(r.opsPerSecond),
-      ratio: r.ratio === undefined ? '' : `${r.ratio.toFixed(2)}× node:crypto`,
+      'ratio to baseline': r.ratio === undefined ? '' : `${r.ratio.toFixed(2)}×`,
+      'ratio to floor': r.ratioToFloor === undefined ? '' : `${r.ratioToFloor.toFixed(2)}×`,
     })),
   );
   results.signing = signing;

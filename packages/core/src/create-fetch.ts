@@ -547,6 +547,9 @@ export function createFetch(options: CreateFetchOptions = {}): AttacheFetch {
 
     const state: SendState = {
       url,
+      // Nothing can abort a call without a deadline or a caller's signal: fetch is then given no signal,
+      // which it would otherwise have to follow.
+      abortable: callTimeout !== false || (original.signal !== undefined && original.signal !== null),
       method,
       headers: baseHeaders,
       body,
@@ -767,7 +770,7 @@ export function createFetch(options: CreateFetchOptions = {}): AttacheFetch {
         method,
         headers,
         body: body === null ? state.takeStream() : body,
-        signal: context.signal,
+        ...(state.abortable ? { signal: context.signal } : {}),
         redirect: manualRedirects ? 'manual' : state.redirectMode,
         ...(body === null ? { duplex: 'half' } : {}),
       } as RequestInit;
@@ -894,6 +897,7 @@ interface SendState {
   takeStream(): ReadableStream<Uint8Array> | null;
   readonly redirectMode: RequestRedirect;
   readonly init: RequestInit;
+  readonly abortable: boolean;
 }
 
 interface Sent {

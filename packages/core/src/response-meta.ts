@@ -17,7 +17,9 @@ export interface ResponseMeta {
   readonly scrub?: (text: string) => string;
 }
 
-const meta = new WeakMap<Response, ResponseMeta>();
+// A symbol-keyed property rather than a WeakMap: every response would otherwise be an ephemeron entry, which
+// costs more per call than the rest of the bookkeeping together.
+const META: unique symbol = Symbol('attache.responseMeta');
 
 // A class, not an object literal with a getter: one shape for every response, and no closure per call.
 class RecordedMeta implements ResponseMeta {
@@ -48,10 +50,12 @@ export function setResponseMeta(
   value: Omit<ResponseMeta, 'request'>,
   request: () => RedactedRequest,
 ): void {
-  meta.set(response, new RecordedMeta(value, request));
+  // A transport may hand back a frozen response: it then carries no metadata, and errors fall back to less.
+  if (!Object.isExtensible(response)) return;
+  Object.defineProperty(response, META, { value: new RecordedMeta(value, request), configurable: true });
 }
 
 /** What the pipeline recorded about a response it returned, if it came from an Attaché pipeline. */
 export function getResponseMeta(response: Response): ResponseMeta | undefined {
-  return meta.get(response);
+  return (response as Response & { [META]?: ResponseMeta })[META];
 }

@@ -10,7 +10,7 @@ import {
   TimeoutError,
   withHeaders,
 } from '@attache/core';
-import { HttpResponse, http } from 'msw';
+import { delay, HttpResponse, http } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { useMswServer } from './support/msw.ts';
 
@@ -270,6 +270,15 @@ describe('calls that need no copy of the caller’s request', () => {
     const controller = new AbortController();
     controller.abort(new Error('caller gave up'));
     await expect(fetch('orders', { signal: controller.signal })).rejects.toThrow('caller gave up');
+  });
+
+  it('with timeout: false the caller’s signal still aborts a call in flight', async () => {
+    server.use(http.get(`${BASE}/slow`, () => delay('infinite')));
+    const fetch = createFetch({ baseUrl: BASE, timeout: false, auth: bearerAuth({ token: 't' }) });
+    const controller = new AbortController();
+    const pending = fetch('slow', { signal: controller.signal });
+    setTimeout(() => controller.abort(new Error('stopped by the caller')), 20);
+    await expect(pending).rejects.toThrow('stopped by the caller');
   });
 
   it('methods fetch would normalize or refuse, and other init members, still go through a Request', async () => {
