@@ -1,7 +1,7 @@
 import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { type AuthContext, type RequestDraft, secret } from '@attache/core';
 import { hmacAuth } from '@attache/hmac';
-import { median } from './harness.ts';
+import { collectGarbage, median } from './harness.ts';
 
 export interface SigningResult {
   readonly name: string;
@@ -34,6 +34,7 @@ async function rate(
   concurrency: number,
 ): Promise<number> {
   let next = 0;
+  collectGarbage();
   const started = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {

@@ -1,0 +1,79 @@
+import { apiKeyAuth } from '@attache/api-key';
+import { createFetch, secret } from '@attache/core';
+import { hmacAuth } from '@attache/hmac';
+import { collectGarbage, median } from './harness.ts';
+
+export interface OverheadResult {
+  readonly name: string;
+  /** Microseconds per call, median of the rounds. */
+  readonly microseconds: number;
+  /** Microseconds more than the canned `fetch` alone. */
+  readonly overMicroseconds?: number;
+}
+
+const ORIGIN = 'http://127.0.0.1:9';
+const BODY = '{"id":1,"status":"open"}';
+
+/**
+ * Where a call's time goes without a network: the global `fetch` is replaced, for this section only, by one
+ * that builds the Request a real fetch would build and answers at once. Its cost is the floor; what a client
+ * adds on top of it is what Attaché itself costs per call. In process, 50 calls in flight, interleaved rounds.
+ */
+export async function runOverheadBench(total = 50_000, rounds = 5): Promise<OverheadResult[]> {
+  const realFetch = globalThis.fetch;
+  globalThis.fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
+    const request = new Request(input, init);
+    return new Response(request.method === 'HEAD' ? null : BODY, {
+      headers: { 'content-type': 'application/json' },
+    });
+  };
+  try {
+    const key = apiKeyAuth({ key: secret('bench-key') });
+    const withKey = createFetch({ baseUrl: ORIGIN, auth: key });
+    const withoutDeadline = createFetch({ baseUrl: ORIGIN, auth: key, timeout: false });
+    const noAuth = createFetch({ baseUrl: ORIGIN });
+    const signed = createFetch({
+      baseUrl: ORIGIN,
+      auth: hmacAuth({ keyId: 'bench', key: secret('bench-secret-0123456789') }),
+    });
+    const variants: Record<string, () => Promise<unknown>> = {
+      'fetch (canned)': () => fetch(`${ORIGIN}/orders/1`).then((r) => r.json()),
+      'fetch (canned) + 30 s deadline': async () => {
+        const controller = new AbortController();
+        const timer = setTimeout(() => controller.abort(), 30_000);
+        try {
+          return await (await fetch(`${ORIGIN}/orders/1`, { signal: controller.signal })).json();
+        } finally {
+          clearTimeout(timer);
+        }
+      },
+      'createFetch, no auth': () => noAuth('orders/1').then((r) => r.json()),
+      'createFetch + apiKeyAuth': () => withKey('orders/1').then((r) => r.json()),
+      'createFetch + apiKeyAuth, timeout: false': () => withoutDeadline('orders/1').then((r) => r.json()),
+      'createFetch + hmacAuth (rfc9421)': () => signed('orders/1').then((r) => r.json()),
+    };
+    const run = async (call: () => Promise<unknown>, count: number): Promise<number> => {
+      collectGarbage();
+      const started = performance.now();
+      for (let i = 0; i < count; i += 50) await Promise.all(Array.from({ length: 50 }, call));
+      return ((performance.now() - started) * 1000) / count;
+    };
+    for (const call of Object.values(variants)) await run(call, 5_000);
+    const samples = new Map<string, number[]>();
+    for (let round = 0; round < rounds; round++) {
+      const entries = Object.entries(variants);
+      for (const [name, call] of round % 2 === 0 ? entries : entries.reverse()) {
+        samples.set(name, [...(samples.get(name) ?? []), await run(call, total)]);
+      }
+    }
+    const floor = median(samples.get('fetch (canned)') ?? []);
+    return Object.keys(variants).map((name) => {
+      const microseconds = median(samples.get(name) ?? []);
+      return name === 'fetch (canned)'
+        ? { name, microseconds }
+        : { name, microseconds, overMicroseconds: microseconds - floor };
+    });
+  } finally {
+    globalThis.fetch = realFetch;
+  }
+}
