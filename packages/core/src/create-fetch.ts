@@ -205,20 +205,7 @@ const PLAIN_METHODS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS', 'POST', 'PUT'
 const PLAIN_INIT_KEYS = new Set(['method', 'headers', 'signal', 'body']);
 
 /** The caller's request as the pipeline reads it: a `Request`, or the same read from a plain `init`. */
-type CallerRequest = Pick<
-  Request,
-  | 'method'
-  | 'url'
-  | 'headers'
-  | 'signal'
-  | 'body'
-  | 'redirect'
-  | 'credentials'
-  | 'keepalive'
-  | 'integrity'
-  | 'referrerPolicy'
-  | 'cache'
->;
+type CallerRequest = Pick<Request, 'method' | 'url' | 'headers' | 'signal' | 'body'> & Partial<Request>;
 
 /**
  * A call with a URL, no body and only method, headers and signal in `init`, read without building a
@@ -237,14 +224,8 @@ function plainCallerRequest(url: URL, init: RequestInit): CallerRequest | undefi
     url: url.href,
     // Entry by entry: see withHeaders.
     headers: source instanceof Headers ? new Headers([...source]) : new Headers(source),
-    signal: signal ?? (undefined as unknown as AbortSignal),
+    signal: signal as AbortSignal,
     body: null,
-    redirect: 'follow',
-    credentials: 'same-origin',
-    keepalive: false,
-    integrity: '',
-    referrerPolicy: '',
-    cache: 'default',
   };
 }
 
@@ -558,16 +539,19 @@ export function createFetch(options: CreateFetchOptions = {}): AttacheFetch {
         streamBody = null;
         return stream;
       },
-      redirectMode: original.redirect,
+      redirectMode: original.redirect ?? 'follow',
       // Carried from the caller's request to every attempt; method, headers, body, signal and redirect are
-      // set per hop.
-      init: {
-        credentials: original.credentials,
-        keepalive: original.keepalive,
-        integrity: original.integrity,
-        referrerPolicy: original.referrerPolicy,
-        cache: original.cache,
-      },
+      // set per hop. A plain call has none of them (fetch's defaults).
+      init:
+        original instanceof Request
+          ? {
+              credentials: original.credentials,
+              keepalive: original.keepalive,
+              integrity: original.integrity,
+              referrerPolicy: original.referrerPolicy,
+              cache: original.cache,
+            }
+          : {},
     };
 
     try {
