@@ -1331,7 +1331,7 @@ async function typeCheck(pkgs: readonly Pkg[], consumer: Consumer, r: Recorder):
     {
       name: `Node service without the DOM lib (${noDom.length} packages without msw)`,
       file: 'tsconfig.node-no-dom.json',
-      advisory: true,
+      advisory: false,
       config: {
         compilerOptions: {
           ...strict,

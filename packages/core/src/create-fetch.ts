@@ -116,7 +116,8 @@ export interface CallOptions {
 export type AttacheRequestInit = RequestInit & CallOptions & { readonly attache?: CallOptions };
 
 /** A function with the exact signature of `fetch`, with Attaché's pipeline behind it. */
-export type AttacheFetch = (input: RequestInfo | URL, init?: AttacheRequestInit) => Promise<Response>;
+// `Request | string | URL` is the DOM lib's `RequestInfo | URL`, spelled out for projects without the DOM lib.
+export type AttacheFetch = (input: Request | string | URL, init?: AttacheRequestInit) => Promise<Response>;
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 const CREDENTIAL_HEADERS = ['authorization', 'proxy-authorization', 'cookie'];

@@ -75,5 +75,6 @@ export type { StandardSchemaV1 } from './standard-schema.ts';
 export * from './token/index.ts';
 export type { Transport } from './transport.ts';
 export { globalFetchTransport } from './transport.ts';
+export type { JsonWebKeyInput, WebCryptoKey, WebCryptoKeyPair } from './web-types.ts';
 export type { Challenge } from './www-authenticate.ts';
 export { parseWwwAuthenticate } from './www-authenticate.ts';

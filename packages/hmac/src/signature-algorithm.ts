@@ -1,7 +1,7 @@
 // The algorithms of RFC 9421 §6.2 that WebCrypto offers, plus HMAC with SHA-384/512 for the simple scheme.
 // Each maps to WebCrypto parameters; ECDSA signatures are the raw r||s concatenation in both WebCrypto and
 // RFC 9421 §3.3.4, and RSA-PSS uses a 64-byte salt (§3.3.1).
-import { ConfigError, revealSecret, Secret } from '@attache/core';
+import { ConfigError, type JsonWebKeyInput, revealSecret, Secret, type WebCryptoKey } from '@attache/core';
 import { decodeBytes, type KeyEncoding, ownBytes, utf8 } from './encoding.ts';
 import { nativeHmac, rememberRawKey } from './native-crypto.ts';
 import { timingSafeEqual } from './timing-safe-equal.ts';
@@ -25,7 +25,7 @@ export type SignatureAlgorithm =
  * HMAC `CryptoKey` or an `oct` JWK. For the asymmetric algorithms: a `CryptoKey`, a JWK, or a PEM string
  * (`-----BEGIN PRIVATE KEY-----` PKCS #8 for signing, `-----BEGIN PUBLIC KEY-----` SPKI for verifying).
  */
-export type KeyMaterial = string | Secret | Uint8Array | CryptoKey | JsonWebKey;
+export type KeyMaterial = string | Secret | Uint8Array | WebCryptoKey | JsonWebKeyInput;
 
 interface AlgorithmSpec {
   readonly importParams: AlgorithmIdentifier | HmacImportParams | EcKeyImportParams | RsaHashedImportParams;

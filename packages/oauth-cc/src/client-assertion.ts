@@ -1,4 +1,4 @@
-import { ConfigError } from '@attache/core';
+import { ConfigError, type WebCryptoKey } from '@attache/core';
 import { SignJWT } from 'jose';
 import type { ClientAuthenticationRequest } from './client-authentication.ts';
 
@@ -39,7 +39,7 @@ function resolveAudience(audience: AssertionAudience, request: ClientAuthenticat
 export interface AssertionKey {
   readonly alg: string;
   readonly kid: string | undefined;
-  readonly key: CryptoKey | Uint8Array;
+  readonly key: WebCryptoKey | Uint8Array;
 }
 
 /**

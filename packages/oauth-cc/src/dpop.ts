@@ -1,4 +1,4 @@
-import { ConfigError } from '@attache/core';
+import { ConfigError, type WebCryptoKeyPair } from '@attache/core';
 import { base64url, calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { type PrivateKeyAlgorithm, preparePrivateKey } from './private-key.ts';
 
@@ -16,7 +16,7 @@ export interface DpopOptions {
    * The key pair proofs are signed with; tokens are bound to its public key. Keep the private key
    * non-extractable. Default: an ES256 pair generated on first use, private key non-extractable.
    */
-  readonly key?: CryptoKeyPair;
+  readonly key?: WebCryptoKeyPair;
   /** The JWS algorithm. Default: from the key (P-256 → `ES256`, Ed25519 → `EdDSA`, RSA-PSS → `PS256` …). */
   readonly alg?: PrivateKeyAlgorithm;
 }

@@ -1,4 +1,4 @@
-import { ConfigError, revealSecret, type Secret } from '@attache/core';
+import { ConfigError, revealSecret, type Secret, type WebCryptoKey } from '@attache/core';
 import { importJWK, importPKCS8, type JWK } from 'jose';
 
 /** Asymmetric JWS algorithms accepted for `private_key_jwt` (and DPoP keys). */
@@ -19,7 +19,7 @@ export type PrivateKeyAlgorithm =
  * A private key: a WebCrypto `CryptoKey` (type `private`, usable for `sign`), a private JWK (with `d`), or a
  * PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`), as a string or a `Secret`.
  */
-export type PrivateKeyInput = CryptoKey | JWK | string | Secret;
+export type PrivateKeyInput = WebCryptoKey | JWK | string | Secret;
 
 const ALGORITHMS: readonly string[] = [
   'RS256',

@@ -1,11 +1,11 @@
-import { ConfigError } from '@attache/core';
+import { ConfigError, type WebCryptoKey } from '@attache/core';
 import { fromBase64Url, toBase64Url } from './base64url.ts';
 
 /**
  * An AES-GCM key: 16 or 32 raw bytes (AES-128 or AES-256; 32 is the better choice), or a WebCrypto
  * `CryptoKey` for `AES-GCM` that allows `encrypt` and `decrypt` (only `decrypt` for previous keys).
  */
-export type EncryptionKeyInput = CryptoKey | Uint8Array | ArrayBuffer;
+export type EncryptionKeyInput = WebCryptoKey | Uint8Array | ArrayBuffer;
 
 /**
  * Encrypts entries before they reach Redis, with AES-GCM through WebCrypto (`crypto.subtle`).
