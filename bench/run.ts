@@ -4,7 +4,9 @@
  * the same flags): a section that makes a million calls leaves a heap that would slow the next one down.
  *
  * Environment: BENCH_TOTAL (requests per round, default 5000), BENCH_ROUNDS (default 5),
- * BENCH_ONLY (comma-separated: memory, pipeline, overhead, storm, signing, token).
+ * BENCH_ONLY (comma-separated: memory, pipeline, overhead, storm, signing, token), BENCH_SCALE (multiplies
+ * every count but the storm's 1,000 calls; default 1: the smoke test runs a tiny scale), BENCH_OUT (where
+ * the results go; default bench/results.json).
  */
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
@@ -19,14 +21,17 @@ import { runTokenGetBench } from './token-get.ts';
 
 const SECTIONS = ['memory', 'pipeline', 'overhead', 'storm', 'signing', 'token'] as const;
 type Section = (typeof SECTIONS)[number];
-const total = Number(process.env.BENCH_TOTAL ?? 5_000);
+const scale = Number(process.env.BENCH_SCALE ?? 1);
+const scaled = (count: number): number => Math.max(50, Math.round(count * scale));
+const total = scaled(Number(process.env.BENCH_TOTAL ?? 5_000));
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
+const out = process.env.BENCH_OUT ?? new URL('./results.json', import.meta.url);
 
 /** Runs one section, prints its table, and returns what goes into results.json under its key. */
 async function runSection(section: Section): Promise<[string, unknown]> {
   switch (section) {
     case 'memory': {
-      const memory = await runMemoryBench();
+      const memory = await runMemoryBench(scaled(100_000));
       console.log(
         `\nMemory: heap ${memory.heapAfter1kMiB.toFixed(1)} MiB after 1,000 calls, ${memory.heapAfter100kMiB.toFixed(1)} MiB after 100,000 (growth ${memory.growthMiB.toFixed(1)} MiB)`,
       );
@@ -48,7 +53,7 @@ async function runSection(section: Section): Promise<[string, unknown]> {
       return ['pipeline', pipeline];
     }
     case 'overhead': {
-      const overhead = await runOverheadBench();
+      const overhead = await runOverheadBench(scaled(50_000), rounds);
       console.log('\nPer-call cost without a network (canned fetch, 50 in flight), µs per call');
       console.table(
         overhead.map((r) => ({
@@ -76,7 +81,7 @@ async function runSection(section: Section): Promise<[string, unknown]> {
       return ['storm', storm];
     }
     case 'signing': {
-      const signing = await runSigningBench(20_000, rounds);
+      const signing = await runSigningBench(scaled(20_000), rounds);
       console.log('\nSigning a 1 KiB body, 50 in flight');
       console.table(
         signing.map((r) => ({
@@ -89,7 +94,7 @@ async function runSection(section: Section): Promise<[string, unknown]> {
       return ['signing', signing];
     }
     case 'token': {
-      const token = await runTokenGetBench();
+      const token = await runTokenGetBench(scaled(1_000_000), rounds);
       console.log(
         `\ntokenSource.get() on a warm token: ${Math.round(token.opsPerSecond).toLocaleString('en')} ops/s`,
       );
@@ -138,6 +143,6 @@ if (child !== undefined) {
       throw new Error(`bench section ${section} failed (exit ${code})`);
     results[message.key] = message.value;
   }
-  writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
-  console.log('\nwritten: bench/results.json');
+  writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`\nwritten: ${String(out)}`);
 }

@@ -1,0 +1,115 @@
+/**
+ * `pnpm bench` at a tiny scale, so the benchmark code cannot rot between the runs that produce
+ * docs/performance.md. Timings are not asserted (they are noise here); what is asserted is that every section
+ * runs in its own process, reports every scenario with sane numbers, and that the 401 storm — 1,000 calls in
+ * parallel on an invalidated token — fetches exactly one token and replays every call once.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+interface Results {
+  readonly method: { readonly total: number; readonly rounds: number };
+  readonly memory: { readonly heapAfter1kMiB: number; readonly heapAfter100kMiB: number };
+  readonly pipeline: readonly {
+    readonly name: string;
+    readonly concurrency: number;
+    readonly throughput: number;
+    readonly p50: number;
+    readonly p99: number;
+    readonly baseline?: string;
+    readonly ratio?: number;
+  }[];
+  readonly overhead: readonly { readonly name: string; readonly microseconds: number }[];
+  readonly storm: {
+    readonly calls: number;
+    readonly tokenFetches: number;
+    readonly unauthorized: number;
+    readonly replays: number;
+    readonly failed: number;
+  };
+  readonly signing: readonly {
+    readonly name: string;
+    readonly opsPerSecond: number;
+    readonly ratio?: number;
+  }[];
+  readonly tokenGet: { readonly opsPerSecond: number };
+}
+
+const dir = await mkdtemp(join(tmpdir(), 'attache-bench-'));
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+function runBench(out: string): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['--expose-gc', '--conditions=@attache/source', join(ROOT, 'bench', 'run.ts')],
+      {
+        cwd: ROOT,
+        env: { ...process.env, BENCH_SCALE: '0.02', BENCH_ROUNDS: '1', BENCH_OUT: out },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, output }));
+  });
+}
+
+describe('pnpm bench (tiny scale)', () => {
+  it('runs every section and reports every scenario; the 401 storm fetches one token', async () => {
+    const out = join(dir, 'results.json');
+    const { code, output } = await runBench(out);
+    expect(code, output).toBe(0);
+    const results = JSON.parse(await readFile(out, 'utf8')) as Results;
+
+    expect(results.method).toMatchObject({ total: 100, rounds: 1 });
+    expect(results.storm).toEqual(
+      expect.objectContaining({ calls: 1000, tokenFetches: 1, unauthorized: 1000, replays: 1000, failed: 0 }),
+    );
+
+    const scenarios = [
+      'raw fetch',
+      'raw fetch + 30 s deadline',
+      'plain ky',
+      'createFetch, no auth',
+      'createFetch + apiKeyAuth',
+      'createFetch + apiKeyAuth, timeout: false',
+      'createClient + apiKeyAuth',
+      'createFetch + token source (cached)',
+      'createFetch + clientCredentialsAuth (cached)',
+      'createFetch + hmacAuth (rfc9421)',
+    ];
+    for (const concurrency of [1, 50]) {
+      const rows = results.pipeline.filter((row) => row.concurrency === concurrency);
+      expect(rows.map((row) => row.name)).toEqual(scenarios);
+      for (const row of rows) {
+        expect(row.throughput).toBeGreaterThan(0);
+        expect(row.p99).toBeGreaterThanOrEqual(row.p50);
+        if (row.baseline !== undefined) expect(row.ratio).toBeGreaterThan(0);
+      }
+      // Each face is compared with its own baseline.
+      expect(rows.find((row) => row.name === 'createClient + apiKeyAuth')?.baseline).toBe('plain ky');
+      expect(rows.find((row) => row.name === 'createFetch + apiKeyAuth')?.baseline).toBe('raw fetch');
+    }
+
+    expect(results.overhead.map((row) => row.name)).toHaveLength(6);
+    for (const row of results.overhead) expect(row.microseconds).toBeGreaterThan(0);
+    expect(results.signing).toHaveLength(5);
+    for (const row of results.signing) expect(row.opsPerSecond).toBeGreaterThan(0);
+    expect(results.signing.filter((row) => row.ratio !== undefined)).toHaveLength(3);
+    expect(results.tokenGet.opsPerSecond).toBeGreaterThan(0);
+    expect(results.memory.heapAfter100kMiB).toBeGreaterThan(0);
+  }, 120_000);
+});
