@@ -104,11 +104,22 @@ export function withHeaders(request: Request, headers: Readonly<Record<string, s
 }
 
 /**
+ * Throws when a draft no longer targets the origin of `href` (the URL it was made from), or carries
+ * user:password: authenticators may change the query only. Shared by the pipeline and {@link prepareRequest}.
+ */
+export function checkDraftTarget(draft: RequestDraft, href: string): void {
+  if (draft.url.href === href) return;
+  if (draft.url.origin !== new URL(href).origin || draft.url.username !== '' || draft.url.password !== '') {
+    throw new ConfigError('An authenticator moved the request to another origin; only its query may change');
+  }
+}
+
+/**
  * Runs a `prepare` on a draft of `request` and returns the request rebuilt from the draft: the `authenticate`
  * of an authenticator written as a `prepare`. The caller's request and its body are left untouched when
  * `context.body` holds the bytes; only a stream body moves to the copy.
  *
- * @throws {ConfigError} when `prepare` moved the request to another origin.
+ * @throws {ConfigError} when `prepare` moved the request to another origin or added user:password.
  * @example
  * ```ts
  * const tenantHeader: Authenticator = {
@@ -131,13 +142,11 @@ export async function prepareRequest(
   };
   await prepare(draft, context);
   const href = draft.url.href;
+  checkDraftTarget(draft, request.url);
   if (href === request.url) {
     return context.body instanceof Uint8Array && request.body !== null
       ? new Request(request, { headers: draft.headers, body: context.body })
       : new Request(request, { headers: draft.headers });
-  }
-  if (draft.url.origin !== new URL(request.url).origin) {
-    throw new ConfigError('An authenticator moved the request to another origin; only its query may change');
   }
   const init: RequestInit & { duplex?: 'half' } = {
     method: request.method,

@@ -1,4 +1,10 @@
-import type { AuthContext, Authenticator, ChallengeContext, RequestDraft } from './authenticator.ts';
+import {
+  type AuthContext,
+  type Authenticator,
+  type ChallengeContext,
+  checkDraftTarget,
+  type RequestDraft,
+} from './authenticator.ts';
 import { createLearningClock, type LearningClock } from './clock.ts';
 import { createDeadline, type Deadline, raceSignal, sleep } from './deadline.ts';
 import {
@@ -393,16 +399,6 @@ export function createFetch(options: CreateFetchOptions = {}): AttacheFetch {
       checkDraftTarget(draft, href);
     }
     return undefined;
-  }
-
-  function checkDraftTarget(draft: RequestDraft, href: string): void {
-    if (draft.url.href === href) return;
-    const before = new URL(href);
-    if (draft.url.origin !== before.origin || draft.url.username !== '' || draft.url.password !== '') {
-      throw new ConfigError(
-        'An authenticator moved the request to another origin; only its query may change',
-      );
-    }
   }
 
   async function authenticate(request: Request, context: AuthContext): Promise<Request> {

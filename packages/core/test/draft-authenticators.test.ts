@@ -341,4 +341,12 @@ describe('prepareRequest', () => {
       }),
     ).rejects.toBeInstanceOf(ConfigError);
   });
+
+  it('throws a ConfigError when the draft gains user:password, as the pipeline does', async () => {
+    await expect(
+      prepareRequest(new Request(`${BASE}/a`), context(), (draft) => {
+        draft.url.password = 'hunter2';
+      }),
+    ).rejects.toThrow(/another origin/);
+  });
 });
