@@ -2,12 +2,10 @@ import {
   type AuthContext,
   type Authenticator,
   ConfigError,
-  createLearningClock,
   createTokenSource,
-  type EventListener,
+  type AttacheEventListener,
   type FetchToken,
   globalFetchTransport,
-  prepareRequest,
   type RequestDraft,
   type SecretInput,
   type TokenSource,
@@ -96,7 +94,7 @@ export interface ClientCredentialsAuthOptions {
    */
   readonly tokenSource?: ClientCredentialsTokenSourceOptions;
   /** Receives token events (`token:acquired`, `token:refresh-failed`) and token endpoint retries. */
-  readonly onEvent?: EventListener;
+  readonly onEvent?: AttacheEventListener;
   /** Time source in epoch ms. Default `Date.now`. */
   readonly now?: () => number;
   /** The authenticator's name in events. Default `oauth-cc`. */
@@ -337,7 +335,6 @@ export function clientCredentialsAuth(options: ClientCredentialsAuthOptions): Cl
     params,
     transport,
     retry,
-    clock: createLearningClock(now),
     dpop,
     onEvent: options.onEvent,
   };
@@ -361,7 +358,8 @@ export function clientCredentialsAuth(options: ClientCredentialsAuthOptions): Cl
 
   const fetchToken: FetchToken = async (context) => {
     const deadline = fetchTimeout === false ? Number.POSITIVE_INFINITY : context.now() + fetchTimeout;
-    return requestToken(settings, await target(context.signal), context.signal, deadline, context.now);
+    const where = await target(context.signal);
+    return requestToken(settings, where, context.signal, deadline, context.now, context.clock);
   };
 
   const source = createTokenSource(fetchToken, {
@@ -371,11 +369,10 @@ export function clientCredentialsAuth(options: ClientCredentialsAuthOptions): Cl
     ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
   });
   const inner = tokenAuth({ source, name });
-  const innerPrepare = inner.prepare!;
   const innerChallenge = inner.challenge?.bind(inner);
 
-  async function prepare(draft: RequestDraft, context: AuthContext): Promise<void> {
-    await innerPrepare(draft, context);
+  async function attach(draft: RequestDraft, context: AuthContext): Promise<void> {
+    await inner.attach(draft, context);
     if (dpop === undefined) return;
     const header = draft.headers.get('authorization') ?? '';
     // A Bearer token (the server declined to bind it) is sent as such, without a proof.
@@ -393,19 +390,18 @@ export function clientCredentialsAuth(options: ClientCredentialsAuthOptions): Cl
     name,
     source,
     sensitiveHeaders: ['authorization', 'dpop'],
-    prepare,
-    authenticate: (request, context) => prepareRequest(request, context, prepare),
-    async challenge(response, request, context) {
+    attach,
+    async challenge(response, sent, context) {
       if (dpop !== undefined) {
         const nonce = response.headers.get('dpop-nonce');
         if (nonce !== null && nonce !== '') {
-          dpop.rememberNonce(new URL(request.url).origin, nonce);
+          dpop.rememberNonce(sent.url.origin, nonce);
           // RFC 9449 §9: the token is fine, the proof lacked the server's nonce: replay with it.
           if (context.challenges.some((c) => c.scheme === 'dpop' && c.params.error === 'use_dpop_nonce'))
             return 'replay';
         }
       }
-      return innerChallenge === undefined ? 'fail' : innerChallenge(response, request, context);
+      return innerChallenge === undefined ? 'fail' : innerChallenge(response, sent, context);
     },
   };
 }

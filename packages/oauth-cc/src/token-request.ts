@@ -1,12 +1,11 @@
 import {
-  type EventListener,
-  type LearningClock,
-  parseRetryAfter,
-  sleep,
+  type AttacheEventListener,
+  type Clock,
   TokenAcquisitionError,
   type TokenResponse,
   type Transport,
 } from '@attache/core';
+import { type LearningClock, parseRetryAfter, sleep } from '@attache/core/internal';
 import pRetry from 'p-retry';
 import type { ClientAuthentication } from './client-authentication.ts';
 import type { DpopProver } from './dpop.ts';
@@ -23,10 +22,8 @@ export interface TokenRequestSettings {
   readonly params: readonly (readonly [string, string])[];
   readonly transport: Transport;
   readonly retry: ResolvedTokenRetry;
-  /** Learns the token endpoint's clock from its `Date` headers, for assertion and proof times. */
-  readonly clock: LearningClock;
   readonly dpop: DpopProver | undefined;
-  readonly onEvent: EventListener | undefined;
+  readonly onEvent: AttacheEventListener | undefined;
 }
 
 /** Where one token request goes. */
@@ -55,7 +52,7 @@ function sensitiveValues(headers: Headers, body: URLSearchParams): string[] {
   return values;
 }
 
-function emitSafely(listener: EventListener | undefined, event: Parameters<EventListener>[0]): void {
+function emitSafely(listener: AttacheEventListener | undefined, event: Parameters<AttacheEventListener>[0]): void {
   try {
     listener?.(event);
   } catch {
@@ -73,9 +70,10 @@ export async function requestToken(
   signal: AbortSignal,
   deadline: number,
   now: () => number,
+  clock: Clock,
 ): Promise<TokenResponse> {
   const endpoint = safeUrl(target.url);
-  const { clock, dpop } = settings;
+  const { dpop } = settings;
 
   async function exchange(): Promise<TokenResponse> {
     let nonceRetried = false;
@@ -94,9 +92,10 @@ export async function requestToken(
         headers.set('dpop', await dpop.proof({ method: 'POST', url: target.url, now: clock.now() }));
       }
       // Never follow a redirect: it would carry the client's credentials to wherever it points.
-      const request = new Request(target.url, { method: 'POST', headers, body, redirect: 'manual', signal });
-      const response = await send(settings.transport, request, signal, 'token endpoint');
-      clock.observe(response);
+      const request = { url: target.url, method: 'POST', headers, form: body, redirect: 'manual', signal } as const;
+      const response = await send(settings.transport, request, 'token endpoint');
+      // The token endpoint was sent the client's credentials: its Date may teach the client's clock.
+      if ('observe' in clock) (clock as LearningClock).observe(response);
       const nonce = response.headers.get('dpop-nonce');
       if (dpop !== undefined && nonce !== null && nonce !== '') dpop.rememberNonce(target.url.origin, nonce);
       const status = response.status;

@@ -1,6 +1,7 @@
+import type { Clock } from '../clock.ts';
 import { raceSignal, sleep } from '../deadline.ts';
 import { ConfigError, isAttacheError, TimeoutError, TokenAcquisitionError } from '../errors.ts';
-import type { AttacheEvent, EventListener } from '../events.ts';
+import type { AttacheEvent, AttacheEventListener } from '../events.ts';
 import { Secret } from '../secret.ts';
 import { clockOffsetFrom, parseSeconds, resolveLifetime } from './lifetime.ts';
 import { type HeldToken, type KeyState, privateState, sharedState } from './token-registry.ts';
@@ -50,6 +51,11 @@ export interface FetchTokenContext {
   now(): number;
   /** The cache key the token is fetched for. */
   readonly key: string;
+  /**
+   * The clock of the client whose call asked for the token (corrected by the offset it learned from the
+   * partner), for assertion and proof times; a `LearningClock` may be taught by the token endpoint's `Date`.
+   */
+  readonly clock: Clock;
 }
 
 /** Fetches a new token from the token (or login) endpoint. Throw a `TokenAcquisitionError` on failure. */
@@ -119,7 +125,7 @@ export interface TokenSourceOptions {
   /** Random source in [0, 1), for the refresh point. Default `Math.random`. */
   readonly random?: () => number;
   /** Receives `token:acquired` and `token:refresh-failed` events. Never carries a token. */
-  readonly onEvent?: EventListener;
+  readonly onEvent?: AttacheEventListener;
 }
 
 /** Options of {@link TokenSource.get}. */
@@ -127,7 +133,9 @@ export interface GetTokenOptions {
   /** Stops waiting (rejecting with the signal's reason); the shared fetch goes on for the others. */
   readonly signal?: AbortSignal | undefined;
   /** Also receives the events this call causes (`tokenAuth` passes the pipeline's sink). */
-  readonly onEvent?: EventListener | undefined;
+  readonly onEvent?: AttacheEventListener | undefined;
+  /** The calling client's clock (`tokenAuth` passes the pipeline's): one clock per client. */
+  readonly clock?: Clock | undefined;
 }
 
 /**
@@ -333,7 +341,7 @@ export function createTokenSource(fetchToken: FetchToken, options: TokenSourceOp
   // Tokens this source already announced with `token:acquired`: one event per token per source.
   const announced = new WeakSet<HeldToken>();
 
-  function emit(event: AttacheEvent, sink: EventListener | undefined): void {
+  function emit(event: AttacheEvent, sink: AttacheEventListener | undefined): void {
     for (const target of sink === listener ? [listener] : [listener, sink]) {
       if (target === undefined) continue;
       try {
@@ -381,7 +389,7 @@ export function createTokenSource(fetchToken: FetchToken, options: TokenSourceOp
     return { token, entry, creator: self, origin };
   }
 
-  function handOut(held: HeldToken, sink: EventListener | undefined): Token {
+  function handOut(held: HeldToken, sink: AttacheEventListener | undefined): Token {
     if (!announced.has(held)) {
       announced.add(held);
       emit(
@@ -418,8 +426,11 @@ export function createTokenSource(fetchToken: FetchToken, options: TokenSourceOp
       );
     }
     const tokenType = normalizeTokenType(response.tokenType);
+    // The response's own Date wins; without one, the offset the caller's client already learned from the
+    // partner (its one clock) judges a JWT `exp`.
     const learned = clockOffsetFrom(response.serverDate, receivedAt);
     if (learned !== undefined) state.clockOffset = learned;
+    else if (state.clock !== undefined) state.clockOffset = state.clock.offset;
     const { expiresAt } = resolveLifetime({
       accessToken,
       expiresIn: response.expiresIn,
@@ -442,7 +453,8 @@ export function createTokenSource(fetchToken: FetchToken, options: TokenSourceOp
 
   async function fetchFromNetwork(signal: AbortSignal): Promise<HeldToken> {
     const requestedAt = now();
-    const response = await raceSignal(fetchToken({ signal, now, key: cacheKey }), signal);
+    const clock = state.clock ?? { now: () => now() + state.clockOffset, offset: state.clockOffset };
+    const response = await raceSignal(fetchToken({ signal, now, key: cacheKey, clock }), signal);
     const record = recordFromResponse(response, requestedAt, now());
     let entry: string | undefined;
     if (store !== undefined) {
@@ -546,7 +558,7 @@ export function createTokenSource(fetchToken: FetchToken, options: TokenSourceOp
     });
   }
 
-  async function runFlight(sink: EventListener | undefined): Promise<HeldToken> {
+  async function runFlight(sink: AttacheEventListener | undefined): Promise<HeldToken> {
     const controller = new AbortController();
     const timer =
       fetchTimeout === false
@@ -589,7 +601,7 @@ export function createTokenSource(fetchToken: FetchToken, options: TokenSourceOp
     }
   }
 
-  function startFlight(sink: EventListener | undefined): Promise<HeldToken> {
+  function startFlight(sink: AttacheEventListener | undefined): Promise<HeldToken> {
     const flight: Promise<HeldToken> = runFlight(sink).finally(() => {
       if (state.flight === flight) state.flight = undefined;
     });
@@ -599,7 +611,7 @@ export function createTokenSource(fetchToken: FetchToken, options: TokenSourceOp
     return flight;
   }
 
-  function refreshInBackground(sink: EventListener | undefined): void {
+  function refreshInBackground(sink: AttacheEventListener | undefined): void {
     if (state.flight !== undefined) return;
     const t = now();
     if (state.failure !== undefined && t < state.failure.retryAt) return;
@@ -610,7 +622,7 @@ export function createTokenSource(fetchToken: FetchToken, options: TokenSourceOp
 
   async function waitForNew(
     signal: AbortSignal | undefined,
-    sink: EventListener | undefined,
+    sink: AttacheEventListener | undefined,
   ): Promise<Token> {
     let flight = state.flight;
     if (flight === undefined) {
@@ -638,6 +650,7 @@ export function createTokenSource(fetchToken: FetchToken, options: TokenSourceOp
     async get(getOptions: GetTokenOptions = {}): Promise<Token> {
       const { signal, onEvent: sink } = getOptions;
       if (signal?.aborted) throw signal.reason;
+      if (getOptions.clock !== undefined) state.clock = getOptions.clock;
       const held = state.held;
       if (held !== undefined) {
         const t = now();
