@@ -13,7 +13,7 @@ export function attachStage(
   hop: Hop,
   context: AuthContext,
 ): RequestDraft | Promise<RequestDraft> {
-  if (!hop.credentials) {
+  if (hop.access !== 'credentials') {
     // Nothing writes onto it: the hop's own objects are sent as they are.
     return { method: hop.method, url: hop.url, headers: hop.headers, body: hop.body };
   }

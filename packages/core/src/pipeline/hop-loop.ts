@@ -57,13 +57,13 @@ export async function hopLoop(
       continue;
     }
     // Only a server that was sent credentials may teach the clock the signatures and tokens are judged by.
-    if (hop.credentials) config.clock.observe(response);
+    if (hop.access === 'credentials') config.clock.observe(response);
     const next = redirectStage(config, call, hop, response);
     if (next !== undefined) {
       hop = next;
       continue;
     }
-    if (response.status === 401 && hop.credentials && call.retryOnUnauthorized && !replayed) {
+    if (response.status === 401 && hop.access === 'credentials' && call.retryOnUnauthorized && !replayed) {
       const verdict = await challengeStage(config, response, draft, context);
       if (!verdict.replay) return finalizeStage(response, attempt, draft, config.sensitive, verdict);
       replayed = true;

@@ -1,3 +1,5 @@
+import type { HopAccess } from './origin-gate.ts';
+
 /**
  * One hop of a call: the caller's request at first, then each redirect target. Retries and the 401 replay
  * send the same hop again; a hop that was answered with a redirect is never sent again.
@@ -9,8 +11,11 @@ export interface Hop {
   readonly headers: Headers;
   /** Body bytes, `undefined` for none, `null` for the caller's stream (first hop only). */
   readonly body: Uint8Array<ArrayBuffer> | null | undefined;
-  /** Whether the authenticators run for this hop (its origin passed the gate). */
-  readonly credentials: boolean;
+  /**
+   * `credentials`: the authenticators run for this hop; `plain`: nothing to attach; `withheld`: its origin is
+   * outside the allow-list, so it goes out bare and its answer comes back as it is (no challenge, no retry).
+   */
+  readonly access: HopAccess;
   /** How many redirects led here: 0 for the caller's own request. */
   readonly index: number;
 }

@@ -8,7 +8,8 @@ import type { PipelineConfig } from './config.ts';
  * allow-list is refused before anything is sent; a later (redirect) hop there is sent without credentials.
  * Credentials never travel over plain http except to loopback or named hosts.
  *
- * @returns whether the authenticators run for this hop.
+ * @returns `credentials` when the authenticators run for this hop, `withheld` when its origin is outside the
+ *   allow-list (a redirect hop: sent without credentials), `plain` when there is nothing to attach.
  * @throws {OriginNotAllowedError} for a first hop outside the allow-list.
  * @throws {InsecureTransportError} for credentials over plain http to another host.
  */
@@ -17,21 +18,24 @@ export function gateHop(
   url: URL,
   firstHop: boolean,
   snapshot: () => RedactedRequest,
-): boolean {
+): HopAccess {
   if (config.enforceOrigins && !config.allowed.has(url.origin)) {
     if (firstHop) {
       config.emit({ type: 'credential:withheld', origin: url.origin, reason: 'origin-not-allowed' });
       throw new OriginNotAllowedError(url.origin, { request: snapshot() });
     }
     config.emit({ type: 'credential:withheld', origin: url.origin, reason: 'redirect' });
-    return false;
+    return 'withheld';
   }
-  if (config.authenticators.length === 0) return false;
+  if (config.authenticators.length === 0) return 'plain';
   if (url.protocol !== 'https:' && !isInsecureAllowed(config, url)) {
     throw new InsecureTransportError(url.host, { request: snapshot() });
   }
-  return true;
+  return 'credentials';
 }
+
+/** What a hop may carry: see {@link gateHop}. */
+export type HopAccess = 'credentials' | 'plain' | 'withheld';
 
 function isInsecureAllowed(config: PipelineConfig, url: URL): boolean {
   return url.protocol === 'http:' && (isLoopbackHost(url.hostname) || config.insecureHosts.has(url.hostname));

@@ -91,7 +91,6 @@ export function redirectStage(config: PipelineConfig, call: Call, hop: Hop, resp
   } else if (body === null) {
     refuse(response, `A ${status} redirect needs the body again, but the body is a stream`, call);
   }
-  const credentials = gateHop(config, next, false, call.snapshot);
   if (config.listening) {
     config.emit({
       type: 'redirect:followed',
@@ -102,5 +101,6 @@ export function redirectStage(config: PipelineConfig, call: Call, hop: Hop, resp
     });
   }
   discard(response);
-  return { url: next, method, headers, body, credentials, index: hop.index + 1 };
+  const access = gateHop(config, next, false, call.snapshot);
+  return { url: next, method, headers, body, access, index: hop.index + 1 };
 }

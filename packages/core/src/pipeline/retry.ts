@@ -8,9 +8,13 @@ import type { Hop } from './hop.ts';
 /** A retry to wait for, or the verdict that the response is final (with the `Retry-After` it carried). */
 export type RetryPlan = { readonly delay: number } | { readonly retryAfter: number | undefined };
 
-/** A hop may be sent again: its body can be, and its method is idempotent or it has an Idempotency-Key. */
+/**
+ * A hop may be sent again: its body can be, its method is idempotent or it has an Idempotency-Key, and it is
+ * not a hop whose credentials were withheld (its answer comes back as it is).
+ */
 function replayable(policy: ResolvedRetry, hop: Hop): boolean {
-  return hop.body !== null && (policy.methods.has(hop.method) || hop.headers.has('idempotency-key'));
+  if (hop.access === 'withheld' || hop.body === null) return false;
+  return policy.methods.has(hop.method) || hop.headers.has('idempotency-key');
 }
 
 /** The `Retry-After` of a final 429 or 503, for the caller to schedule with. */
