@@ -259,5 +259,28 @@ export function createClient(options: CreateClientOptions): AttacheClient {
     return result.value as EndpointOutput<E>;
   }
 
-  return Object.assign(instance, { call, ky: instance }) as unknown as AttacheClient;
+  // ky would build a Request from a URL with user:password and throw a TypeError quoting the password.
+  const guard = (input: Input): void => {
+    if (input instanceof Request) return;
+    let url: URL;
+    try {
+      url = new URL(String(input), options.baseUrl ?? 'https://relative.invalid');
+    } catch {
+      return; // ky reports what is not a URL.
+    }
+    if (url.username !== '' || url.password !== '') {
+      throw new ConfigError('The request URL carries user:password@; pass the credentials to basicAuth instead');
+    }
+  };
+  const client = ((input: Input, callOptions?: ClientCallOptions) => {
+    guard(input);
+    return instance(input, callOptions as KyOptions);
+  }) as AttacheClient;
+  for (const method of ['get', 'post', 'put', 'patch', 'delete', 'head'] as const) {
+    (client as unknown as Record<string, unknown>)[method] = (input: Input, callOptions?: ClientCallOptions) => {
+      guard(input);
+      return instance[method](input, callOptions as KyOptions);
+    };
+  }
+  return Object.assign(client, { call, ky: instance });
 }
