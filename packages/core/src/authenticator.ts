@@ -15,6 +15,8 @@ export interface AuthContext {
   readonly clock: Clock;
   /** True when this attempt replays a request after a 401 challenge. */
   readonly isReplay: boolean;
+  /** The connected account the call acts for (the `account` call option), when it names one. */
+  readonly account?: string | undefined;
   /** Emits an event to the client's `onEvent`. Never put a credential in it. */
   emit(event: AttacheEvent): void;
 }

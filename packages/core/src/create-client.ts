@@ -66,13 +66,18 @@ export interface AttacheClient {
   readonly ky: KyInstance;
 }
 
-const CALL_KEYS = ['timeout', 'retry', 'retryOnUnauthorized', 'idempotencyKey'] as const;
+const CALL_KEYS = ['timeout', 'retry', 'retryOnUnauthorized', 'idempotencyKey', 'account'] as const;
 
 // ky forwards unknown options to fetch: the client's call options travel to the pipeline under this name.
 const HINTS = 'attacheHints';
 
 /** Builds the typed error for a non-2xx response from the pipeline's result for it. */
-function toHttpError(original: Response, result: PipelineResult | undefined, fallback: RedactedRequest, data: unknown): HttpError {
+function toHttpError(
+  original: Response,
+  result: PipelineResult | undefined,
+  fallback: RedactedRequest,
+  data: unknown,
+): HttpError {
   // A copy without `url` (the final URL may carry a query credential, and errors get logged whole). ky has
   // already read the body into `data`; the copy gets it back so `error.response.json()` still works.
   const body = original.bodyUsed
@@ -100,7 +105,10 @@ function toHttpError(original: Response, result: PipelineResult | undefined, fal
     const reason = result?.replayBlocked
       ? `: ${result.replayBlocked}`
       : ' after one refresh-and-replay (or replay was off)';
-    return new UnauthorizedError(`${where} was rejected with 401 Unauthorized${reason}`, { response, request });
+    return new UnauthorizedError(`${where} was rejected with 401 Unauthorized${reason}`, {
+      response,
+      request,
+    });
   }
   const retryAfter = result ? result.retryAfter : parseRetryAfter(response.headers);
   if (status === 429 || (status === 503 && retryAfter !== undefined)) {
@@ -269,7 +277,9 @@ export function createClient(options: CreateClientOptions): AttacheClient {
       return; // ky reports what is not a URL.
     }
     if (url.username !== '' || url.password !== '') {
-      throw new ConfigError('The request URL carries user:password@; pass the credentials to basicAuth instead');
+      throw new ConfigError(
+        'The request URL carries user:password@; pass the credentials to basicAuth instead',
+      );
     }
   };
   const client = ((input: Input, callOptions?: ClientCallOptions) => {
@@ -277,7 +287,10 @@ export function createClient(options: CreateClientOptions): AttacheClient {
     return instance(input, callOptions as KyOptions);
   }) as AttacheClient;
   for (const method of ['get', 'post', 'put', 'patch', 'delete', 'head'] as const) {
-    (client as unknown as Record<string, unknown>)[method] = (input: Input, callOptions?: ClientCallOptions) => {
+    (client as unknown as Record<string, unknown>)[method] = (
+      input: Input,
+      callOptions?: ClientCallOptions,
+    ) => {
       guard(input);
       return instance[method](input, callOptions as KyOptions);
     };

@@ -4,7 +4,12 @@ import type { AttacheFetch, AttacheRequestInit, CreateFetchOptions } from './pip
 import type { PipelineResult } from './pipeline/result.ts';
 import { runCall } from './pipeline/run-call.ts';
 
-export type { AttacheFetch, AttacheRequestInit, CallOptions, CreateFetchOptions } from './pipeline/options.ts';
+export type {
+  AttacheFetch,
+  AttacheRequestInit,
+  CallOptions,
+  CreateFetchOptions,
+} from './pipeline/options.ts';
 export type { PipelineResult } from './pipeline/result.ts';
 
 /** A client's pipeline: the fetch face, and the typed result of a call for faces built on it. */

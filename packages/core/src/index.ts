@@ -50,9 +50,9 @@ export {
 } from './errors.ts';
 export type {
   AttacheEvent,
+  AttacheEventListener,
   ChallengeHandledEvent,
   CredentialWithheldEvent,
-  AttacheEventListener,
   RedirectFollowedEvent,
   RefreshFailedEvent,
   RequestEndEvent,

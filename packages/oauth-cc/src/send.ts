@@ -38,11 +38,7 @@ function outgoing(request: ServerRequest): OutgoingRequest {
  * becomes a retryable `TokenAcquisitionError` (an Attaché error the transport threw, such as a `TlsError`,
  * keeps its own `isRetryable`). Messages name the URL, never the request's credentials.
  */
-export async function send(
-  transport: Transport,
-  request: ServerRequest,
-  what: string,
-): Promise<Response> {
+export async function send(transport: Transport, request: ServerRequest, what: string): Promise<Response> {
   const signal = request.signal;
   try {
     return await transport(outgoing(request));

@@ -1,10 +1,4 @@
-import {
-  type AttacheEventListener,
-  type Clock,
-  TokenAcquisitionError,
-  type TokenResponse,
-  type Transport,
-} from '@attache/core';
+import { type AttacheEventListener, type Clock, TokenAcquisitionError, type Transport } from '@attache/core';
 import { type LearningClock, parseRetryAfter, sleep } from '@attache/core/internal';
 import pRetry from 'p-retry';
 import type { ClientAuthentication } from './client-authentication.ts';
@@ -12,7 +6,7 @@ import type { DpopProver } from './dpop.ts';
 import { describeBody, parseJson, safeUrl, send } from './send.ts';
 import { oauthError, parseOAuthError } from './token-endpoint-error.ts';
 import { isTransient, type ResolvedTokenRetry } from './token-endpoint-retry.ts';
-import { parseTokenResponse } from './token-response.ts';
+import { type GrantResponse, parseTokenResponse } from './token-response.ts';
 
 /** Everything a token request needs that does not change between calls. */
 export interface TokenRequestSettings {
@@ -52,7 +46,10 @@ function sensitiveValues(headers: Headers, body: URLSearchParams): string[] {
   return values;
 }
 
-function emitSafely(listener: AttacheEventListener | undefined, event: Parameters<AttacheEventListener>[0]): void {
+function emitSafely(
+  listener: AttacheEventListener | undefined,
+  event: Parameters<AttacheEventListener>[0],
+): void {
   try {
     listener?.(event);
   } catch {
@@ -71,15 +68,16 @@ export async function requestToken(
   deadline: number,
   now: () => number,
   clock: Clock,
-): Promise<TokenResponse> {
+  params: readonly (readonly [string, string])[] = settings.params,
+): Promise<GrantResponse> {
   const endpoint = safeUrl(target.url);
   const { dpop } = settings;
 
-  async function exchange(): Promise<TokenResponse> {
+  async function exchange(): Promise<GrantResponse> {
     let nonceRetried = false;
     for (;;) {
       const headers = new Headers({ accept: 'application/json' });
-      const body = new URLSearchParams(settings.params as [string, string][]);
+      const body = new URLSearchParams(params as [string, string][]);
       await settings.clientAuthentication.apply({
         clientId: settings.clientId,
         tokenEndpoint: target.url.href,
@@ -92,7 +90,14 @@ export async function requestToken(
         headers.set('dpop', await dpop.proof({ method: 'POST', url: target.url, now: clock.now() }));
       }
       // Never follow a redirect: it would carry the client's credentials to wherever it points.
-      const request = { url: target.url, method: 'POST', headers, form: body, redirect: 'manual', signal } as const;
+      const request = {
+        url: target.url,
+        method: 'POST',
+        headers,
+        form: body,
+        redirect: 'manual',
+        signal,
+      } as const;
       const response = await send(settings.transport, request, 'token endpoint');
       // The token endpoint was sent the client's credentials: its Date may teach the client's clock.
       if ('observe' in clock) (clock as LearningClock).observe(response);

@@ -25,6 +25,8 @@ export interface Call {
   readonly timeout: number | false;
   readonly retry: ResolvedRetry;
   readonly retryOnUnauthorized: boolean;
+  /** The connected account the call acts for, when it names one. */
+  readonly account: string | undefined;
   /** A redacted snapshot of the caller's request, for errors and events; built on first use. */
   snapshot(): RedactedRequest;
 }
@@ -38,7 +40,8 @@ export interface CallHints {
 }
 
 const ABSOLUTE_URL = /^[a-z][a-z\d+\-.]*:/i;
-const CALL_OPTION_KEYS = ['timeout', 'retry', 'retryOnUnauthorized', 'idempotencyKey'] as const;
+const CALL_OPTION_KEYS = ['timeout', 'retry', 'retryOnUnauthorized', 'idempotencyKey', 'account'] as const;
+const ACCOUNT = /^[\x21-\x7e]{1,256}$/;
 // Methods fetch sends as written (upper case); others are normalized or refused by the Request constructor.
 const PLAIN_METHODS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS', 'POST', 'PUT', 'PATCH']);
 const PLAIN_INIT_KEYS = new Set(['method', 'headers', 'signal', 'body', ...CALL_OPTION_KEYS]);
@@ -134,9 +137,17 @@ function readSource(url: URL, input: Request | string | URL, init: RequestInit, 
     const plain = plainSource(init);
     if (plain !== undefined) return plain;
   }
-  if (input instanceof Request && init.body === undefined && isEmpty(init)) return requestSource(input, streamed);
+  if (input instanceof Request && init.body === undefined && isEmpty(init))
+    return requestSource(input, streamed);
   const stream = typeof ReadableStream !== 'undefined' && init.body instanceof ReadableStream;
-  const { timeout: _t, retry: _r, retryOnUnauthorized: _u, idempotencyKey: _k, ...rest } = init as AttacheRequestInit;
+  const {
+    timeout: _t,
+    retry: _r,
+    retryOnUnauthorized: _u,
+    idempotencyKey: _k,
+    account: _a,
+    ...rest
+  } = init as AttacheRequestInit;
   const built = new Request(input instanceof Request ? input : url, {
     ...rest,
     ...(stream ? { duplex: 'half' } : {}),
@@ -167,9 +178,15 @@ export function normalizeCall(
       : resolveUrl(config.baseUrl, input instanceof URL ? input.href : String(input));
   if (url.username !== '' || url.password !== '') {
     // fetch's own TypeError would quote the URL, password included.
-    throw new ConfigError('The request URL carries user:password@; pass the credentials to basicAuth instead');
+    throw new ConfigError(
+      'The request URL carries user:password@; pass the credentials to basicAuth instead',
+    );
   }
   const options = hints?.options ?? pickCallOptions(init);
+  const account = options.account;
+  if (account !== undefined && (typeof account !== 'string' || !ACCOUNT.test(account))) {
+    throw new ConfigError('init.account must be 1 to 256 visible ASCII characters');
+  }
   const source = readSource(url, input, init ?? {}, hints?.streamed === true);
   if (options.idempotencyKey !== undefined && !source.headers.has('idempotency-key')) {
     const key = options.idempotencyKey === 'auto' ? crypto.randomUUID() : options.idempotencyKey;
@@ -189,6 +206,7 @@ export function normalizeCall(
     timeout: options.timeout === undefined ? config.timeout : checkTimeout(options.timeout, 'init.timeout'),
     retry: resolveRetry(options.retry, config.retry, 'init.retry'),
     retryOnUnauthorized: options.retryOnUnauthorized ?? true,
+    account,
     snapshot() {
       redacted ??= redactRequest({ method: source.method, url, headers: source.headers }, config.sensitive);
       return redacted;

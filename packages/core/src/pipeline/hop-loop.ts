@@ -38,6 +38,7 @@ export async function hopLoop(
       signal: deadline.signal,
       clock: config.clock,
       isReplay: replayed,
+      account: call.account,
       emit: config.emit,
     };
     const drafted = attachStage(config, hop, context);

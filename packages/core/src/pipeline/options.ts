@@ -81,6 +81,12 @@ export interface CallOptions {
    * every attempt; a string is used as is.
    */
   readonly idempotencyKey?: 'auto' | (string & {});
+  /**
+   * The connected account (tenant) this call acts for: authenticators that serve many accounts (such as
+   * `refreshTokenAuth` from `@attache/oauth-cc`) attach that account's credentials. Visible ASCII, at most
+   * 256 characters.
+   */
+  readonly account?: string;
 }
 
 /** `RequestInit` plus {@link CallOptions}. */

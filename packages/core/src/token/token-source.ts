@@ -114,6 +114,12 @@ export interface TokenSourceOptions {
   readonly maxBackoff?: number;
   /** Abort a token fetch that takes longer than this (`false`: never). Default `30_000`. */
   readonly fetchTimeout?: number | false;
+  /**
+   * `false`: this source keeps its token to itself instead of sharing it with every source of the same `key`
+   * in the process (the `key` still names the store entry). For sources made per connected account, so their
+   * memory goes when they do. Default `true`.
+   */
+  readonly shareInProcess?: boolean;
   /** Shares tokens between processes. Default: none (tokens are shared inside this process by `key`). */
   readonly store?: TokenStore;
   /** How long a store lock is held at most. Default: `fetchTimeout`, or `30_000`. */
@@ -323,7 +329,8 @@ function emptyExtra(): Readonly<Record<string, unknown>> {
 export function createTokenSource(fetchToken: FetchToken, options: TokenSourceOptions = {}): TokenSource {
   checkOptions(fetchToken, options);
   const key = options.key;
-  const state: KeyState = key === undefined ? privateState() : sharedState(key);
+  const state: KeyState =
+    key === undefined || options.shareInProcess === false ? privateState() : sharedState(key);
   const cacheKey = key ?? 'private';
   const expirySkew = options.expirySkew ?? DEFAULTS.expirySkew;
   const defaultLifetime = options.defaultLifetime ?? DEFAULTS.defaultLifetime;
