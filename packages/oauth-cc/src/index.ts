@@ -21,8 +21,17 @@ export type { DiscoveryFailure } from './discovery-error.ts';
 export { DiscoveryError } from './discovery-error.ts';
 export type { DpopOptions } from './dpop.ts';
 export { formUrlEncode } from './form-urlencode.ts';
+export type { GrantClientOptions } from './grant-client.ts';
 export type { PrivateKeyAlgorithm, PrivateKeyInput } from './private-key.ts';
 export type { PrivateKeyJwtOptions } from './private-key-jwt.ts';
 export { privateKeyJwt } from './private-key-jwt.ts';
+export { ReconnectRequiredError } from './reconnect-required-error.ts';
+export type {
+  ConnectedTokens,
+  RefreshTokenAuth,
+  RefreshTokenAuthOptions,
+  RefreshTokenSourceOptions,
+} from './refresh-token-auth.ts';
+export { refreshTokenAuth } from './refresh-token-auth.ts';
 export { selfSignedTlsClientAuth, tlsClientAuth } from './tls-client-auth.ts';
 export type { TokenEndpointRetryOptions } from './token-endpoint-retry.ts';

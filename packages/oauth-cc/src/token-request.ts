@@ -29,7 +29,14 @@ export interface TokenRequestTarget {
 /** The request's credentials, so an error description that echoes one can be cleaned. */
 function sensitiveValues(headers: Headers, body: URLSearchParams): string[] {
   const values: string[] = [];
-  for (const name of ['client_secret', 'client_assertion']) {
+  for (const name of [
+    'client_secret',
+    'client_assertion',
+    'refresh_token',
+    'subject_token',
+    'actor_token',
+    'assertion',
+  ]) {
     const value = body.get(name);
     if (value !== null) values.push(value);
   }
