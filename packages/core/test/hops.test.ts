@@ -117,7 +117,7 @@ describe('per-hop semantics: the redirect × retry × replay matrix (real server
       },
     ).catch((error: unknown) => error);
 
-    const method = init.method ?? 'GET';
+    const method = 'method' in init ? init.method : 'GET';
     const finalMethod =
       status === 303 || ((status === 301 || status === 302) && method === 'POST') ? 'GET' : method;
     const credentialed = target !== 'not allowed';
