@@ -11,7 +11,7 @@ import {
   checkDigestAlgorithms,
   hashNow,
 } from './content-digest.ts';
-import { encodeBytes, KEY_ENCODINGS, type KeyEncoding, ownBytes, utf8 } from './encoding.ts';
+import { encodeBytes, KEY_ENCODINGS, type KeyEncoding, ownBytes } from './encoding.ts';
 import { type ComponentId, parseComponentId } from './message-component.ts';
 import {
   checkAlgorithm,
