@@ -2,6 +2,7 @@ import {
   type AuthContext,
   type Authenticator,
   ConfigError,
+  isAttacheError,
   prepareRequest,
   type RequestDraft,
 } from '@attache/core';
@@ -18,6 +19,7 @@ import {
   HMAC_ALGORITHMS,
   importPreparedKey,
   type KeyMaterial,
+  missingWebCrypto,
   prepareKey,
   RFC9421_ALGORITHMS,
   type SignatureAlgorithm,
@@ -165,6 +167,8 @@ export function hmacAuth(options: HmacAuthOptions): Authenticator {
   const prepared = prepareKey(options.key, algorithm, 'sign', keyEncoding, 'hmacAuth: key');
   const nonce = options.nonce ?? randomNonce;
   if (nonce !== false && typeof nonce !== 'function') fail('nonce must be a function or false');
+  const missing = missingWebCrypto({ randomUUID: options.nonce === undefined });
+  if (missing !== undefined) fail(missing);
 
   let imported: Promise<CryptoKey> | undefined;
   let importedKey: CryptoKey | undefined;
@@ -177,7 +181,8 @@ export function hmacAuth(options: HmacAuthOptions): Authenticator {
         return key;
       },
       (cause: unknown) => {
-        throw new ConfigError(`hmacAuth: key could not be imported for ${algorithm}`, { cause });
+        const why = isAttacheError(cause) ? `: ${cause.message}` : '';
+        throw new ConfigError(`hmacAuth: key could not be imported for ${algorithm}${why}`, { cause });
       },
     );
     return imported;
