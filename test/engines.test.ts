@@ -52,6 +52,12 @@ describe('engines bookkeeping', () => {
       expect(readFileSync(join(src, 'src/index.ts'), 'utf8').split('\n')[0]).toBe(
         "import './require-node.ts';",
       );
+      // Bundlers must keep the guard: it is the one module with a side effect, in src and in dist.
+      expect((pkg.manifest as { sideEffects?: unknown }).sideEffects).toEqual([
+        './src/require-node.ts',
+        './dist/require-node.js',
+        './dist/chunk-*.js',
+      ]);
       expect(readFileSync(join(src, 'tsup.config.ts'), 'utf8')).toContain(
         "entry: ['src/index.ts', 'src/require-node.ts']",
       );
