@@ -444,7 +444,10 @@ async function checkManifest(pkg: Pkg, r: Recorder): Promise<void> {
   if (!m.description) at('description is missing');
   if (m.license !== 'MIT') at(`license is ${m.license}, expected MIT`);
   if (m.type !== 'module') at('type must be "module" (ESM only)');
-  if (m.sideEffects !== false) at('sideEffects must be false');
+  // Only the engines guard (src/require-node.ts, its own tsup entry and chunk) has a side effect.
+  const guard = ['./src/require-node.ts', './dist/require-node.js', './dist/chunk-*.js'];
+  if (JSON.stringify(m.sideEffects) !== JSON.stringify(guard))
+    at(`sideEffects must be ${JSON.stringify(guard)}`);
   if (!pkg.floor)
     at(`engines.node must read ">=MAJOR.MINOR[.PATCH]" (is ${JSON.stringify(m.engines?.node)})`);
   else if (compareVersions(pkg.floor, [22, 12, 0]) < 0)
@@ -1411,7 +1414,7 @@ async function bundles(pkgs: readonly Pkg[], consumer: Consumer, r: Recorder): P
       limit: undefined,
     });
   }
-  // sideEffects: false and ESM must let a bundler drop what is not used: `secret` alone pulls in no ky.
+  // sideEffects (the guard only) and ESM must let a bundler drop what is not used: `secret` alone pulls in no ky.
   bundleList.push({
     name: 'tree shaking: only secret() from @attache/core',
     code: `export { secret } from '@attache/core';`,

@@ -1,3 +1,5 @@
+import './require-node.ts';
+
 export { authenticateRequest } from './authenticate-request.ts';
 export type {
   AuthContext,

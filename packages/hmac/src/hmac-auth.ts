@@ -2,6 +2,7 @@ import {
   type AuthContext,
   type Authenticator,
   ConfigError,
+  isAttacheError,
   type RequestDraft,
 } from '@attache/core';
 import {
@@ -10,13 +11,14 @@ import {
   checkDigestAlgorithms,
   hashNow,
 } from './content-digest.ts';
-import { encodeBytes, KEY_ENCODINGS, type KeyEncoding, ownBytes, utf8 } from './encoding.ts';
+import { encodeBytes, KEY_ENCODINGS, type KeyEncoding, ownBytes } from './encoding.ts';
 import { type ComponentId, parseComponentId } from './message-component.ts';
 import {
   checkAlgorithm,
   HMAC_ALGORITHMS,
   importPreparedKey,
   type KeyMaterial,
+  missingWebCrypto,
   prepareKey,
   RFC9421_ALGORITHMS,
   type SignatureAlgorithm,
@@ -164,6 +166,8 @@ export function hmacAuth(options: HmacAuthOptions): Authenticator {
   const prepared = prepareKey(options.key, algorithm, 'sign', keyEncoding, 'hmacAuth: key');
   const nonce = options.nonce ?? randomNonce;
   if (nonce !== false && typeof nonce !== 'function') fail('nonce must be a function or false');
+  const missing = missingWebCrypto({ randomUUID: options.nonce === undefined });
+  if (missing !== undefined) fail(missing);
 
   let imported: Promise<CryptoKey> | undefined;
   let importedKey: CryptoKey | undefined;
@@ -176,7 +180,8 @@ export function hmacAuth(options: HmacAuthOptions): Authenticator {
         return key;
       },
       (cause: unknown) => {
-        throw new ConfigError(`hmacAuth: key could not be imported for ${algorithm}`, { cause });
+        const why = isAttacheError(cause) ? `: ${cause.message}` : '';
+        throw new ConfigError(`hmacAuth: key could not be imported for ${algorithm}${why}`, { cause });
       },
     );
     return imported;

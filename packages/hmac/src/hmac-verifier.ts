@@ -1,4 +1,4 @@
-import { ConfigError, type Secret } from '@attache/core';
+import { ConfigError, isAttacheError, type Secret } from '@attache/core';
 import { bodyBytes, type ContentDigestInput, checkContentDigest } from './content-digest.ts';
 import { decodeBytes, KEY_ENCODINGS, type KeyEncoding, utf8 } from './encoding.ts';
 import type { HmacScheme } from './hmac-auth.ts';
@@ -15,6 +15,7 @@ import {
   HMAC_ALGORITHMS,
   importPreparedKey,
   type KeyMaterial,
+  missingWebCrypto,
   type PreparedKey,
   prepareKey,
   RFC9421_ALGORITHMS,
@@ -207,6 +208,8 @@ function reject(reason: HmacRejectionReason, message: string, keyId?: string): H
  */
 export function createHmacVerifier(options: HmacVerifierOptions): HmacVerifier {
   if (typeof options !== 'object' || options === null) fail('options must be an object');
+  const missing = missingWebCrypto({ randomUUID: false });
+  if (missing !== undefined) fail(missing);
   const scheme = options.scheme ?? 'rfc9421';
   if (scheme !== 'rfc9421' && scheme !== 'simple') fail(`scheme must be 'rfc9421' or 'simple'`);
   const rfcOnly = ['label', 'requiredComponents', 'requireContentDigest'] as const;
@@ -275,7 +278,8 @@ function keyEntry(
     algorithm,
     key: () => {
       imported ??= importPreparedKey(prepared, algorithm, 'verify').catch((cause: unknown) => {
-        throw new ConfigError(`createHmacVerifier: ${field} could not be imported for ${algorithm}`, {
+        const why = isAttacheError(cause) ? `: ${cause.message}` : '';
+        throw new ConfigError(`createHmacVerifier: ${field} could not be imported for ${algorithm}${why}`, {
           cause,
         });
       });

@@ -1,3 +1,5 @@
+import './require-node.ts';
+
 export type { ContentDigestAlgorithm, ContentDigestInput, ContentDigestOptions } from './content-digest.ts';
 export { contentDigest } from './content-digest.ts';
 export type { Encoding, KeyEncoding } from './encoding.ts';

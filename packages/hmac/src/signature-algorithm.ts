@@ -201,6 +201,21 @@ export function prepareKey(
   throw new ConfigError(`${field} must be a string, a Secret, bytes, a CryptoKey or a JWK`);
 }
 
+/**
+ * What this runtime lacks to sign or verify, named for the error message; `undefined` when nothing. Browsers
+ * give `crypto.subtle` and `crypto.randomUUID` to secure contexts (https, localhost) only.
+ */
+export function missingWebCrypto(needs: { readonly randomUUID: boolean }): string | undefined {
+  const webCrypto = (globalThis as { crypto?: Partial<Crypto> }).crypto;
+  if (typeof webCrypto?.subtle?.importKey !== 'function') {
+    return 'this runtime has no WebCrypto (crypto.subtle); browsers give it to secure contexts (https) only';
+  }
+  if (needs.randomUUID && typeof webCrypto.randomUUID !== 'function') {
+    return 'this runtime has no crypto.randomUUID for nonces (browsers: secure contexts only); pass nonce';
+  }
+  return undefined;
+}
+
 /** Imports a prepared key as a non-extractable `CryptoKey`. */
 export async function importPreparedKey(
   prepared: PreparedKey,
@@ -210,22 +225,30 @@ export async function importPreparedKey(
   const spec = SPECS[algorithm];
   // HMAC verification recomputes the MAC and compares it in constant time, so it needs "sign".
   const usages: KeyUsage[] = spec.symmetric ? ['sign'] : [use];
-  switch (prepared.format) {
-    case 'key':
-      return prepared.key;
-    case 'jwk':
-      return crypto.subtle.importKey('jwk', prepared.data, spec.importParams, false, usages);
-    default: {
-      const key = await crypto.subtle.importKey(
-        prepared.format,
-        prepared.data,
-        spec.importParams,
-        false,
-        usages,
-      );
-      if (spec.symmetric && prepared.format === 'raw') rememberRawKey(key, prepared.data);
-      return key;
+  try {
+    switch (prepared.format) {
+      case 'key':
+        return prepared.key;
+      case 'jwk':
+        return await crypto.subtle.importKey('jwk', prepared.data, spec.importParams, false, usages);
+      default: {
+        const key = await crypto.subtle.importKey(
+          prepared.format,
+          prepared.data,
+          spec.importParams,
+          false,
+          usages,
+        );
+        if (spec.symmetric && prepared.format === 'raw') rememberRawKey(key, prepared.data);
+        return key;
+      }
     }
+  } catch (cause) {
+    // A runtime without the algorithm (Ed25519 is the one still missing in places) says NotSupportedError.
+    if ((cause as { name?: unknown })?.name !== 'NotSupportedError') throw cause;
+    const params = spec.importParams;
+    const name = typeof params === 'string' ? params : params.name;
+    throw new ConfigError(`this runtime's WebCrypto does not support ${name} (${algorithm})`, { cause });
   }
 }
 

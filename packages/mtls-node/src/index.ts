@@ -1,3 +1,5 @@
+import './require-node.ts';
+
 export type { CertificateInput } from './certificate-input.ts';
 export { certificateThumbprint } from './certificate-thumbprint.ts';
 export type { FileSource, MtlsCredentialsProvider } from './credential-source.ts';

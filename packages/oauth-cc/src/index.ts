@@ -1,3 +1,5 @@
+import './require-node.ts';
+
 export type { AssertionGrantOptions, GrantAuth, GrantTokenSourceOptions } from './assertion-grant-auth.ts';
 export type { AuthorizationServerMetadata } from './authorization-server-metadata.ts';
 export type { AssertionAudience } from './client-assertion.ts';

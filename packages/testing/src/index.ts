@@ -1,3 +1,5 @@
+import './require-node.ts';
+
 export type { ApiKeyGuardOptions, ApiKeyLocation } from './api-key-guard.ts';
 export type {
   BearerGuardDpopOptions,

@@ -1,3 +1,5 @@
+import './require-node.ts';
+
 export type { EncryptionKeyInput, EntryEncryptionOptions } from './entry-cipher.ts';
 export type { RedisTokenStore, RedisTokenStoreOptions } from './redis-token-store.ts';
 export { redisTokenStore } from './redis-token-store.ts';

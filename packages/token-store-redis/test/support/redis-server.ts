@@ -62,7 +62,7 @@ function launch(port: number, dir: string): Promise<ChildProcess> {
       reject(
         error.code === 'ENOENT'
           ? new Error(
-              'redis-server is not installed (Debian: apt-get install -y redis-server; .ci/run does it)',
+              'redis-server is not installed (`pnpm test` installs it: scripts/ensure-system-packages.mjs)',
             )
           : error,
       );
