@@ -4,7 +4,7 @@
  * rotated refresh token (the partner issues single-use ones) before using the new access token, and a
  * revoked connection surfaces as `ReconnectRequiredError`, never retried.
  *
- * Run it: `node --conditions=@attache/source examples/connected-accounts/connected-accounts.ts`
+ * Run it: `pnpm exec node --conditions=@attache/source examples/connected-accounts/connected-accounts.ts`
  */
 import { type AttacheEvent, createClient, createMemoryTokenStore, secret } from '@attache/core';
 import { ReconnectRequiredError, refreshTokenAuth } from '@attache/oauth-cc';
