@@ -58,6 +58,15 @@ describe('pnpm demo', () => {
         replays: 0,
         retries: 0,
       },
+      'connected accounts (refresh)': {
+        ...none,
+        calls: 18,
+        ok: 18,
+        tokenFetches: 6,
+        refreshes: 3,
+        replays: 9,
+        retries: 0,
+      },
       'hybrid (key + oauth + hmac)': {
         ...none,
         calls: 5,

@@ -3,12 +3,27 @@
  * shared pipeline, printing what happened per scheme. Run with `pnpm demo`.
  */
 import { apiKeyAuth } from '@attache/api-key';
-import { basicAuth, createClient, createTokenSource, secret, tokenAuth, tokenCacheKey } from '@attache/core';
+import {
+  basicAuth,
+  createClient,
+  createMemoryTokenStore,
+  createTokenSource,
+  secret,
+  tokenAuth,
+  tokenCacheKey,
+} from '@attache/core';
 import { hmacAuth } from '@attache/hmac';
 import { isTlsError, mtlsTransport } from '@attache/mtls-node';
-import { clientCredentialsAuth } from '@attache/oauth-cc';
+import { clientCredentialsAuth, refreshTokenAuth } from '@attache/oauth-cc';
 import { createReport, printReports, type SchemeReport } from './demo/report.ts';
-import { SANDBOX_CLIENTS, SANDBOX_HMAC, SANDBOX_USER, type Sandbox, startSandbox } from './demo/sandbox.ts';
+import {
+  SANDBOX_CLIENTS,
+  SANDBOX_HMAC,
+  SANDBOX_PLATFORM,
+  SANDBOX_USER,
+  type Sandbox,
+  startSandbox,
+} from './demo/sandbox.ts';
 import { robotLogin } from './robot-account/robot-account.ts';
 
 async function basicScheme(sandbox: Sandbox): Promise<SchemeReport> {
@@ -139,6 +154,33 @@ async function mtlsScheme(sandbox: Sandbox): Promise<SchemeReport> {
   return report;
 }
 
+async function connectedAccountsScheme(sandbox: Sandbox): Promise<SchemeReport> {
+  const { report, onEvent } = createReport('connected accounts (refresh)');
+  const accounts = refreshTokenAuth({
+    tokenEndpoint: `${sandbox.origin}/tenants/token`,
+    clientId: SANDBOX_PLATFORM.clientId,
+    clientSecret: secret(SANDBOX_PLATFORM.clientSecret),
+    store: createMemoryTokenStore(), // createRedisTokenStore(...) to share across a fleet
+  });
+  const tenants = ['acme', 'globex', 'initech'];
+  for (const tenant of tenants)
+    await accounts.connect(tenant, { refreshToken: sandbox.connectTenant(tenant) });
+  const client = createClient({ baseUrl: `${sandbox.origin}/tenants`, auth: accounts, onEvent });
+  const callAll = () =>
+    Promise.all(
+      tenants.flatMap((tenant) =>
+        [1, 2, 3].map(() => client.get(`${tenant}/orders`, { account: tenant }).json()),
+      ),
+    );
+  await callAll();
+  sandbox.revokeTokens();
+  await callAll();
+  report.notes.push(
+    `3 tenants, 9 concurrent calls each round; access tokens revoked between rounds: ${sandbox.counters.rotations} single-use refresh tokens rotated, each used once`,
+  );
+  return report;
+}
+
 async function hybridScheme(sandbox: Sandbox): Promise<SchemeReport> {
   const { report, onEvent } = createReport('hybrid (key + oauth + hmac)');
   const client = createClient({
@@ -178,6 +220,7 @@ export async function runDemo(): Promise<SchemeReport[]> {
       await oauthScheme(sandbox),
       await hmacScheme(sandbox),
       await mtlsScheme(sandbox),
+      await connectedAccountsScheme(sandbox),
       await hybridScheme(sandbox),
     ];
     return reports;

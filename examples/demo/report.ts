@@ -30,6 +30,7 @@ export function createReport(name: string): { report: SchemeReport; onEvent: (ev
     latencies: [],
     notes: [],
   };
+  const fetchedKeys = new Set<string>();
   const onEvent = (event: AttacheEvent): void => {
     switch (event.type) {
       case 'request:end':
@@ -49,7 +50,9 @@ export function createReport(name: string): { report: SchemeReport; onEvent: (ev
         break;
       case 'token:acquired':
         if (event.source !== 'network') break;
-        if (report.tokenFetches > 0) report.refreshes++;
+        // A fetch for a token key already fetched once is a refresh (one key per account or client).
+        if (fetchedKeys.has(event.key)) report.refreshes++;
+        fetchedKeys.add(event.key);
         report.tokenFetches++;
         break;
       default:

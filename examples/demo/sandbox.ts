@@ -15,7 +15,9 @@ import { type LoopbackServer, serve } from '../support/serve.ts';
  * - a partner API on `node:http` whose path prefix says which scheme it checks: `/v1/` (Basic, an API key
  *   or a robot-account token from `POST /login`), `/oauth/` (a bearer JWT from the token server),
  *   `/signed/` (an RFC 9421 HMAC signature, checked by `createHmacVerifier`), `/hybrid/` (API key, bearer JWT
- *   and a signature covering both);
+ *   and a signature covering both), `/tenants/<name>/` (a connected tenant's access token);
+ * - a token endpoint for connected tenants, `POST /tenants/token`: the refresh_token grant with single-use
+ *   refresh tokens (each use returns a new one; a used one is refused);
  * - an mTLS endpoint on `node:https` with certificates generated for the run (`openssl`).
  * It injects transient 503s and revokes tokens on demand.
  */
@@ -39,7 +41,11 @@ export interface Sandbox {
     readonly nonces: Set<string>;
     /** Client certificate CNs seen on the mTLS endpoint. */
     readonly mtlsClients: string[];
+    /** Refresh tokens rotated by the tenants' token endpoint (each used once). */
+    rotations: number;
   };
+  /** Connects a tenant: the refresh token an authorization-code flow would have given the platform. */
+  connectTenant(name: string): string;
   /** Token requests the token server received. */
   tokenRequests(): number;
   /** Revokes every robot-account token and every JWT seen so far: the next call with one gets 401 invalid_token. */
@@ -59,6 +65,7 @@ export const SANDBOX_CLIENTS = {
   hybrid: { clientId: 'demo-payments', clientSecret: 'demo-payments-secret-a81d3e56' },
 };
 export const SANDBOX_HMAC = { keyId: 'demo-payments', secret: 'demo-hmac-secret-6be2d94f10' };
+export const SANDBOX_PLATFORM = { clientId: 'demo-platform', clientSecret: 'demo-platform-secret-3d7a' };
 
 const invalidToken = (): Response =>
   Response.json(
@@ -77,6 +84,15 @@ export async function startSandbox(): Promise<Sandbox> {
     injected503: 0,
     nonces: new Set(),
     mtlsClients: [],
+    rotations: 0,
+  };
+  const tenantRefresh = new Map<string, string>(); // live refresh token → tenant
+  const tenantAccess = new Map<string, string>(); // access token → tenant
+  const platformBasic = `Basic ${btoa(`${SANDBOX_PLATFORM.clientId}:${SANDBOX_PLATFORM.clientSecret}`)}`;
+  const issueRefresh = (tenant: string): string => {
+    const token = `rt_${randomUUID()}`;
+    tenantRefresh.set(token, tenant);
+    return token;
   };
   let failures = 0;
   let apiKeyVersion = 1;
@@ -127,7 +143,34 @@ export async function startSandbox(): Promise<Sandbox> {
       robotTokens.add(token);
       return Response.json({ token, expires_in: 600 });
     }
+    if (request.method === 'POST' && pathname === '/tenants/token') {
+      const form = new URLSearchParams(await request.text());
+      const presented = form.get('refresh_token') ?? '';
+      const tenant = tenantRefresh.get(presented);
+      if (request.headers.get('authorization') !== platformBasic || tenant === undefined) {
+        return Response.json({ error: 'invalid_grant' }, { status: 400 });
+      }
+      tenantRefresh.delete(presented);
+      counters.rotations++;
+      const accessToken = `tat_${randomUUID()}`;
+      tenantAccess.set(accessToken, tenant);
+      return Response.json({
+        access_token: accessToken,
+        token_type: 'Bearer',
+        expires_in: 600,
+        refresh_token: issueRefresh(tenant),
+      });
+    }
     const scheme = pathname.split('/')[1];
+    if (scheme === 'tenants') {
+      counters.apiCalls++;
+      const owner = tenantAccess.get((request.headers.get('authorization') ?? '').slice(7));
+      if (owner === undefined || owner !== pathname.split('/')[2]) {
+        counters.rejected++;
+        return invalidToken();
+      }
+      return answer(pathname);
+    }
     if (scheme !== 'v1' && scheme !== 'oauth' && scheme !== 'signed' && scheme !== 'hybrid') {
       return Response.json({ error: 'not_found' }, { status: 404 });
     }
@@ -193,8 +236,10 @@ export async function startSandbox(): Promise<Sandbox> {
       oauth: { issuer: as.issuer, resource },
       counters,
       tokenRequests: () => tokenServer.tokenRequests(),
+      connectTenant: issueRefresh,
       revokeTokens: () => {
         robotTokens.clear();
+        tenantAccess.clear();
         for (const jti of seenJtis) revokedJtis.add(jti);
       },
       apiKey: currentKey,
