@@ -1,6 +1,6 @@
 import { ConfigError, revealSecret, type Secret, type TokenStore, type TokenStoreLock } from '@attache/core';
 import { Cluster, type ClusterNode, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
-import { ACQUIRE_LOCK, LOCK_TAKEN, LOCK_WITHOUT_EXPIRY } from './acquire-lock.ts';
+import { ACQUIRE_LOCK, lockAnswer } from './acquire-lock.ts';
 import { COMPARE_AND_DELETE } from './compare-and-delete.ts';
 import { checkEntry, type EntryRejectionReason } from './entry-check.ts';
 import { createEntryCipher, type EntryCipher, type EntryEncryptionOptions } from './entry-cipher.ts';
@@ -291,9 +291,10 @@ export function redisTokenStore(options: RedisTokenStoreOptions): RedisTokenStor
   }
   // The last entry per cache key that failed validation, so one bad entry gives one event, not one per read.
   const rejected = new Map<string, string>();
-  // Per cache key, since when this process has been finding the lock taken (and when it last did): a
-  // waiting spell longer than lockTtl means the lock is not freeing as a lock should.
-  const waiting = new Map<string, { since: number; last: number }>();
+  // Per cache key, which holder's lock this process keeps finding, and since when: one holder seen for
+  // longer than lockTtl means the lock is not freeing as a lock should. A new holder starts a new spell (the
+  // last one's lock expired, as locks do); so does a gap of a whole lockTtl without asking.
+  const waiting = new Map<string, { holder: string; since: number; last: number }>();
 
   const entryKey = (key: string): string => `${prefix}token:${key}`;
   const lockKey = (key: string): string => `${prefix}lock:${key}`;
@@ -317,14 +318,13 @@ export function redisTokenStore(options: RedisTokenStoreOptions): RedisTokenStor
     return problem === undefined ? entry : refuse(key, raw, problem);
   }
 
-  /** Whether this process has now waited `ttlMs` for a lock that is still taken. */
-  function waitedTooLong(key: string, ttlMs: number): number | undefined {
+  /** How long this process has waited on `holder`'s lock, once that is `ttlMs` or more. */
+  function waitedTooLong(key: string, holder: string, ttlMs: number): number | undefined {
     const t = Date.now();
     const spell = waiting.get(key);
-    // A spell ends when nobody here asked for the lock for a whole lockTtl (the token appeared meanwhile).
-    if (spell === undefined || t - spell.last > ttlMs) {
+    if (spell === undefined || spell.holder !== holder || t - spell.last > ttlMs) {
       if (waiting.size >= 1_000) waiting.clear();
-      waiting.set(key, { since: t, last: t });
+      waiting.set(key, { holder, since: t, last: t });
       return undefined;
     }
     spell.last = t;
@@ -368,13 +368,15 @@ export function redisTokenStore(options: RedisTokenStoreOptions): RedisTokenStor
     async acquireLock(key, ttlMs) {
       const id = crypto.randomUUID();
       const name = lockKey(key);
-      const answer = await availability.run(() => client.eval(ACQUIRE_LOCK, 1, name, id, px(ttlMs)));
-      if (answer === LOCK_WITHOUT_EXPIRY) {
+      const answer = lockAnswer(
+        await availability.run(() => client.eval(ACQUIRE_LOCK, 1, name, id, px(ttlMs))),
+      );
+      if (!answer.taken && answer.withoutExpiry) {
         waiting.delete(key);
         return bypass(key, 'no-expiry', 0);
       }
-      if (answer !== LOCK_TAKEN) {
-        const waited = waitedTooLong(key, ttlMs);
+      if (!answer.taken) {
+        const waited = waitedTooLong(key, answer.holder, ttlMs);
         return waited === undefined ? null : bypass(key, 'held-too-long', waited);
       }
       waiting.delete(key);

@@ -141,7 +141,7 @@ describe('lock', () => {
 });
 
 describe('least privilege', () => {
-  it('works as an ACL user limited to GET, SET, DEL, EVAL and INFO on its prefix', async () => {
+  it('works as an ACL user limited to GET, SET, DEL, EVAL, PTTL, PEXPIRE and INFO on its prefix', async () => {
     await redis.admin.call(
       'ACL',
       'SETUSER',
@@ -154,6 +154,8 @@ describe('least privilege', () => {
       '+set',
       '+del',
       '+eval',
+      '+pttl',
+      '+pexpire',
       '+info',
     );
     await redis.admin.call('ACL', 'LOG', 'RESET');
@@ -163,6 +165,8 @@ describe('least privilege', () => {
     expect(await s.get('k')).toBe(entry('v'));
     const lock = await s.acquireLock('k', 30_000);
     expect(lock).not.toBeNull();
+    // Held: the script reads its time to live.
+    expect(await s.acquireLock('k', 30_000)).toBeNull();
     await lock!.release();
     expect(await redis.admin.exists('attache:lock:k')).toBe(0);
     expect(await s.delete('k', entry('v'))).toBe(true);
