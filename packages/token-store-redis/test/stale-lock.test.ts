@@ -100,6 +100,39 @@ describe('locks that do not free', () => {
     expect(await redis.admin.get(`attache:lock:${key}`)).toBe('slow-holder');
   });
 
+  it('a new holder starts the wait again: lockTtl is per holder, counted from when this process met it', async () => {
+    const key = `next-holder:${crypto.randomUUID()}`;
+    const events: RedisTokenStoreEvent[] = [];
+    const s = store(events);
+    const name = `attache:lock:${key}`;
+    /** Asks for the lock every POLL ms, as a waiting token source does, until it is handed a (bypass) lock. */
+    async function pollUntilHanded(): Promise<{ at: number; release(): Promise<void> | void }> {
+      for (;;) {
+        const lock = await s.acquireLock(key, LOCK_TTL);
+        if (lock !== null) return { at: performance.now(), release: () => lock.release() };
+        await new Promise((resolve) => setTimeout(resolve, POLL));
+      }
+    }
+    await redis.admin.set(name, 'holder-1', 'PX', 60_000);
+    const started = performance.now();
+    const handed = pollUntilHanded();
+    await new Promise((resolve) => setTimeout(resolve, LOCK_TTL / 2));
+    // holder-1's lock expired; holder-2 took it (as another process would).
+    await redis.admin.set(name, 'holder-2', 'PX', 60_000);
+    const switched = performance.now();
+    const lock = await handed;
+    // Not lockTtl after the first holder was met, but lockTtl after the second was.
+    expect(lock.at - started).toBeGreaterThanOrEqual(LOCK_TTL * 1.5 - 5);
+    expect(lock.at - switched).toBeGreaterThanOrEqual(LOCK_TTL - 5);
+    expect(lock.at - switched).toBeLessThan(LOCK_TTL + 2 * POLL + 100);
+    expect(events).toEqual([
+      expect.objectContaining({ type: 'store:lock-bypassed', key, reason: 'held-too-long' }),
+    ]);
+    // Releasing a bypass leaves the holder's lock alone.
+    await lock.release();
+    expect(await redis.admin.get(name)).toBe('holder-2');
+  });
+
   it('an ordinary lock is waited for, not bypassed: the holder stores, the waiter adopts, no event', async () => {
     const key = `ordinary:${crypto.randomUUID()}`;
     const events: RedisTokenStoreEvent[] = [];
