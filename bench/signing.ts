@@ -1,5 +1,5 @@
 import { createHash, createHmac, randomUUID } from 'node:crypto';
-import { type AuthContext, type RequestDraft, secret } from '@attache/core';
+import { type AuthContext, authenticateRequest, type RequestDraft, secret } from '@attache/core';
 import { hmacAuth } from '@attache/hmac';
 import { collectGarbage, median } from './harness.ts';
 
@@ -22,7 +22,6 @@ function context(): AuthContext {
     signal: new AbortController().signal,
     clock: { now: () => Date.now(), offset: 0 },
     isReplay: false,
-    body: BODY,
     emit: () => {},
   };
 }
@@ -51,7 +50,7 @@ const FLOOR = 'node:crypto createHash + createHmac only';
  * Signatures per second for a 1 KiB body. The baseline is the same RFC 9421 signature written by hand with
  * `node:crypto`: the body digest, the signature base, the HMAC, and the three header values set on the
  * request's headers. The floor is the digest and the HMAC alone. The signers are measured as the pipeline
- * runs them (`prepare` on its draft) and as a standalone `authenticate` (a Request in, a Request out).
+ * runs them (`attach` on its draft) and through `authenticateRequest` (a Request in, a Request out).
  */
 export async function runSigningBench(
   total = 20_000,
@@ -64,6 +63,7 @@ export async function runSigningBench(
     method: 'POST',
     url: new URL(URL_TEXT),
     headers: new Headers({ 'content-type': 'application/octet-stream' }),
+    body: BODY,
   });
   const request = () =>
     new Request(URL_TEXT, {
@@ -99,9 +99,10 @@ export async function runSigningBench(
       headers.set('signature-input', `sig1=${params}`);
       headers.set('signature', `sig1=:${createHmac('sha256', KEY).update(base).digest('base64')}:`);
     },
-    'hmacAuth rfc9421 (pipeline: prepare)': () => rfc.prepare?.(nextDraft(), signingContext),
-    'hmacAuth simple (pipeline: prepare)': () => simple.prepare?.(nextDraft(), signingContext),
-    'hmacAuth rfc9421 (authenticate: Request → Request)': () => rfc.authenticate(nextRequest(), context()),
+    'hmacAuth rfc9421 (pipeline: attach)': () => rfc.attach(nextDraft(), signingContext),
+    'hmacAuth simple (pipeline: attach)': () => simple.attach(nextDraft(), signingContext),
+    'hmacAuth rfc9421 (authenticateRequest: Request → Request)': () =>
+      authenticateRequest(rfc, nextRequest(), context()),
   };
   const samples = new Map<string, number[]>();
   for (const [, sign] of Object.entries(variants)) {

@@ -11,13 +11,13 @@ import {
   createClient,
   createFetch,
   createTokenSource,
+  globalFetchTransport,
   isAttacheError,
-  parseRetryAfter,
-  parseWwwAuthenticate,
   secret,
   type Transport,
   tokenAuth,
 } from '@attache/core';
+import { parseRetryAfter, parseWwwAuthenticate } from '@attache/core/internal';
 import { createHmacVerifier, type HmacRejectionReason, hmacAuth } from '@attache/hmac';
 import { clientCredentialsAuth } from '@attache/oauth-cc';
 import fc from 'fast-check';
@@ -438,15 +438,17 @@ describe('HMAC canonicalization', () => {
           );
           const hasBody = r.method !== 'GET' && r.method !== 'DELETE';
           // Tampering happens between signer and wire, as a proxy would do it: one body byte, or the query.
-          const transport: Transport = async (request) => {
-            if (!tamper) return fetch(request);
-            const bytes = hasBody ? new Uint8Array(await request.arrayBuffer()) : undefined;
-            const url = new URL(request.url);
+          const transport: Transport = async (outgoing) => {
+            if (!tamper) return globalFetchTransport(outgoing);
+            const bytes = hasBody
+              ? new Uint8Array(await new Response(outgoing.body).arrayBuffer())
+              : undefined;
+            const url = new URL(outgoing.url);
             if (bytes !== undefined && bytes.length > 0) bytes[0] = (bytes[0]! + 1) % 256;
             else url.searchParams.append('tampered', '1');
             return fetch(url, {
-              method: request.method,
-              headers: request.headers,
+              method: outgoing.method,
+              headers: outgoing.headers,
               ...(bytes === undefined ? {} : { body: bytes }),
               redirect: 'manual',
             });

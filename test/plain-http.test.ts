@@ -19,6 +19,7 @@ import {
   type Transport,
   tokenAuth,
 } from '@attache/core';
+import { toRequestInit } from '@attache/core/internal';
 import { hmacAuth } from '@attache/hmac';
 import { clientCredentialsAuth } from '@attache/oauth-cc';
 import { describe, expect, it } from 'vitest';
@@ -67,8 +68,8 @@ function recorder(): { transport: Transport; sent: Request[] } {
   const sent: Request[] = [];
   return {
     sent,
-    transport: async (request) => {
-      sent.push(request);
+    transport: async (outgoing) => {
+      sent.push(new Request(outgoing.url, toRequestInit(outgoing)));
       return Response.json({ ok: true });
     },
   };

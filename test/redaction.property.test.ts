@@ -22,12 +22,14 @@ import {
   secret,
   type Transport,
 } from '@attache/core';
+import { toRequestInit } from '@attache/core/internal';
 import { hmacAuth } from '@attache/hmac';
 import { type MtlsEvent, mtlsTransport } from '@attache/mtls-node';
 import { clientCredentialsAuth } from '@attache/oauth-cc';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
+import { outgoingOf } from '../packages/mtls-node/test/support/outgoing.ts';
 import {
   type LoopbackServer,
   selfSignedCertificate,
@@ -120,7 +122,8 @@ function newRun(s: Secrets): Run {
     events,
     wire,
     extraErrors: [],
-    transport: (route) => async (request) => {
+    transport: (route) => async (outgoing) => {
+      const request = new Request(outgoing.url, toRequestInit(outgoing));
       for (const name of CREDENTIAL_HEADERS) {
         const value = request.headers.get(name);
         if (value !== null) wire.push(value, value.replace(/^\S+\s+/, ''));
@@ -398,9 +401,9 @@ const SCENARIOS: Readonly<Record<string, (run: Run) => Promise<unknown>>> = {
     current = { ...current, passphrase: secret(`${run.s.passphrase}-wrong`) };
     run.extraErrors.push(await rejection(rotating.reload()));
     clock += 2_000;
-    const sent = await rotating(new Request(`${refusedOrigin.replace('http:', 'https:')}/x`)).catch(
-      (e: unknown) => e,
-    );
+    const sent = await rotating(
+      await outgoingOf(new Request(`${refusedOrigin.replace('http:', 'https:')}/x`)),
+    ).catch((e: unknown) => e);
     run.extraErrors.push(sent);
     await rotating.close();
     // Inline material with a wrong passphrase.

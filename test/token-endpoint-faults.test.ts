@@ -13,7 +13,6 @@ import {
   createFetch,
   createTokenSource,
   isAttacheError,
-  parseRetryAfter,
   secret,
   TimeoutError,
   TokenAcquisitionError,
@@ -21,6 +20,7 @@ import {
   type TokenSource,
   tokenAuth,
 } from '@attache/core';
+import { parseRetryAfter } from '@attache/core/internal';
 import { clientCredentialsAuth } from '@attache/oauth-cc';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { recordUnhandledRejections } from './support/rejections.ts';

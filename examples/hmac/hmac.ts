@@ -7,7 +7,7 @@
  *
  * Run it: `node --conditions=@attache/source examples/hmac/hmac.ts`
  */
-import { createFetch, secret } from '@attache/core';
+import { createFetch, fetchTransport, secret } from '@attache/core';
 import { createHmacVerifier, createMemoryNonceStore, hmacAuth } from '@attache/hmac';
 import { serve } from '../support/serve.ts';
 
@@ -55,10 +55,10 @@ export async function runHmacExample(log: (line: string) => void = console.log):
     const partnerFetch = createFetch({
       baseUrl: partner.origin,
       auth: hmacAuth({ keyId: KEY_ID, key: secret(HMAC_SECRET) }),
-      transport: (request) => {
-        sent.push(request.clone());
-        return fetch(request);
-      },
+      transport: fetchTransport((url, init) => {
+        sent.push(new Request(url, init));
+        return fetch(url, init);
+      }),
     });
     const response = await partnerFetch('payments', {
       method: 'POST',

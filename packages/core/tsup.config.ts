@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  entry: ['src/index.ts', 'src/internal.ts'],
   format: ['esm'],
   target: 'es2023',
   dts: { compilerOptions: { composite: false, allowImportingTsExtensions: true } },

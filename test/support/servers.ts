@@ -133,14 +133,16 @@ export { selfSignedCertificate } from '../../packages/core/test/support/servers.
  */
 export function trustingTransport(ca: string): { transport: Transport; close(): Promise<void> } {
   const agent = new Agent({ connect: { ca } });
-  const transport: Transport = async (request) => {
-    const body = request.body === null ? undefined : new Uint8Array(await request.arrayBuffer());
-    const response = await undiciFetch(request.url, {
-      method: request.method,
-      headers: [...request.headers],
-      ...(body === undefined ? {} : { body }),
-      redirect: request.redirect,
-      signal: request.signal,
+  const transport: Transport = async (outgoing) => {
+    const body = outgoing.body;
+    const response = await undiciFetch(outgoing.url, {
+      method: outgoing.method,
+      headers: [...outgoing.headers],
+      ...(body === undefined
+        ? {}
+        : { body, ...(body instanceof Uint8Array ? {} : { duplex: 'half' as const }) }),
+      redirect: outgoing.redirect,
+      ...(outgoing.signal === undefined ? {} : { signal: outgoing.signal }),
       dispatcher: agent,
     });
     return new Response(response.body as ReadableStream | null, {

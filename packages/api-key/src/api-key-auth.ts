@@ -2,7 +2,6 @@ import {
   type Authenticator,
   ConfigError,
   type CredentialInput,
-  prepareRequest,
   type RequestDraft,
   revealSecret,
   type SecretInput,
@@ -176,17 +175,16 @@ export function apiKeyAuth(options: ApiKeyAuthOptions): Authenticator {
   }
 
   // A static key is attached without a microtask; a provider's (cached) read is awaited.
-  const prepare = (draft: RequestDraft): Promise<void> | void => {
+  const attachKey = (draft: RequestDraft): Promise<void> | void => {
     const key = source.current();
     return typeof key === 'string' ? attach(draft, key) : key.then((value) => attach(draft, value));
   };
 
-  // The key a request carried, read back from the request itself: the 401'd request may have passed
-  // through other authenticators after this one, so no object identity can be relied on.
-  function sentKey(request: Request): string | undefined {
-    if (placement === 'query') return getQueryParam(request.url, name);
-    if (placement === 'cookie') return getCookiePair(request.headers.get('cookie'), name);
-    const value = request.headers.get(name);
+  // The key a hop carried, read back from the draft as sent: other authenticators ran on it after this one.
+  function sentKey(sent: RequestDraft): string | undefined {
+    if (placement === 'query') return getQueryParam(sent.url, name);
+    if (placement === 'cookie') return getCookiePair(sent.headers.get('cookie'), name);
+    const value = sent.headers.get(name);
     return value?.startsWith(prefix) ? value.slice(prefix.length) : undefined;
   }
 
@@ -195,11 +193,10 @@ export function apiKeyAuth(options: ApiKeyAuthOptions): Authenticator {
     ...(placement === 'query'
       ? { sensitiveQuery: [name] }
       : { sensitiveHeaders: [placement === 'cookie' ? 'cookie' : name.toLowerCase()] }),
-    prepare,
-    authenticate: (request, context) => prepareRequest(request, context, prepare),
-    async challenge(_response, request) {
+    attach: attachKey,
+    async challenge(_response, sent) {
       if (!source.rotates) return 'fail';
-      return (await source.renew(sentKey(request))) ? 'replay' : 'fail';
+      return (await source.renew(sentKey(sent))) ? 'replay' : 'fail';
     },
   };
 }

@@ -23,6 +23,6 @@ export function setQueryParam(url: URL, name: string, value: string): URL {
 }
 
 /** The decoded value of the first `name` pair of the URL's query, if any. */
-export function getQueryParam(url: string, name: string): string | undefined {
-  return new URL(url).searchParams.get(name) ?? undefined;
+export function getQueryParam(url: URL, name: string): string | undefined {
+  return url.searchParams.get(name) ?? undefined;
 }

@@ -1,5 +1,5 @@
 import { apiKeyAuth } from '@attache/api-key';
-import { ConfigError, secret } from '@attache/core';
+import { authenticateRequest, ConfigError, type RequestDraft, secret } from '@attache/core';
 import { describe, expect, it } from 'vitest';
 import { authContext } from './support/context.ts';
 
@@ -62,7 +62,7 @@ describe('apiKeyAuth: options are checked at once', () => {
 describe('apiKeyAuth: header placement', () => {
   it('sends X-API-Key by default and adds no other header', async () => {
     const auth = apiKeyAuth({ key: 'k-123' });
-    const request = await auth.authenticate(new Request(`${URL_BASE}/orders`), authContext());
+    const request = await authenticateRequest(auth, new Request(`${URL_BASE}/orders`), authContext());
     expect(request.headers.get('x-api-key')).toBe('k-123');
     expect([...request.headers.keys()]).toEqual(['x-api-key']);
     expect(auth.sensitiveHeaders).toEqual(['x-api-key']);
@@ -72,7 +72,7 @@ describe('apiKeyAuth: header placement', () => {
 
   it('takes a Secret, a custom name and a prefix', async () => {
     const auth = apiKeyAuth({ key: secret('k-123'), name: 'Authorization', prefix: 'ApiKey ' });
-    const request = await auth.authenticate(new Request(`${URL_BASE}/orders`), authContext());
+    const request = await authenticateRequest(auth, new Request(`${URL_BASE}/orders`), authContext());
     expect(request.headers.get('authorization')).toBe('ApiKey k-123');
     expect(auth.sensitiveHeaders).toEqual(['authorization']);
   });
@@ -82,14 +82,14 @@ describe('apiKeyAuth: header placement', () => {
     const input = new Request(`${URL_BASE}/orders`, {
       headers: { 'X-API-Key': 'stale', accept: 'application/json' },
     });
-    const request = await auth.authenticate(input, authContext());
+    const request = await authenticateRequest(auth, input, authContext());
     expect(request.headers.get('x-api-key')).toBe('k-123');
     expect(request.headers.get('accept')).toBe('application/json');
   });
 
   it('never mutates the incoming request', async () => {
     const input = new Request(`${URL_BASE}/orders`, { headers: { accept: 'application/json' } });
-    const request = await apiKeyAuth({ key: 'k-123' }).authenticate(input, authContext());
+    const request = await authenticateRequest(apiKeyAuth({ key: 'k-123' }), input, authContext());
     expect(request).not.toBe(input);
     expect(input.headers.has('x-api-key')).toBe(false);
   });
@@ -99,7 +99,7 @@ describe('apiKeyAuth: query placement', () => {
   it('adds api_key and keeps the other parameters byte for byte', async () => {
     const auth = apiKeyAuth({ key: 'k-123', in: 'query' });
     const input = new Request(`${URL_BASE}/search?q=a%20b&tag=x+y&empty=&flag`);
-    const request = await auth.authenticate(input, authContext());
+    const request = await authenticateRequest(auth, input, authContext());
     expect(request.url).toBe(`${URL_BASE}/search?q=a%20b&tag=x+y&empty=&flag&api_key=k-123`);
     expect(input.url).toBe(`${URL_BASE}/search?q=a%20b&tag=x+y&empty=&flag`);
     expect([...request.headers.keys()]).toEqual([]);
@@ -110,7 +110,7 @@ describe('apiKeyAuth: query placement', () => {
   it('replaces every pair of the same name, encoded or not', async () => {
     const auth = apiKeyAuth({ key: 'k/+=?', in: 'query', name: 'api key' });
     const input = new Request(`${URL_BASE}/x?api%20key=old&a=1&api+key=older`);
-    const request = await auth.authenticate(input, authContext());
+    const request = await authenticateRequest(auth, input, authContext());
     expect(request.url).toBe(`${URL_BASE}/x?a=1&api%20key=k%2F%2B%3D%3F`);
     expect(new URL(request.url).searchParams.get('api key')).toBe('k/+=?');
   });
@@ -124,9 +124,10 @@ describe('apiKeyAuth: query placement', () => {
       body,
       signal: controller.signal,
     });
-    const request = await apiKeyAuth({ key: 'k-123', in: 'query', name: 'key' }).authenticate(
+    const request = await authenticateRequest(
+      apiKeyAuth({ key: 'k-123', in: 'query', name: 'key' }),
       input,
-      authContext(body),
+      authContext(),
     );
     expect(request.method).toBe('POST');
     expect(new URL(request.url).searchParams.get('key')).toBe('k-123');
@@ -150,27 +151,45 @@ describe('apiKeyAuth: query placement', () => {
       body: stream,
       duplex: 'half',
     } as RequestInit);
-    const request = await apiKeyAuth({ key: 'k-123', in: 'query' }).authenticate(input, authContext(null));
+    const request = await authenticateRequest(
+      apiKeyAuth({ key: 'k-123', in: 'query' }),
+      input,
+      authContext(),
+    );
     expect(await request.text()).toBe('streamed');
+  });
+
+  it('attaches to a draft whose stream body could not be read ahead, and leaves the body alone', async () => {
+    const draft: RequestDraft = {
+      method: 'PUT',
+      url: new URL(`${URL_BASE}/upload`),
+      headers: new Headers(),
+      body: null,
+    };
+    await apiKeyAuth({ key: 'k-123', in: 'query' }).attach(draft, authContext());
+    expect(draft.url.searchParams.get('api_key')).toBe('k-123');
+    expect(draft.body).toBeNull();
   });
 });
 
 describe('apiKeyAuth: cookie placement (Node)', () => {
   it('sends Cookie: api_key=<key>', async () => {
     const auth = apiKeyAuth({ key: 'k-123', in: 'cookie' });
-    const request = await auth.authenticate(new Request(`${URL_BASE}/me`), authContext());
+    const request = await authenticateRequest(auth, new Request(`${URL_BASE}/me`), authContext());
     expect(request.headers.get('cookie')).toBe('api_key=k-123');
     expect(auth.sensitiveHeaders).toEqual(['cookie']);
   });
 
   it('appends to the caller’s cookies and replaces one of the same name in place', async () => {
     const auth = apiKeyAuth({ key: 'k-123', in: 'cookie', name: 'session_key' });
-    const appended = await auth.authenticate(
+    const appended = await authenticateRequest(
+      auth,
       new Request(`${URL_BASE}/me`, { headers: { cookie: 'theme=dark;lang=fr' } }),
       authContext(),
     );
     expect(appended.headers.get('cookie')).toBe('theme=dark; lang=fr; session_key=k-123');
-    const replaced = await auth.authenticate(
+    const replaced = await authenticateRequest(
+      auth,
       new Request(`${URL_BASE}/me`, { headers: { cookie: 'theme=dark; session_key=old; lang=fr' } }),
       authContext(),
     );
@@ -181,7 +200,14 @@ describe('apiKeyAuth: cookie placement (Node)', () => {
 describe('apiKeyAuth: challenge', () => {
   it('answers fail for a fixed key: nothing can change it', async () => {
     const auth = apiKeyAuth({ key: 'k-123' });
-    const sent = await auth.authenticate(new Request(`${URL_BASE}/me`), authContext());
+    const sent: RequestDraft = {
+      method: 'GET',
+      url: new URL(`${URL_BASE}/me`),
+      headers: new Headers(),
+      body: undefined,
+    };
+    await auth.attach(sent, authContext());
+    expect(sent.headers.get('x-api-key')).toBe('k-123');
     const outcome = await auth.challenge?.(new Response(null, { status: 401 }), sent, {
       ...authContext(),
       challenges: [],

@@ -1,5 +1,5 @@
 import { apiKeyAuth, defaultSecretPatterns } from '@attache/api-key';
-import { ConfigError, createFetch, secret } from '@attache/core';
+import { authenticateRequest, ConfigError, createFetch, secret } from '@attache/core';
 import { HttpResponse, http } from 'msw';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { authContext } from './support/context.ts';
@@ -129,7 +129,7 @@ describe('secret-looking keys in a browser', () => {
 
   it('outside a browser the same keys and the cookie placement are accepted', async () => {
     const auth = apiKeyAuth({ key: 'sk_live_51HxYzAbCdEf', in: 'cookie' });
-    const request = await auth.authenticate(new Request(`${BASE}/me`), authContext());
+    const request = await authenticateRequest(auth, new Request(`${BASE}/me`), authContext());
     expect(request.headers.get('cookie')).toBe('api_key=sk_live_51HxYzAbCdEf');
   });
 });

@@ -2,8 +2,9 @@ import { inspect } from 'node:util';
 import { apiKeyAuth } from '@attache/api-key';
 import {
   type AttacheEvent,
+  createClient,
   createFetch,
-  getResponseMeta,
+  HttpError,
   isAttacheError,
   NetworkError,
   secret,
@@ -46,7 +47,7 @@ const placements = [
 ];
 
 describe.each(placements)('the key never leaks: $label', ({ options }) => {
-  it('events, response metadata and retried requests are masked', async () => {
+  it('events of a retried request are masked', async () => {
     let calls = 0;
     server.use(
       http.get(`${BASE}/orders`, () =>
@@ -67,11 +68,28 @@ describe.each(placements)('the key never leaks: $label', ({ options }) => {
     expect(response.status).toBe(200);
     expect(events.map((e) => e.type)).toEqual(['request:start', 'retry:scheduled', 'request:end']);
     expectNoKey(events);
-    const meta = getResponseMeta(response);
-    expect(meta?.request).toBeDefined();
-    expectNoKey(meta);
-    if (options.in === 'query')
-      expect(meta?.request?.url).toContain(`${options.name ?? 'api_key'}=%5Bredacted%5D`);
+  });
+
+  it('the request snapshot of an HTTP error, after retries, is masked', async () => {
+    server.use(http.get(`${BASE}/orders`, () => new HttpResponse(null, { status: 503 })));
+    const events: AttacheEvent[] = [];
+    const client = createClient({
+      baseUrl: BASE,
+      auth: apiKeyAuth({ key: secret(KEY), ...options }),
+      retry: { retries: 1, baseDelay: 0 },
+      random: () => 0,
+      onEvent: (event) => events.push(event),
+    });
+
+    const error = await client.get('orders?page=2').catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(HttpError);
+    expect(events.map((e) => e.type)).toEqual(['request:start', 'retry:scheduled', 'request:end']);
+    const request = (error as HttpError).request;
+    expect(request).toBeDefined();
+    expectNoKey(error);
+    expectNoKey(events);
+    if (options.in === 'query') expect(request?.url).toContain(`${options.name ?? 'api_key'}=%5Bredacted%5D`);
   });
 
   it('a NetworkError keeps a masked snapshot of the request that carried the key', async () => {

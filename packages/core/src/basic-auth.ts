@@ -1,5 +1,4 @@
 import type { Authenticator, RequestDraft } from './authenticator.ts';
-import { prepareRequest } from './authenticator.ts';
 import { ConfigError } from './errors.ts';
 import { revealSecret, type SecretInput } from './secret.ts';
 
@@ -35,11 +34,10 @@ export function basicAuth(options: BasicAuthOptions): Authenticator {
     throw new ConfigError('basicAuth: password is required');
   }
   const value = `Basic ${toBase64(new TextEncoder().encode(`${options.username}:${revealSecret(options.password)}`))}`;
-  const prepare = (draft: RequestDraft): void => draft.headers.set('authorization', value);
+  const attach = (draft: RequestDraft): void => draft.headers.set('authorization', value);
   return {
     name: 'basic',
     sensitiveHeaders: ['authorization'],
-    prepare,
-    authenticate: (request, context) => prepareRequest(request, context, prepare),
+    attach,
   };
 }

@@ -1,5 +1,4 @@
 import type { Authenticator, ChallengeOutcome, RequestDraft } from './authenticator.ts';
-import { prepareRequest } from './authenticator.ts';
 import { ConfigError } from './errors.ts';
 import { revealSecret, type SecretInput } from './secret.ts';
 
@@ -47,7 +46,7 @@ export function bearerAuth(options: BearerAuthOptions): Authenticator {
   const scheme = options.scheme ?? 'Bearer';
   if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(scheme))
     throw new ConfigError(`bearerAuth: scheme "${scheme}" is not a token`);
-  const prepare = (draft: RequestDraft): Promise<void> | void => {
+  const attach = (draft: RequestDraft): Promise<void> | void => {
     const set = (token: string): void => draft.headers.set('authorization', `${scheme} ${token}`);
     const token = readCredential(options.token);
     return typeof token === 'string' ? set(token) : token.then(set);
@@ -55,13 +54,11 @@ export function bearerAuth(options: BearerAuthOptions): Authenticator {
   return {
     name: 'bearer',
     sensitiveHeaders: ['authorization'],
-    prepare,
-    authenticate: (request, context) => prepareRequest(request, context, prepare),
-    async challenge(_response, request): Promise<ChallengeOutcome> {
+    attach,
+    async challenge(_response, sent): Promise<ChallengeOutcome> {
       if (typeof options.token !== 'function') return 'fail';
-      // Compared by header value, not by Request identity: a signer after us hands the pipeline a new Request.
       const fresh = await readCredential(options.token);
-      return request.headers.get('authorization') !== `${scheme} ${fresh}` ? 'replay' : 'fail';
+      return sent.headers.get('authorization') !== `${scheme} ${fresh}` ? 'replay' : 'fail';
     },
   };
 }

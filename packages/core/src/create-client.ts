@@ -5,7 +5,7 @@ import ky, {
   type Options as KyOptions,
   type ResponsePromise,
 } from 'ky';
-import { type CallOptions, type CreateFetchOptions, createFetch } from './create-fetch.ts';
+import { createPipeline } from './create-fetch.ts';
 import type { Endpoint, EndpointInput, EndpointOutput } from './endpoint.ts';
 import {
   ConfigError,
@@ -17,11 +17,12 @@ import {
   UnauthorizedError,
   type ValidationIssue,
 } from './errors.ts';
+import type { CallHints } from './pipeline/call.ts';
+import type { CallOptions, CreateFetchOptions } from './pipeline/options.ts';
+import type { PipelineResult } from './pipeline/result.ts';
 import { type RedactedRequest, redactRequest } from './redact.ts';
-import { getResponseMeta } from './response-meta.ts';
 import { parseRetryAfter } from './retry-after.ts';
 import { describeIssues, type StandardSchemaV1, validateWithSchema } from './standard-schema.ts';
-import { parseWwwAuthenticate } from './www-authenticate.ts';
 
 /**
  * Options of {@link createClient}: the pipeline's ({@link CreateFetchOptions}) plus ky's own defaults
@@ -65,10 +66,18 @@ export interface AttacheClient {
   readonly ky: KyInstance;
 }
 
-const CALL_KEYS = ['timeout', 'retry', 'retryOnUnauthorized', 'idempotencyKey'] as const;
+const CALL_KEYS = ['timeout', 'retry', 'retryOnUnauthorized', 'idempotencyKey', 'account'] as const;
 
-function toHttpError(original: Response, fallback: RedactedRequest, data: unknown): HttpError {
-  const meta = getResponseMeta(original);
+// ky forwards unknown options to fetch: the client's call options travel to the pipeline under this name.
+const HINTS = 'attacheHints';
+
+/** Builds the typed error for a non-2xx response from the pipeline's result for it. */
+function toHttpError(
+  original: Response,
+  result: PipelineResult | undefined,
+  fallback: RedactedRequest,
+  data: unknown,
+): HttpError {
   // A copy without `url` (the final URL may carry a query credential, and errors get logged whole). ky has
   // already read the body into `data`; the copy gets it back so `error.response.json()` still works.
   const body = original.bodyUsed
@@ -79,13 +88,12 @@ function toHttpError(original: Response, fallback: RedactedRequest, data: unknow
         : JSON.stringify(data)
     : original.body;
   const headers = new Headers();
-  for (const [name, value] of original.headers) headers.append(name, meta?.scrub ? meta.scrub(value) : value);
+  for (const [name, value] of original.headers) headers.append(name, result ? result.scrub(value) : value);
   const response = new Response(body, { status: original.status, statusText: original.statusText, headers });
-  const request = meta?.request ?? fallback;
+  const request = result?.request ?? fallback;
   const status = response.status;
   const where = `${request.method} ${request.url}`;
-  const challenges = parseWwwAuthenticate(response.headers.get('www-authenticate'));
-  const scopeChallenge = challenges.find((c) => c.params.error === 'insufficient_scope');
+  const scopeChallenge = result?.challenges.find((c) => c.params.error === 'insufficient_scope');
   if ((status === 403 || status === 401) && scopeChallenge) {
     const scope = scopeChallenge.params.scope;
     return new InsufficientScopeError(
@@ -94,15 +102,15 @@ function toHttpError(original: Response, fallback: RedactedRequest, data: unknow
     );
   }
   if (status === 401) {
-    const reason = meta?.replayBlocked
-      ? `: ${meta.replayBlocked}`
+    const reason = result?.replayBlocked
+      ? `: ${result.replayBlocked}`
       : ' after one refresh-and-replay (or replay was off)';
     return new UnauthorizedError(`${where} was rejected with 401 Unauthorized${reason}`, {
       response,
       request,
     });
   }
-  const retryAfter = meta?.retryAfter ?? parseRetryAfter(response.headers);
+  const retryAfter = result ? result.retryAfter : parseRetryAfter(response.headers);
   if (status === 429 || (status === 503 && retryAfter !== undefined)) {
     return new RateLimitedError(
       `${where} was ${status === 429 ? 'rate limited (429)' : 'unavailable (503)'}${retryAfter === undefined ? '' : `; retry after ${retryAfter} ms`}`,
@@ -158,17 +166,15 @@ export function createClient(options: CreateClientOptions): AttacheClient {
   if (typeof options !== 'object' || options === null)
     throw new ConfigError('createClient options must be an object');
   const { ky: kyDefaults, ...fetchOptions } = options;
-  const pipeline = createFetch(fetchOptions);
-  const sensitiveHeaders = new Set(
-    (Array.isArray(options.auth) ? options.auth : options.auth ? [options.auth] : []).flatMap(
-      (a: { sensitiveHeaders?: readonly string[] }) => a.sensitiveHeaders ?? [],
-    ),
-  );
-  const sensitiveQuery = new Set(
-    (Array.isArray(options.auth) ? options.auth : options.auth ? [options.auth] : []).flatMap(
-      (a: { sensitiveQuery?: readonly string[] }) => a.sensitiveQuery ?? [],
-    ),
-  );
+  const pipeline = createPipeline(fetchOptions);
+  // The pipeline's result for each non-2xx response, until ky turns it into an error.
+  const results = new WeakMap<Response, PipelineResult>();
+  const send = async (input: Request | string | URL, init?: RequestInit): Promise<Response> => {
+    const { [HINTS]: hints, ...rest } = (init ?? {}) as RequestInit & { [HINTS]?: CallHints };
+    const result = await pipeline.run(input, rest, hints ?? {});
+    if (!result.response.ok) results.set(result.response, result);
+    return result.response;
+  };
   const instance = ky.create({
     ...kyDefaults,
     // ky's `baseUrl` resolves like URLs do (absolute inputs stay absolute, which the allow-list then checks);
@@ -178,27 +184,25 @@ export function createClient(options: CreateClientOptions): AttacheClient {
       : { baseUrl: options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/` }),
     // ky's `retry` and `timeout` are left unset here and forced off per call by the init hook below, so a
     // per-call `timeout: false` or `retry: 0` reaches the pipeline instead of looking like ky's default.
-    fetch: (input, init) => pipeline(input, init),
+    fetch: send,
     hooks: {
       ...kyDefaults?.hooks,
       init: [
-        // Moves the pipeline's per-call options out of ky's hands (ky has its own `timeout` and `retry`)
-        // into `attache`, which ky forwards to fetch untouched.
+        // Takes the pipeline's per-call options out of ky's hands (ky has its own `timeout` and `retry`) and
+        // hands them to the pipeline as hints, which ky forwards to fetch untouched.
         (callOptions) => {
           const record = callOptions as Record<string, unknown>;
-          const attache: Record<string, unknown> = { ...(record.attache as object | undefined) };
+          const options: Record<string, unknown> = {};
           for (const key of CALL_KEYS) {
             const value = record[key];
-            if (value !== undefined) attache[key] = value;
+            if (value !== undefined) options[key] = value;
+            delete record[key];
           }
           // A stream body is not replayable; ky hands the pipeline a Request, where that is no longer visible.
-          if (typeof ReadableStream !== 'undefined' && record.body instanceof ReadableStream)
-            attache.bodyIsStream = true;
+          const streamed = typeof ReadableStream !== 'undefined' && record.body instanceof ReadableStream;
           record.retry = 0;
           record.timeout = false;
-          delete record.retryOnUnauthorized;
-          delete record.idempotencyKey;
-          record.attache = attache;
+          record[HINTS] = { options, streamed } satisfies CallHints;
         },
         ...(kyDefaults?.hooks?.init ?? []),
       ],
@@ -206,12 +210,11 @@ export function createClient(options: CreateClientOptions): AttacheClient {
         ...(kyDefaults?.hooks?.beforeError ?? []),
         ({ error, request }) => {
           if (!isHTTPError(error)) return error;
+          const result = results.get(error.response);
           return toHttpError(
             error.response,
-            redactRequest(request, {
-              headers: new Set([...sensitiveHeaders].map((h) => h.toLowerCase())),
-              query: new Set([...sensitiveQuery].map((q) => q.toLowerCase())),
-            }),
+            result,
+            redactRequest(request, pipeline.config.sensitive),
             error.data,
           );
         },
@@ -264,5 +267,33 @@ export function createClient(options: CreateClientOptions): AttacheClient {
     return result.value as EndpointOutput<E>;
   }
 
-  return Object.assign(instance, { call, ky: instance }) as unknown as AttacheClient;
+  // ky would build a Request from a URL with user:password and throw a TypeError quoting the password.
+  const guard = (input: Input): void => {
+    if (input instanceof Request) return;
+    let url: URL;
+    try {
+      url = new URL(String(input), options.baseUrl ?? 'https://relative.invalid');
+    } catch {
+      return; // ky reports what is not a URL.
+    }
+    if (url.username !== '' || url.password !== '') {
+      throw new ConfigError(
+        'The request URL carries user:password@; pass the credentials to basicAuth instead',
+      );
+    }
+  };
+  const client = ((input: Input, callOptions?: ClientCallOptions) => {
+    guard(input);
+    return instance(input, callOptions as KyOptions);
+  }) as AttacheClient;
+  for (const method of ['get', 'post', 'put', 'patch', 'delete', 'head'] as const) {
+    (client as unknown as Record<string, unknown>)[method] = (
+      input: Input,
+      callOptions?: ClientCallOptions,
+    ) => {
+      guard(input);
+      return instance[method](input, callOptions as KyOptions);
+    };
+  }
+  return Object.assign(client, { call, ky: instance });
 }

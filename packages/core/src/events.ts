@@ -86,8 +86,12 @@ export interface RedirectFollowedEvent {
 export interface CredentialWithheldEvent {
   readonly type: 'credential:withheld';
   readonly origin: string;
-  readonly reason: 'origin-not-allowed' | 'redirect';
+  /**
+   * `origin-not-allowed`: the call itself was refused; `redirect`: a redirect hop was sent without credentials;
+   * `redirect-not-followed`: the transport presents credentials itself (mTLS), so the redirect was returned.
+   */
+  readonly reason: 'origin-not-allowed' | 'redirect' | 'redirect-not-followed';
 }
 
 /** Receives every {@link AttacheEvent}. Exceptions thrown by a listener are swallowed. */
-export type EventListener = (event: AttacheEvent) => void;
+export type AttacheEventListener = (event: AttacheEvent) => void;

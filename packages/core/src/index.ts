@@ -1,3 +1,4 @@
+export { authenticateRequest } from './authenticate-request.ts';
 export type {
   AuthContext,
   Authenticator,
@@ -5,18 +6,15 @@ export type {
   ChallengeOutcome,
   RequestDraft,
 } from './authenticator.ts';
-export { prepareRequest, withHeaders } from './authenticator.ts';
 export type { BasicAuthOptions } from './basic-auth.ts';
 export { basicAuth } from './basic-auth.ts';
 export type { BearerAuthOptions, CredentialInput } from './bearer-auth.ts';
 export { bearerAuth } from './bearer-auth.ts';
-export type { Clock, LearningClock } from './clock.ts';
-export { createLearningClock } from './clock.ts';
+export type { Clock } from './clock.ts';
 export type { AttacheClient, ClientCallOptions, CreateClientOptions } from './create-client.ts';
 export { createClient } from './create-client.ts';
 export type { AttacheFetch, AttacheRequestInit, CallOptions, CreateFetchOptions } from './create-fetch.ts';
 export { createFetch } from './create-fetch.ts';
-export { raceSignal, sleep } from './deadline.ts';
 export type {
   Endpoint,
   EndpointDefinition,
@@ -52,9 +50,9 @@ export {
 } from './errors.ts';
 export type {
   AttacheEvent,
+  AttacheEventListener,
   ChallengeHandledEvent,
   CredentialWithheldEvent,
-  EventListener,
   RedirectFollowedEvent,
   RefreshFailedEvent,
   RequestEndEvent,
@@ -62,19 +60,13 @@ export type {
   RetryScheduledEvent,
   TokenAcquiredEvent,
 } from './events.ts';
-export { isLoopbackHost } from './origin-policy.ts';
-export type { RedactedRequest, SensitiveNames } from './redact.ts';
-export { redactRequest, redactUrl } from './redact.ts';
-export type { ResponseMeta } from './response-meta.ts';
-export { getResponseMeta } from './response-meta.ts';
-export { parseRetryAfter } from './retry-after.ts';
+export type { RedactedRequest } from './redact.ts';
 export type { RetryBudgetOptions, RetryOptions } from './retry-policy.ts';
 export type { SecretInput } from './secret.ts';
 export { revealSecret, Secret, secret } from './secret.ts';
 export type { StandardSchemaV1 } from './standard-schema.ts';
 export * from './token/index.ts';
-export type { Transport } from './transport.ts';
-export { globalFetchTransport } from './transport.ts';
+export type { FetchFunction, OutgoingRequest, Transport } from './transport.ts';
+export { fetchTransport, globalFetchTransport } from './transport.ts';
 export type { JsonWebKeyInput, WebCryptoKey, WebCryptoKeyPair } from './web-types.ts';
 export type { Challenge } from './www-authenticate.ts';
-export { parseWwwAuthenticate } from './www-authenticate.ts';

@@ -78,7 +78,7 @@ describe('one deadline, abortable waits', () => {
       auth: {
         name: 'never-ready',
         // An authenticator that ignores the signal must still not hold the call past its deadline.
-        authenticate: () => new Promise<Request>(() => {}),
+        attach: () => new Promise<void>(() => {}),
       },
     });
     const outcome = client.get('x').catch((error: unknown) => error);

@@ -37,10 +37,8 @@ function rotatingAuth(): Authenticator {
   return {
     name: 'rotating',
     sensitiveHeaders: ['authorization'],
-    authenticate(request) {
-      const headers = new Headers(request.headers);
-      headers.set('authorization', `Bearer t${version}`);
-      return new Request(request, { headers });
+    attach(draft) {
+      draft.headers.set('authorization', `Bearer t${version}`);
     },
     challenge(_response, _request, context) {
       version++;
@@ -168,11 +166,9 @@ describe('redirect events (two real local servers)', () => {
   const apiKeyAuth: Authenticator = {
     name: 'api-key',
     sensitiveHeaders: ['x-api-key'],
-    authenticate(request) {
-      const headers = new Headers(request.headers);
-      headers.set('x-api-key', 'key-123');
-      headers.set('authorization', 'Bearer tok');
-      return new Request(request, { headers });
+    attach(draft) {
+      draft.headers.set('x-api-key', 'key-123');
+      draft.headers.set('authorization', 'Bearer tok');
     },
   };
   let partner: LocalServer;

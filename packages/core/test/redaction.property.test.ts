@@ -14,6 +14,7 @@ import {
   OriginNotAllowedError,
   RateLimitedError,
   RedirectError,
+  type RequestDraft,
   RequestValidationError,
   ResponseValidationError,
   secret,
@@ -93,10 +94,8 @@ describe('redaction by construction (property: random secrets never leak)', () =
                 : {
                     name: 'query-key',
                     sensitiveQuery: ['k'],
-                    authenticate: (request: Request) => {
-                      const url = new URL(request.url);
-                      url.searchParams.set('k', raw);
-                      return new Request(url, request);
+                    attach: (draft: RequestDraft) => {
+                      draft.url.searchParams.set('k', raw);
                     },
                   };
           const client = createClient({
@@ -159,7 +158,7 @@ describe('redaction by construction (property: random secrets never leak)', () =
   });
 
   it('redactRequest masks credential headers and query parameters', async () => {
-    const { redactRequest } = await import('@attache/core');
+    const { redactRequest } = await import('@attache/core/internal');
     fc.assert(
       fc.property(secretArb, (raw) => {
         const request = new Request(`${BASE}/x?access_token=${encodeURIComponent(raw)}&q=1`, {

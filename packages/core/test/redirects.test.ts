@@ -20,11 +20,9 @@ const CREDENTIAL_HEADERS = ['authorization', 'x-api-key', 'x-signature', 'cookie
 const headerAuth: Authenticator = {
   name: 'api-key-and-signature',
   sensitiveHeaders: ['x-api-key', 'x-signature'],
-  authenticate(request) {
-    const headers = new Headers(request.headers);
-    headers.set('x-api-key', 'key-123');
-    headers.set('x-signature', `sig-for-${new URL(request.url).pathname}`);
-    return new Request(request, { headers });
+  attach(draft) {
+    draft.headers.set('x-api-key', 'key-123');
+    draft.headers.set('x-signature', `sig-for-${draft.url.pathname}`);
   },
 };
 
@@ -112,9 +110,8 @@ describe('redirects followed by the pipeline (two real local servers)', () => {
     const signer: Authenticator = {
       name: 'body-recorder',
       signer: true,
-      authenticate(request, context) {
-        bodies.push(context.body === undefined || context.body === null ? context.body : context.body.length);
-        return request;
+      attach(draft) {
+        bodies.push(draft.body === undefined || draft.body === null ? draft.body : draft.body.length);
       },
     };
     const fetch = createFetch({ baseUrl: partner.origin, auth: signer });
@@ -153,14 +150,14 @@ describe('https → http', () => {
     });
     agent = new Agent({ connect: { ca: tls.cert } });
     // undici's fetch takes url + init (not another implementation's Request).
-    transport = async (request) => {
-      const body = request.body ? new Uint8Array(await request.arrayBuffer()) : undefined;
-      const response = await undiciFetch(request.url, {
-        method: request.method,
-        headers: [...request.headers],
+    transport = async (outgoing) => {
+      const body = outgoing.body instanceof Uint8Array ? outgoing.body : undefined;
+      const response = await undiciFetch(outgoing.url, {
+        method: outgoing.method,
+        headers: [...outgoing.headers],
         ...(body === undefined ? {} : { body }),
-        redirect: request.redirect,
-        signal: request.signal,
+        redirect: outgoing.redirect,
+        ...(outgoing.signal ? { signal: outgoing.signal } : {}),
         dispatcher: agent,
       });
       return new Response(response.body as ReadableStream | null, {

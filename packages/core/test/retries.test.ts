@@ -244,7 +244,7 @@ describe('per-call options are validated', () => {
       baseUrl: BASE,
       auth: {
         name: 'buggy',
-        authenticate: () => {
+        attach: () => {
           calls++;
           throw new TypeError('cannot read properties of undefined');
         },

@@ -3,21 +3,21 @@ import {
   type AttacheEvent,
   type AuthContext,
   type Authenticator,
+  authenticateRequest,
   type ChallengeContext,
   ConfigError,
   createClient,
   createFetch,
-  createLearningClock,
   createTokenSource,
   type FetchToken,
-  parseWwwAuthenticate,
+  type RequestDraft,
   secret,
   TokenAcquisitionError,
   type TokenSource,
   tokenAuth,
   UnauthorizedError,
-  withHeaders,
 } from '@attache/core';
+import { createLearningClock, parseWwwAuthenticate } from '@attache/core/internal';
 import { HttpResponse, http } from 'msw';
 import { describe, expect, it, vi } from 'vitest';
 import { useMswServer } from './support/msw.ts';
@@ -32,7 +32,6 @@ function context(overrides: Partial<AuthContext> = {}): AuthContext {
     signal: new AbortController().signal,
     clock: createLearningClock(),
     isReplay: false,
-    body: undefined,
     emit: () => {},
     ...overrides,
   };
@@ -57,6 +56,11 @@ function newSource(fetchToken: FetchToken): TokenSource {
   return createTokenSource(fetchToken, { key: `test:token-auth:${++keys}` });
 }
 
+/** The draft a pipeline would hand `challenge` for a request that was sent. */
+function asSent(request: Request): RequestDraft {
+  return { method: request.method, url: new URL(request.url), headers: request.headers, body: undefined };
+}
+
 const unauthorized = (header = 'Bearer error="invalid_token"') =>
   new Response(null, { status: 401, headers: { 'www-authenticate': header } });
 
@@ -64,7 +68,7 @@ describe('tokenAuth, called directly', () => {
   it('attaches Authorization: <token_type> <token> and declares the header sensitive', async () => {
     const auth = tokenAuth({ source: newSource(counting().fetchToken) });
     const original = new Request(`${API}/orders`);
-    const request = await auth.authenticate(original, context());
+    const request = await authenticateRequest(auth, original, context());
     expect(request.headers.get('authorization')).toBe('Bearer t1');
     expect(original.headers.has('authorization')).toBe(false);
     expect(auth.sensitiveHeaders).toEqual(['authorization']);
@@ -72,37 +76,37 @@ describe('tokenAuth, called directly', () => {
 
   it("uses the token's type, or the scheme option", async () => {
     const typed = tokenAuth({ source: newSource(counting('DPoP').fetchToken) });
-    expect((await typed.authenticate(new Request(API), context())).headers.get('authorization')).toBe(
+    expect((await authenticateRequest(typed, new Request(API), context())).headers.get('authorization')).toBe(
       'DPoP t1',
     );
     const forced = tokenAuth({ source: newSource(counting('bearer').fetchToken), scheme: 'Token' });
-    expect((await forced.authenticate(new Request(API), context())).headers.get('authorization')).toBe(
-      'Token t1',
-    );
+    expect(
+      (await authenticateRequest(forced, new Request(API), context())).headers.get('authorization'),
+    ).toBe('Token t1');
   });
 
   it('on a 401 invalidates the token the request carried, fetches one new token and answers replay', async () => {
     const { fetchToken, calls } = counting();
     const auth = tokenAuth({ source: newSource(fetchToken) });
-    const sent = await auth.authenticate(new Request(API), context());
+    const sent = await authenticateRequest(auth, new Request(API), context());
     expect(
-      await auth.challenge?.(unauthorized(), sent, challengeContext('Bearer error="invalid_token"')),
+      await auth.challenge?.(unauthorized(), asSent(sent), challengeContext('Bearer error="invalid_token"')),
     ).toBe('replay');
     expect(calls()).toBe(2);
-    const replay = await auth.authenticate(new Request(API), context({ attempt: 2, isReplay: true }));
+    const replay = await authenticateRequest(auth, new Request(API), context({ attempt: 2, isReplay: true }));
     expect(replay.headers.get('authorization')).toBe('Bearer t2');
   });
 
   it('a late 401 for an old token keeps the newer token: replay with it, no extra fetch', async () => {
     const { fetchToken, calls } = counting();
     const auth = tokenAuth({ source: newSource(fetchToken) });
-    const early = await auth.authenticate(new Request(API), context());
-    const alsoEarly = await auth.authenticate(new Request(API), context());
-    await auth.challenge?.(unauthorized(), early, challengeContext(null));
+    const early = await authenticateRequest(auth, new Request(API), context());
+    const alsoEarly = await authenticateRequest(auth, new Request(API), context());
+    await auth.challenge?.(unauthorized(), asSent(early), challengeContext(null));
     expect(calls()).toBe(2);
-    expect(await auth.challenge?.(unauthorized(), alsoEarly, challengeContext(null))).toBe('replay');
+    expect(await auth.challenge?.(unauthorized(), asSent(alsoEarly), challengeContext(null))).toBe('replay');
     expect(calls()).toBe(2);
-    const next = await auth.authenticate(new Request(API), context());
+    const next = await authenticateRequest(auth, new Request(API), context());
     expect(next.headers.get('authorization')).toBe('Bearer t2');
   });
 
@@ -110,9 +114,9 @@ describe('tokenAuth, called directly', () => {
     const { fetchToken, calls } = counting();
     const source = newSource(fetchToken);
     const auth = tokenAuth({ source });
-    const sent = await auth.authenticate(new Request(API), context());
+    const sent = await authenticateRequest(auth, new Request(API), context());
     const header = 'Bearer error="insufficient_scope", scope="orders:write"';
-    expect(await auth.challenge?.(unauthorized(header), sent, challengeContext(header))).toBe('fail');
+    expect(await auth.challenge?.(unauthorized(header), asSent(sent), challengeContext(header))).toBe('fail');
     expect(source.peek()?.value.reveal()).toBe('t1');
     expect(calls()).toBe(1);
   });
@@ -125,8 +129,8 @@ describe('tokenAuth, called directly', () => {
         return { accessToken: 'always-the-same', expiresIn: 3600 };
       }),
     });
-    const sent = await auth.authenticate(new Request(API), context());
-    expect(await auth.challenge?.(unauthorized(), sent, challengeContext(null))).toBe('fail');
+    const sent = await authenticateRequest(auth, new Request(API), context());
+    expect(await auth.challenge?.(unauthorized(), asSent(sent), challengeContext(null))).toBe('fail');
     expect(calls).toBe(2);
   });
 
@@ -134,9 +138,9 @@ describe('tokenAuth, called directly', () => {
     const { fetchToken, calls } = counting();
     const source = newSource(fetchToken);
     const auth = tokenAuth({ source });
-    const ours = await auth.authenticate(new Request(API), context());
-    const signed = withHeaders(ours, { signature: 'sig' });
-    expect(await auth.challenge?.(unauthorized(), signed, challengeContext(null))).toBe('replay');
+    const ours = await authenticateRequest(auth, new Request(API), context());
+    const signed = new Request(ours, { headers: [...ours.headers, ['signature', 'sig']] });
+    expect(await auth.challenge?.(unauthorized(), asSent(signed), challengeContext(null))).toBe('replay');
     expect(calls()).toBe(2);
     expect(source.peek()?.value.reveal()).toBe('t2');
   });
@@ -144,14 +148,16 @@ describe('tokenAuth, called directly', () => {
   it('answers fail for a request it never authenticated', async () => {
     const { fetchToken, calls } = counting();
     const auth = tokenAuth({ source: newSource(fetchToken) });
-    expect(await auth.challenge?.(unauthorized(), new Request(API), challengeContext(null))).toBe('fail');
+    expect(await auth.challenge?.(unauthorized(), asSent(new Request(API)), challengeContext(null))).toBe(
+      'fail',
+    );
     expect(calls()).toBe(0);
   });
 
   it("routes the source's events to the pipeline's sink", async () => {
     const events: AttacheEvent[] = [];
     const auth = tokenAuth({ source: newSource(counting().fetchToken) });
-    await auth.authenticate(new Request(API), context({ emit: (event) => events.push(event) }));
+    await authenticateRequest(auth, new Request(API), context({ emit: (event) => events.push(event) }));
     expect(events).toMatchObject([{ type: 'token:acquired', source: 'network' }]);
   });
 

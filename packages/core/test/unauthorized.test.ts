@@ -4,6 +4,7 @@ import {
   createClient,
   createFetch,
   InsufficientScopeError,
+  type RequestDraft,
   UnauthorizedError,
 } from '@attache/core';
 import { HttpResponse, http } from 'msw';
@@ -23,10 +24,8 @@ function rotatingAuth(): { authenticator: Authenticator; refreshes: () => number
     authenticator: {
       name: 'rotating',
       sensitiveHeaders: ['authorization'],
-      authenticate(request) {
-        const headers = new Headers(request.headers);
-        headers.set('authorization', `Bearer t${version}`);
-        return new Request(request, { headers });
+      attach(draft) {
+        draft.headers.set('authorization', `Bearer t${version}`);
       },
       async challenge(_response, request) {
         const rejected = request.headers.get('authorization');
@@ -232,8 +231,7 @@ describe('401: one refresh and one replay', () => {
     const signer = {
       name: 'signer',
       signer: true,
-      authenticate: (request: Request) =>
-        new Request(request, { headers: { ...Object.fromEntries(request.headers), sig: 'x' } }),
+      attach: (draft: RequestDraft) => draft.headers.set('sig', 'x'),
     };
     const fetch = createFetch({ baseUrl: BASE, auth: [bearerAuth({ token: () => 'unchanged' }), signer] });
     expect((await fetch('me')).status).toBe(401);

@@ -1,4 +1,4 @@
-import { parseRetryAfter, parseWwwAuthenticate } from '@attache/core';
+import { parseRetryAfter, parseWwwAuthenticate } from '@attache/core/internal';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 

@@ -2,7 +2,6 @@ import {
   type AuthContext,
   type Authenticator,
   ConfigError,
-  prepareRequest,
   type RequestDraft,
 } from '@attache/core';
 import {
@@ -132,7 +131,7 @@ function fail(message: string): never {
  * (the pipeline learns the server's time from its `Date` header), so a skewed clock costs one rejection.
  *
  * @throws {ConfigError} synchronously, for invalid options (the message names the field); and from
- *   `authenticate` when a request cannot be signed: a `ReadableStream` body that must be covered, or a
+ *   `attach` when a request cannot be signed: a `ReadableStream` body that must be covered, or a
  *   configured component the request lacks.
  * @example
  * ```ts
@@ -200,8 +199,8 @@ export function hmacAuth(options: HmacAuthOptions): Authenticator {
   // its challenge), to tell on a 401 whether re-signing would help.
   const signedOffsets = new WeakMap<AbortSignal, number>();
 
-  const prepare = async (draft: RequestDraft, context: AuthContext): Promise<void> => {
-    const given = context.body;
+  const attach = async (draft: RequestDraft, context: AuthContext): Promise<void> => {
+    const given = draft.body;
     // The pipeline's bytes are its own ArrayBuffer already; anything else is copied into one.
     const body =
       given === null || given === undefined || given.buffer instanceof ArrayBuffer ? given : ownBytes(given);
@@ -213,11 +212,8 @@ export function hmacAuth(options: HmacAuthOptions): Authenticator {
     name: 'hmac',
     signer: true,
     sensitiveHeaders: [simple ? simple.headers.signature : 'signature'],
-    prepare,
-    async authenticate(request, context) {
-      return prepareRequest(request, { ...context, body: await readBody(request, context) }, prepare);
-    },
-    challenge(_response, _request, context) {
+    attach,
+    challenge(_response, _sent, context) {
       const offset = signedOffsets.get(context.signal);
       if (offset === undefined) return 'fail';
       return Math.abs(context.clock.offset - offset) >= CLOCK_CORRECTION_MS ? 'replay' : 'fail';
@@ -230,18 +226,6 @@ type Sign = (
   body: Uint8Array<ArrayBuffer> | null | undefined,
   context: AuthContext,
 ) => Promise<void>;
-
-/** The exact body bytes: `undefined` for no body, `null` for a stream the pipeline could not read ahead. */
-async function readBody(
-  request: Request,
-  context: AuthContext,
-): Promise<Uint8Array<ArrayBuffer> | null | undefined> {
-  // The request, not the context, says whether there is a body: a 303 redirect drops it.
-  if (request.body === null) return undefined;
-  if (context.body === null) return null;
-  if (context.body !== undefined) return ownBytes(context.body);
-  return new Uint8Array(await request.clone().arrayBuffer());
-}
 
 function streamError(): never {
   fail(

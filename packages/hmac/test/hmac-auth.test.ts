@@ -1,20 +1,18 @@
 import { createHash, createHmac } from 'node:crypto';
 import { inspect } from 'node:util';
-import { ConfigError, isAttacheError, secret } from '@attache/core';
+import { authenticateRequest, ConfigError, isAttacheError, secret } from '@attache/core';
 import { describe, expect, it } from 'vitest';
 import { type HmacAuthOptions, hmacAuth } from '../src/hmac-auth.ts';
 import { createHmacVerifier } from '../src/hmac-verifier.ts';
 import { ED25519_PRIVATE_PEM, SHARED_SECRET_BASE64, VECTOR_NOW, VECTORS } from './fixtures/rfc9421.ts';
-import { authContext, bodyOf } from './support/context.ts';
+import { authContext, draft } from './support/context.ts';
 import { rfcRequest } from './support/messages.ts';
 
 const SECRET = 'partner-shared-secret-0123456789';
 const NOW = Date.UTC(2026, 10, 22, 12, 0, 0);
 
 async function sign(options: HmacAuthOptions, request: Request, context = authContext({ now: NOW })) {
-  const auth = hmacAuth(options);
-  const body = await bodyOf(request);
-  return auth.authenticate(request, { ...context, body });
+  return authenticateRequest(hmacAuth(options), request, context);
 }
 
 describe('hmacAuth, rfc9421 scheme', () => {
@@ -86,12 +84,12 @@ describe('hmacAuth, rfc9421 scheme', () => {
     expect(await signed.text()).toBe(body);
   });
 
-  it('signs the bytes the pipeline passes in context.body, and uses sha-512 when asked', async () => {
+  it('signs the bytes the pipeline passes in draft.body, and uses sha-512 when asked', async () => {
     const bytes = new Uint8Array([0, 1, 2, 250, 255]);
-    const request = new Request('https://api.partner.test/upload', { method: 'PUT', body: bytes });
-    const signed = await hmacAuth({ keyId: 'k', key: SECRET, digestAlgorithm: 'sha-512' }).authenticate(
-      request,
-      authContext({ now: NOW, body: bytes }),
+    const signed = draft('https://api.partner.test/upload', { method: 'PUT', body: bytes });
+    await hmacAuth({ keyId: 'k', key: SECRET, digestAlgorithm: 'sha-512' }).attach(
+      signed,
+      authContext({ now: NOW }),
     );
     const sha512 = createHash('sha512').update(bytes).digest('base64');
     expect(signed.headers.get('content-digest')).toBe(`sha-512=:${sha512}:`);
@@ -121,8 +119,12 @@ describe('hmacAuth, rfc9421 scheme', () => {
   it('dates each signature by the corrected clock and gives each attempt a fresh nonce', async () => {
     const auth = hmacAuth({ keyId: 'k', key: SECRET });
     const request = new Request('https://api.partner.test/a');
-    const first = await auth.authenticate(request, authContext({ now: NOW, attempt: 1 }));
-    const second = await auth.authenticate(request, authContext({ now: NOW, offset: 90_000, attempt: 2 }));
+    const first = await authenticateRequest(auth, request, authContext({ now: NOW, attempt: 1 }));
+    const second = await authenticateRequest(
+      auth,
+      request,
+      authContext({ now: NOW, offset: 90_000, attempt: 2 }),
+    );
     const params = (r: Request) => r.headers.get('signature-input')!;
     expect(params(first)).toContain(`created=${NOW / 1000};`);
     expect(params(second)).toContain(`created=${NOW / 1000 + 90};`);
@@ -146,15 +148,9 @@ describe('hmacAuth, rfc9421 scheme', () => {
 
   it('refuses a ReadableStream body it would have to cover, with an error that says why', async () => {
     const auth = hmacAuth({ keyId: 'k', key: SECRET });
-    const stream = new Blob(['x']).stream();
-    const request = new Request('https://api.partner.test/a', {
-      method: 'POST',
-      body: stream,
-      duplex: 'half',
-    } as RequestInit);
-    const error = await Promise.resolve(auth.authenticate(request, authContext({ body: null }))).catch(
-      (e: unknown) => e,
-    );
+    // The pipeline's draft of a ReadableStream body it could not read ahead.
+    const streamed = draft('https://api.partner.test/a', { method: 'POST', body: null });
+    const error = await Promise.resolve(auth.attach(streamed, authContext())).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as Error).message).toMatch(/ReadableStream/);
   });
@@ -265,7 +261,9 @@ describe('hmacAuth challenge: one replay after the clock is corrected', () => {
     const auth = hmacAuth({ keyId: 'k', key: SECRET });
     // One call: the pipeline hands every attempt and the challenge the call's signal.
     const call = authContext({ now: NOW });
-    const signed = await auth.authenticate(new Request('https://api.partner.test/a'), call);
+    const signed = draft('https://api.partner.test/a');
+    await auth.attach(signed, call);
+    expect(signed.headers.get('signature')).toMatch(/^sig1=:/);
     const response = new Response(null, { status: 401 });
     const corrected = {
       ...authContext({ now: NOW, offset: 600_000 }),

@@ -1,13 +1,14 @@
 // Interoperability with an independent RFC 9421 implementation, the `http-message-signatures` package
 // (Node crypto based): it verifies what hmacAuth signs, and createHmacVerifier verifies what it signs.
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { authenticateRequest } from '@attache/core';
 import { createSigner, createVerifier, httpbis } from 'http-message-signatures';
 import { describe, expect, it } from 'vitest';
 import { contentDigest } from '../src/content-digest.ts';
 import { hmacAuth } from '../src/hmac-auth.ts';
 import { createHmacVerifier } from '../src/hmac-verifier.ts';
 import type { SignatureAlgorithm } from '../src/signature-algorithm.ts';
-import { authContext, bodyOf } from './support/context.ts';
+import { authContext } from './support/context.ts';
 
 const NOW = Date.UTC(2026, 10, 22, 12, 0, 0);
 const URL_ = 'https://api.partner.test/v1/orders/42?expand=items&currency=EUR';
@@ -67,11 +68,15 @@ describe('interop with http-message-signatures', () => {
           body: BODY,
           headers: { 'content-type': 'application/json' },
         });
-        const signed = await hmacAuth({
-          keyId: 'partner-key',
-          key: key.ours.sign,
-          algorithm: key.algorithm,
-        }).authenticate(request, authContext({ now: Date.now(), body: await bodyOf(request) }));
+        const signed = await authenticateRequest(
+          hmacAuth({
+            keyId: 'partner-key',
+            key: key.ours.sign,
+            algorithm: key.algorithm,
+          }),
+          request,
+          authContext({ now: Date.now() }),
+        );
         const lookups: string[] = [];
         const verified = await httpbis.verifyMessage(
           {
@@ -100,11 +105,15 @@ describe('interop with http-message-signatures', () => {
           body: BODY,
           headers: { 'content-type': 'application/json' },
         });
-        const signed = await hmacAuth({
-          keyId: 'partner-key',
-          key: key.ours.sign,
-          algorithm: key.algorithm,
-        }).authenticate(request, authContext({ now: Date.now(), body: await bodyOf(request) }));
+        const signed = await authenticateRequest(
+          hmacAuth({
+            keyId: 'partner-key',
+            key: key.ours.sign,
+            algorithm: key.algorithm,
+          }),
+          request,
+          authContext({ now: Date.now() }),
+        );
         const message = plain(signed);
         message.headers['content-type'] = 'text/plain';
         const verified = await httpbis.verifyMessage(

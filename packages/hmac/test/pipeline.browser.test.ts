@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { type HmacAuthOptions, hmacAuth } from '../src/hmac-auth.ts';
 import { createHmacVerifier, type HmacVerifier, type HmacVerifyResult } from '../src/hmac-verifier.ts';
 import type { SignatureAlgorithm } from '../src/signature-algorithm.ts';
+import { requestOf } from './support/context.ts';
 
 const BASE = 'https://api.partner.test';
 const SECRET = 'browser-shared-secret-0123456789';
@@ -13,8 +14,8 @@ const NOW = Date.UTC(2026, 10, 22, 12, 0, 0);
 function partner(verifier: HmacVerifier, statuses: number[] = [200], serverNow = NOW) {
   const results: HmacVerifyResult[] = [];
   let i = 0;
-  const transport: Transport = async (request) => {
-    const result = await verifier.verify(request);
+  const transport: Transport = async (outgoing) => {
+    const result = await verifier.verify(requestOf(outgoing));
     results.push(result);
     const headers = { date: new Date(serverNow).toUTCString() };
     if (!result.ok) return new Response(result.reason, { status: 401, headers });

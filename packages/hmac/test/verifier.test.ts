@@ -1,11 +1,11 @@
-import { ConfigError, secret } from '@attache/core';
+import { authenticateRequest, ConfigError, secret } from '@attache/core';
 import { describe, expect, it } from 'vitest';
 import { encodeBytes } from '../src/encoding.ts';
 import { type HmacAuthOptions, hmacAuth } from '../src/hmac-auth.ts';
 import { createHmacVerifier, type HmacVerifierOptions } from '../src/hmac-verifier.ts';
 import { createMemoryNonceStore } from '../src/nonce-store.ts';
 import type { SignatureAlgorithm } from '../src/signature-algorithm.ts';
-import { authContext, bodyOf } from './support/context.ts';
+import { authContext } from './support/context.ts';
 
 const SECRET = 'partner-shared-secret-0123456789';
 const OLD_SECRET = 'the-secret-before-rotation-000000';
@@ -25,7 +25,7 @@ function payment(
 
 async function signed(request: Request, options: Partial<HmacAuthOptions> = {}, now = NOW): Promise<Request> {
   const auth = hmacAuth({ keyId: 'client-42', key: SECRET, ...options } as HmacAuthOptions);
-  return auth.authenticate(request, authContext({ now, body: await bodyOf(request) }));
+  return authenticateRequest(auth, request, authContext({ now }));
 }
 
 function verifier(options: Partial<HmacVerifierOptions> = {}, now = NOW) {

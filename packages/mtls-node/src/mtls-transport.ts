@@ -1,6 +1,7 @@
 import {
   ConfigError,
   isAttacheError,
+  type OutgoingRequest,
   type RedactedRequest,
   type Secret,
   type SecretInput,
@@ -89,8 +90,10 @@ export interface MtlsTransportOptions {
  * lifecycle controls.
  */
 export interface MtlsTransport extends Transport {
-  /** Sends one request over this transport's connections. Redirects are returned, never followed. */
-  (request: Request): Promise<Response>;
+  /** Sends one hop over this transport's connections. Redirects are returned, never followed. */
+  (outgoing: OutgoingRequest): Promise<Response>;
+  /** Always `true`: the pipeline never points this transport at an origin outside the allow-list. */
+  readonly presentsCredentials: true;
   /**
    * Re-reads the files or re-calls the provider now. When the material changed, new connections use it;
    * in-flight requests finish on the old connections, which are then closed.
@@ -137,11 +140,10 @@ function positive(value: unknown, field: string): number | undefined {
   return value;
 }
 
-function snapshot(request: Request): RedactedRequest {
+function snapshot(method: string, url: URL): RedactedRequest {
   // Only what cannot carry a credential: the transport does not know which headers or query parameters
   // the client's authenticators filled.
-  const url = new URL(request.url);
-  return { method: request.method, url: `${url.origin}${url.pathname}`, headers: {} };
+  return { method, url: `${url.origin}${url.pathname}`, headers: {} };
 }
 
 function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
@@ -342,23 +344,24 @@ export function mtlsTransport(options: MtlsTransportOptions = {}): MtlsTransport
     checkedAt = now();
   }
 
-  async function send(request: Request): Promise<Response> {
+  async function send(outgoing: OutgoingRequest): Promise<Response> {
     if (closed) throw closedError();
-    const body = request.body === null ? undefined : new Uint8Array(await request.arrayBuffer());
+    const signal = outgoing.signal;
     const pending = active();
-    let generation = pending instanceof Promise ? await raceAbort(pending, request.signal) : pending;
+    let generation =
+      pending instanceof Promise ? await (signal ? raceAbort(pending, signal) : pending) : pending;
     if (closed) throw closedError();
     // A reload may have replaced (and begun closing) this generation while the request waited for it.
     if (generation.retired && current !== undefined) generation = current;
     generation.inflight++;
     try {
-      const response = await undiciFetch(request.url, toUndiciInit(request, body, generation.agent));
+      const response = await undiciFetch(outgoing.url, toUndiciInit(outgoing, generation.agent));
       const answer = toGlobalResponse(response);
-      const { host } = new URL(request.url);
+      const url = new URL(outgoing.url);
       const refused = await proxyCertificateRejection(answer, {
         ...generation.loaded,
-        host,
-        request: snapshot(request),
+        host: url.host,
+        request: snapshot(outgoing.method, url),
         now: now(),
       });
       if (refused === undefined) return answer;
@@ -366,13 +369,13 @@ export function mtlsTransport(options: MtlsTransportOptions = {}): MtlsTransport
       throw refused;
     } catch (error) {
       // Aborts (the caller's or the pipeline's deadline) pass through untouched: they are not failures.
-      if (request.signal.aborted) throw request.signal.reason ?? error;
+      if (signal?.aborted) throw signal.reason ?? error;
       if (isAttacheError(error)) throw error;
-      const url = new URL(request.url);
+      const url = new URL(outgoing.url);
       const failure = classifyFailure(error, {
         host: url.host,
         hostname: servername ?? url.hostname.replace(/^\[|\]$/g, ''),
-        request: snapshot(request),
+        request: snapshot(outgoing.method, url),
         certificate: generation.loaded.certificate,
         hasClientCertificate: generation.loaded.hasClientCertificate,
         now: now(),
@@ -396,6 +399,7 @@ export function mtlsTransport(options: MtlsTransportOptions = {}): MtlsTransport
 
   const transport = send as MtlsTransport;
   return Object.assign(transport, {
+    presentsCredentials: true as const,
     async reload(): Promise<void> {
       if (closed) throw closedError();
       // A check already running may have read the material before it changed: start a fresh one after it.

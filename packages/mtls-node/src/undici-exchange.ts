@@ -1,3 +1,4 @@
+import type { OutgoingRequest } from '@attache/core';
 import type { Dispatcher, RequestInit as UndiciRequestInit, Response as UndiciResponse } from 'undici';
 
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
@@ -7,17 +8,14 @@ const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
  * included), so the request is taken apart into a URL and an init. Redirects are never followed here: the
  * pipeline follows them itself, dropping credentials when the origin changes.
  */
-export function toUndiciInit(
-  request: Request,
-  body: Uint8Array | undefined,
-  dispatcher: Dispatcher,
-): UndiciRequestInit {
+export function toUndiciInit(outgoing: OutgoingRequest, dispatcher: Dispatcher): UndiciRequestInit {
+  const body = outgoing.body;
   return {
-    method: request.method,
-    headers: Array.from(request.headers),
-    ...(body === undefined ? {} : { body }),
+    method: outgoing.method,
+    headers: Array.from(outgoing.headers),
+    ...(body === undefined ? {} : { body, ...(body instanceof Uint8Array ? {} : { duplex: 'half' as const }) }),
     redirect: 'manual',
-    signal: request.signal,
+    ...(outgoing.signal === undefined ? {} : { signal: outgoing.signal }),
     dispatcher,
   };
 }

@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { certificateThumbprint, type MtlsTransport, mtlsTransport, TlsError } from '../src/index.ts';
 import { type CertificateAuthority, createPki, type IssuedCertificate, type Pki } from './fixtures/pki.ts';
 import { gate, type HttpsTestServer, type SeenRequest, startHttpsServer } from './support/https-server.ts';
+import { outgoingOf } from './support/outgoing.ts';
 
 const API_KEY = 'ak_live_5up3r53cr3t';
 const PFX_PASSPHRASE = 'p12-passphrase';
@@ -174,7 +175,7 @@ describe('mTLS and an API key on one client', () => {
 
   it('the pipeline follows redirects itself: the transport returns them untouched', async () => {
     const transport = aliceTransport();
-    const raw = await transport(new Request(`${partner.url}/moved`));
+    const raw = await transport(await outgoingOf(new Request(`${partner.url}/moved`)));
     expect(raw.status).toBe(302);
     expect(raw.headers.get('location')).toBe('/accounts');
     const events: AttacheEvent[] = [];
@@ -266,15 +267,17 @@ describe('RFC 8705: tls_client_auth and certificate-bound tokens', () => {
   it("the token endpoint authenticates us by certificate; certificateThumbprint() equals the token's cnf", async () => {
     const transport = aliceTransport();
     const response = await transport(
-      new Request(`${authServer.url}/token`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({
-          grant_type: 'client_credentials',
-          client_id: 'alice-client',
-          scope: 'payments',
+      await outgoingOf(
+        new Request(`${authServer.url}/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({
+            grant_type: 'client_credentials',
+            client_id: 'alice-client',
+            scope: 'payments',
+          }),
         }),
-      }),
+      ),
     );
     expect(response.status).toBe(200);
     const token = (await response.json()) as { access_token: string; token_type: string };
@@ -288,11 +291,13 @@ describe('RFC 8705: tls_client_auth and certificate-bound tokens', () => {
 
   it('the wrong certificate for the client_id is refused by the token endpoint', async () => {
     const response = await bobTransport()(
-      new Request(`${authServer.url}/token`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'client_credentials', client_id: 'alice-client' }),
-      }),
+      await outgoingOf(
+        new Request(`${authServer.url}/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ grant_type: 'client_credentials', client_id: 'alice-client' }),
+        }),
+      ),
     );
     expect(response.status).toBe(401);
     expect(await response.json()).toMatchObject({ error: 'invalid_client' });
@@ -301,10 +306,12 @@ describe('RFC 8705: tls_client_auth and certificate-bound tokens', () => {
   it('a bound token works only over the certificate it is bound to', async () => {
     const issue = async (transport: MtlsTransport, clientId: string): Promise<string> => {
       const response = await transport(
-        new Request(`${authServer.url}/token`, {
-          method: 'POST',
-          body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId }),
-        }),
+        await outgoingOf(
+          new Request(`${authServer.url}/token`, {
+            method: 'POST',
+            body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId }),
+          }),
+        ),
       );
       return ((await response.json()) as { access_token: string }).access_token;
     };

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mtlsTransport, TlsError } from '../src/index.ts';
 import { type CertificateAuthority, createPki, type IssuedCertificate, type Pki } from './fixtures/pki.ts';
 import { type HttpsTestServer, startHttpsServer } from './support/https-server.ts';
+import { outgoingOf } from './support/outgoing.ts';
 
 const PFX_PASSPHRASE = 'p12-correct-horse';
 const KEY_PASSPHRASE = 'pem-battery-staple';
@@ -32,7 +33,7 @@ afterAll(async () => {
 
 async function cnSeenWith(transport: ReturnType<typeof mtlsTransport>): Promise<unknown> {
   try {
-    const response = await transport(new Request(`${server.url}/whoami`));
+    const response = await transport(await outgoingOf(new Request(`${server.url}/whoami`)));
     expect(response.status).toBe(200);
     return ((await response.json()) as { cn: unknown }).cn;
   } finally {
@@ -209,7 +210,9 @@ describe('unusable credentials become a TlsError with an actionable reason', () 
   it('file material is checked on first use: the request rejects with the TlsError and nothing is sent', async () => {
     const before = server.seen.length;
     const transport = mtlsTransport({ pfx: { file: client.pfxPath! }, passphrase: 'wrong', ca: ca.cert });
-    const error = await transport(new Request(`${server.url}/never`)).catch((e: unknown) => e);
+    const error = await transport(await outgoingOf(new Request(`${server.url}/never`))).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(TlsError);
     expect(error).toMatchObject({ reason: 'bad-passphrase' });
     expect((error as Error).message).toContain(client.pfxPath!);
@@ -223,7 +226,7 @@ describe('unusable credentials become a TlsError with an actionable reason', () 
       cert: { file: '/nonexistent/client.crt' },
       key: { file: client.keyPath },
     });
-    const error = await transport(new Request(`${server.url}/`)).catch((e: unknown) => e);
+    const error = await transport(await outgoingOf(new Request(`${server.url}/`))).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as Error).message).toMatch(
       /cert file \/nonexistent\/client\.crt could not be read \(ENOENT\)/,

@@ -13,6 +13,7 @@ import {
   type Pki,
 } from './fixtures/pki.ts';
 import { type HttpsTestServer, startHttpsServer } from './support/https-server.ts';
+import { outgoingOf } from './support/outgoing.ts';
 
 const TYPES: readonly KeyType[] = ['ec', 'rsa', 'ed25519'];
 const KIND: Readonly<Record<KeyType, string>> = {
@@ -90,7 +91,7 @@ describe('certificate and key that do not belong together', () => {
       ca: ca.cert,
     });
     try {
-      const response = await transport(new Request(`${server.url}/whoami`));
+      const response = await transport(await outgoingOf(new Request(`${server.url}/whoami`)));
       expect(((await response.json()) as { cn: string }).cn).toBe(`acme-${type}`);
     } finally {
       await transport.close();
@@ -110,7 +111,11 @@ describe('certificate and key that do not belong together', () => {
         onEvent: (event) => events.push(event),
       });
       const cn = async () =>
-        ((await (await transport(new Request(`${server.url}/whoami`))).json()) as { cn: string }).cn;
+        (
+          (await (await transport(await outgoingOf(new Request(`${server.url}/whoami`)))).json()) as {
+            cn: string;
+          }
+        ).cn;
       try {
         expect(await cn()).toBe('acme-ec');
         material = { cert: clients[certType].cert, key: secret(others[keyType].key), ca: ca.cert };

@@ -5,6 +5,7 @@ import { certificateThumbprint, type MtlsTransport, mtlsTransport, spkiPin, TlsE
 import { normalizePins } from '../src/server-pinning.ts';
 import { type CertificateAuthority, createPki, type IssuedCertificate, type Pki } from './fixtures/pki.ts';
 import { type HttpsTestServer, startHttpsServer } from './support/https-server.ts';
+import { outgoingOf } from './support/outgoing.ts';
 
 let pki: Pki;
 let ca: CertificateAuthority;
@@ -85,13 +86,15 @@ describe('server pinning (SPKI SHA-256)', () => {
       `sha256//${pin}`,
       Buffer.from(pin, 'base64').toString('base64url'),
     ]) {
-      const response = await transport([notation])(new Request(`${server.url}/pinned`));
+      const response = await transport([notation])(await outgoingOf(new Request(`${server.url}/pinned`)));
       expect(await response.json()).toEqual({ cn: 'acme-payments', path: '/pinned' });
     }
   });
 
   it('a pin of an issuing CA in the chain also matches', async () => {
-    const response = await transport([spkiPin(ca.cert)])(new Request(`${server.url}/ca-pinned`));
+    const response = await transport([spkiPin(ca.cert)])(
+      await outgoingOf(new Request(`${server.url}/ca-pinned`)),
+    );
     expect(response.status).toBe(200);
     await response.body?.cancel();
   });
@@ -100,7 +103,9 @@ describe('server pinning (SPKI SHA-256)', () => {
     const before = server.seen.length;
     const other = await pki.server(ca);
     const t = transport([spkiPin(other.cert), spkiPin(client.cert)]);
-    const error = await t(new Request(`${server.url}/secret-path`)).catch((e: unknown) => e);
+    const error = await t(await outgoingOf(new Request(`${server.url}/secret-path`))).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(TlsError);
     expect(error).toMatchObject({ code: 'TLS', reason: 'pin-mismatch', isRetryable: false });
     expect((error as Error).message).toContain(`its leaf key pin is ${spkiPin(serverCert.cert)}`);
@@ -118,6 +123,8 @@ describe('server pinning (SPKI SHA-256)', () => {
       pins: [spkiPin(serverCert.cert)],
     });
     transports.push(t);
-    await expect(t(new Request(`${server.url}/`))).rejects.toMatchObject({ reason: 'unknown-ca' });
+    await expect(t(await outgoingOf(new Request(`${server.url}/`)))).rejects.toMatchObject({
+      reason: 'unknown-ca',
+    });
   });
 });

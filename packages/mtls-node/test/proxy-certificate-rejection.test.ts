@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MtlsEvent, mtlsTransport, TlsError } from '../src/index.ts';
 import { type CertificateAuthority, createPki, type IssuedCertificate, type Pki } from './fixtures/pki.ts';
 import { type NginxServer, startNginx } from './support/nginx-server.ts';
+import { outgoingOf } from './support/outgoing.ts';
 
 let pki: Pki;
 let ca: CertificateAuthority;
@@ -42,7 +43,7 @@ afterAll(async () => {
 
 async function failure(transport: ReturnType<typeof mtlsTransport>, path = '/orders'): Promise<unknown> {
   try {
-    const response = await transport(new Request(`${nginx.url}${path}`));
+    const response = await transport(await outgoingOf(new Request(`${nginx.url}${path}`)));
     return response;
   } catch (error) {
     return error;

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MtlsCredentials, type MtlsEvent, mtlsTransport } from '../src/index.ts';
 import { createPki, type IssuedCertificate, type Pki } from './fixtures/pki.ts';
 import { type HttpsTestServer, startHttpsServer } from './support/https-server.ts';
+import { outgoingOf } from './support/outgoing.ts';
 
 const PASSPHRASE = 'hunter2-pkcs12-passphrase';
 
@@ -53,20 +54,22 @@ describe('no key or passphrase in any event or error', () => {
       now: () => clock,
       onEvent: (event) => events.push(event),
     });
-    const ok = await transport(new Request(`${server.url}/`));
+    const ok = await transport(await outgoingOf(new Request(`${server.url}/`)));
     expect(ok.status).toBe(200);
     await ok.body?.cancel();
 
     current = { pfx: client.pfx!, passphrase: secret('wrong-passphrase-value'), ca: caCert };
     clock += 1_000;
-    const stillOk = await transport(new Request(`${server.url}/`));
+    const stillOk = await transport(await outgoingOf(new Request(`${server.url}/`)));
     expect(stillOk.status).toBe(200);
     await stillOk.body?.cancel();
     await expect(transport.reload()).rejects.toMatchObject({ reason: 'bad-passphrase' });
     const reloadError = await transport.reload().catch((e: unknown) => e);
 
     const noCert = mtlsTransport({ ca: caCert });
-    const tlsError = await noCert(new Request(`${server.url}/?api_key=abc`)).catch((e: unknown) => e);
+    const tlsError = await noCert(await outgoingOf(new Request(`${server.url}/?api_key=abc`))).catch(
+      (e: unknown) => e,
+    );
     const inlineError = (() => {
       try {
         mtlsTransport({ cert: client.cert, key: client.encryptedKey!, passphrase: 'wrong-passphrase-value' });

@@ -11,6 +11,7 @@ import {
 } from '../src/index.ts';
 import { type CertificateAuthority, createPki, type IssuedCertificate, type Pki } from './fixtures/pki.ts';
 import { gate, type HttpsTestServer, startHttpsServer } from './support/https-server.ts';
+import { outgoingOf } from './support/outgoing.ts';
 
 let pki: Pki;
 let ca: CertificateAuthority;
@@ -58,7 +59,7 @@ interface Answer {
 }
 
 async function call(transport: MtlsTransport, path: string): Promise<Answer> {
-  const response = await transport(new Request(`${server.url}${path}`));
+  const response = await transport(await outgoingOf(new Request(`${server.url}${path}`)));
   expect(response.status).toBe(200);
   return (await response.json()) as Answer;
 }
@@ -278,7 +279,9 @@ describe('closing', () => {
     const pending = call(transport, '/slow/closing');
     await server.received(start + 1);
     const closing = transport.close();
-    await expect(transport(new Request(`${server.url}/after`))).rejects.toBeInstanceOf(ConfigError);
+    await expect(transport(await outgoingOf(new Request(`${server.url}/after`)))).rejects.toBeInstanceOf(
+      ConfigError,
+    );
     slow.open();
     expect((await pending).cn).toBe('acme-2025');
     await closing;

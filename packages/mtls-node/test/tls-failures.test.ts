@@ -7,6 +7,7 @@ import { type MtlsTransport, mtlsTransport, TlsError, type TlsErrorReason } from
 import { type CertificateAuthority, createPki, type IssuedCertificate, type Pki } from './fixtures/pki.ts';
 import { type HttpsTestServer, startHttpsServer } from './support/https-server.ts';
 import { type OpensslServer, startOpensslServer } from './support/openssl-server.ts';
+import { outgoingOf } from './support/outgoing.ts';
 
 const EXPIRED = { notBefore: '20200101000000Z', notAfter: '20200201000000Z' };
 
@@ -64,7 +65,7 @@ function transport(options: Parameters<typeof mtlsTransport>[0]): MtlsTransport 
 
 async function failure(t: MtlsTransport, url: string): Promise<unknown> {
   try {
-    const response = await t(new Request(url));
+    const response = await t(await outgoingOf(new Request(url)));
     await response.body?.cancel();
   } catch (error) {
     return error;
@@ -172,7 +173,7 @@ describe('TLS failures become a TlsError with an actionable reason and the whole
       ca: ca.cert,
       servername: 'partner.example',
     });
-    const response = await fixed(new Request(`${otherName.url}/path`));
+    const response = await fixed(await outgoingOf(new Request(`${otherName.url}/path`)));
     expect(await response.json()).toEqual({ cn: 'acme-payments', path: '/path' });
   });
 
@@ -209,7 +210,7 @@ describe('TLS failures become a TlsError with an actionable reason and the whole
   ])('against a server that answers with TLS alerts (openssl s_server, %s)', (_, server) => {
     it('accepts a good certificate', async () => {
       const response = await transport({ cert: client.cert, key: client.key, ca: ca.cert })(
-        new Request(`${server().url}/`),
+        await outgoingOf(new Request(`${server().url}/`)),
       );
       expect(response.status).toBe(200);
       await response.body?.cancel();

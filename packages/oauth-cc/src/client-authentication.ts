@@ -8,7 +8,8 @@ export type ClientAuthenticationMethod =
   | 'client_secret_jwt'
   | 'private_key_jwt'
   | 'tls_client_auth'
-  | 'self_signed_tls_client_auth';
+  | 'self_signed_tls_client_auth'
+  | 'none';
 
 /**
  * A token request being built, handed to {@link ClientAuthentication.apply}. The headers and body belong to

@@ -1,4 +1,5 @@
-import { ConfigError, globalFetchTransport, raceSignal, type Transport } from '@attache/core';
+import { ConfigError, globalFetchTransport, type Transport } from '@attache/core';
+import { raceSignal } from '@attache/core/internal';
 import * as z from 'zod/mini';
 import type { AuthorizationServerMetadata } from './authorization-server-metadata.ts';
 import { DiscoveryError } from './discovery-error.ts';
@@ -53,8 +54,9 @@ async function fetchDocument(
   signal: AbortSignal,
 ): Promise<AuthorizationServerMetadata | 'not_found'> {
   // Redirects are followed: the document is public, and the issuer check below decides whether it is trusted.
-  const request = new Request(url, { headers: { accept: 'application/json' }, signal });
-  const response = await send(transport, request, signal, 'metadata endpoint').catch((error: unknown) => {
+  const headers = new Headers({ accept: 'application/json' });
+  const request = { url: new URL(url), method: 'GET', headers, signal, redirect: 'follow' } as const;
+  const response = await send(transport, request, 'metadata endpoint').catch((error: unknown) => {
     if (signal.aborted) throw error;
     throw new DiscoveryError(
       'unavailable',

@@ -1,4 +1,5 @@
-import { ConfigError, isLoopbackHost } from '@attache/core';
+import { ConfigError } from '@attache/core';
+import { isLoopbackHost } from '@attache/core/internal';
 
 /**
  * Parses a URL credentials will be sent to (issuer, token endpoint): absolute, `https:`, or `http:` to a

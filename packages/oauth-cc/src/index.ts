@@ -1,3 +1,4 @@
+export type { AssertionGrantOptions, GrantAuth, GrantTokenSourceOptions } from './assertion-grant-auth.ts';
 export type { AuthorizationServerMetadata } from './authorization-server-metadata.ts';
 export type { AssertionAudience } from './client-assertion.ts';
 export type {
@@ -21,8 +22,22 @@ export type { DiscoveryFailure } from './discovery-error.ts';
 export { DiscoveryError } from './discovery-error.ts';
 export type { DpopOptions } from './dpop.ts';
 export { formUrlEncode } from './form-urlencode.ts';
+export type { GrantClientOptions } from './grant-client.ts';
+export type { JwtBearerAuthOptions } from './jwt-bearer-auth.ts';
+export { jwtBearerAuth } from './jwt-bearer-auth.ts';
 export type { PrivateKeyAlgorithm, PrivateKeyInput } from './private-key.ts';
 export type { PrivateKeyJwtOptions } from './private-key-jwt.ts';
 export { privateKeyJwt } from './private-key-jwt.ts';
+export { publicClient } from './public-client.ts';
+export { ReconnectRequiredError } from './reconnect-required-error.ts';
+export type {
+  ConnectedTokens,
+  RefreshTokenAuth,
+  RefreshTokenAuthOptions,
+  RefreshTokenSourceOptions,
+} from './refresh-token-auth.ts';
+export { refreshTokenAuth } from './refresh-token-auth.ts';
 export { selfSignedTlsClientAuth, tlsClientAuth } from './tls-client-auth.ts';
 export type { TokenEndpointRetryOptions } from './token-endpoint-retry.ts';
+export type { TokenExchangeAuthOptions } from './token-exchange-auth.ts';
+export { tokenExchangeAuth } from './token-exchange-auth.ts';

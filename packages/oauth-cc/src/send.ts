@@ -1,18 +1,47 @@
-import { isAttacheError, NetworkError, TokenAcquisitionError, type Transport } from '@attache/core';
+import {
+  isAttacheError,
+  NetworkError,
+  type OutgoingRequest,
+  TokenAcquisitionError,
+  type Transport,
+} from '@attache/core';
+
+/** What oauth-cc sends to an authorization server: a document fetch or a token request. */
+export interface ServerRequest {
+  readonly url: URL;
+  readonly method: 'GET' | 'POST';
+  readonly headers: Headers;
+  /** A form body; its content type is set when the request is sent. */
+  readonly form?: URLSearchParams;
+  readonly signal: AbortSignal;
+  /** `manual` for token requests: a redirect would carry the client's credentials on. */
+  readonly redirect: RequestRedirect;
+}
+
+function outgoing(request: ServerRequest): OutgoingRequest {
+  if (request.form !== undefined) {
+    request.headers.set('content-type', 'application/x-www-form-urlencoded;charset=UTF-8');
+  }
+  return {
+    url: request.url.href,
+    method: request.method,
+    headers: request.headers,
+    body: request.form === undefined ? undefined : new TextEncoder().encode(request.form.toString()),
+    signal: request.signal,
+    redirect: request.redirect,
+    init: {},
+  };
+}
 
 /**
  * Sends one request through the transport. An abort rethrows the signal's reason; a transport failure
  * becomes a retryable `TokenAcquisitionError` (an Attaché error the transport threw, such as a `TlsError`,
  * keeps its own `isRetryable`). Messages name the URL, never the request's credentials.
  */
-export async function send(
-  transport: Transport,
-  request: Request,
-  signal: AbortSignal,
-  what: string,
-): Promise<Response> {
+export async function send(transport: Transport, request: ServerRequest, what: string): Promise<Response> {
+  const signal = request.signal;
   try {
-    return await transport(request);
+    return await transport(outgoing(request));
   } catch (error) {
     if (signal.aborted) throw signal.reason;
     const cause = isAttacheError(error)

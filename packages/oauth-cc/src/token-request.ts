@@ -1,19 +1,12 @@
-import {
-  type EventListener,
-  type LearningClock,
-  parseRetryAfter,
-  sleep,
-  TokenAcquisitionError,
-  type TokenResponse,
-  type Transport,
-} from '@attache/core';
+import { type AttacheEventListener, type Clock, TokenAcquisitionError, type Transport } from '@attache/core';
+import { type LearningClock, parseRetryAfter, sleep } from '@attache/core/internal';
 import pRetry from 'p-retry';
 import type { ClientAuthentication } from './client-authentication.ts';
 import type { DpopProver } from './dpop.ts';
 import { describeBody, parseJson, safeUrl, send } from './send.ts';
 import { oauthError, parseOAuthError } from './token-endpoint-error.ts';
 import { isTransient, type ResolvedTokenRetry } from './token-endpoint-retry.ts';
-import { parseTokenResponse } from './token-response.ts';
+import { type GrantResponse, parseTokenResponse } from './token-response.ts';
 
 /** Everything a token request needs that does not change between calls. */
 export interface TokenRequestSettings {
@@ -23,10 +16,8 @@ export interface TokenRequestSettings {
   readonly params: readonly (readonly [string, string])[];
   readonly transport: Transport;
   readonly retry: ResolvedTokenRetry;
-  /** Learns the token endpoint's clock from its `Date` headers, for assertion and proof times. */
-  readonly clock: LearningClock;
   readonly dpop: DpopProver | undefined;
-  readonly onEvent: EventListener | undefined;
+  readonly onEvent: AttacheEventListener | undefined;
 }
 
 /** Where one token request goes. */
@@ -38,7 +29,14 @@ export interface TokenRequestTarget {
 /** The request's credentials, so an error description that echoes one can be cleaned. */
 function sensitiveValues(headers: Headers, body: URLSearchParams): string[] {
   const values: string[] = [];
-  for (const name of ['client_secret', 'client_assertion']) {
+  for (const name of [
+    'client_secret',
+    'client_assertion',
+    'refresh_token',
+    'subject_token',
+    'actor_token',
+    'assertion',
+  ]) {
     const value = body.get(name);
     if (value !== null) values.push(value);
   }
@@ -55,7 +53,10 @@ function sensitiveValues(headers: Headers, body: URLSearchParams): string[] {
   return values;
 }
 
-function emitSafely(listener: EventListener | undefined, event: Parameters<EventListener>[0]): void {
+function emitSafely(
+  listener: AttacheEventListener | undefined,
+  event: Parameters<AttacheEventListener>[0],
+): void {
   try {
     listener?.(event);
   } catch {
@@ -73,15 +74,17 @@ export async function requestToken(
   signal: AbortSignal,
   deadline: number,
   now: () => number,
-): Promise<TokenResponse> {
+  clock: Clock,
+  params: readonly (readonly [string, string])[] = settings.params,
+): Promise<GrantResponse> {
   const endpoint = safeUrl(target.url);
-  const { clock, dpop } = settings;
+  const { dpop } = settings;
 
-  async function exchange(): Promise<TokenResponse> {
+  async function exchange(): Promise<GrantResponse> {
     let nonceRetried = false;
     for (;;) {
       const headers = new Headers({ accept: 'application/json' });
-      const body = new URLSearchParams(settings.params as [string, string][]);
+      const body = new URLSearchParams(params as [string, string][]);
       await settings.clientAuthentication.apply({
         clientId: settings.clientId,
         tokenEndpoint: target.url.href,
@@ -94,9 +97,17 @@ export async function requestToken(
         headers.set('dpop', await dpop.proof({ method: 'POST', url: target.url, now: clock.now() }));
       }
       // Never follow a redirect: it would carry the client's credentials to wherever it points.
-      const request = new Request(target.url, { method: 'POST', headers, body, redirect: 'manual', signal });
-      const response = await send(settings.transport, request, signal, 'token endpoint');
-      clock.observe(response);
+      const request = {
+        url: target.url,
+        method: 'POST',
+        headers,
+        form: body,
+        redirect: 'manual',
+        signal,
+      } as const;
+      const response = await send(settings.transport, request, 'token endpoint');
+      // The token endpoint was sent the client's credentials: its Date may teach the client's clock.
+      if ('observe' in clock) (clock as LearningClock).observe(response);
       const nonce = response.headers.get('dpop-nonce');
       if (dpop !== undefined && nonce !== null && nonce !== '') dpop.rememberNonce(target.url.origin, nonce);
       const status = response.status;

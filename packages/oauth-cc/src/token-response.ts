@@ -10,7 +10,14 @@ const TokenResponseSchema = z.looseObject({
   expires_in: seconds,
   refresh_in: seconds,
   scope: z.optional(z.string()),
+  refresh_token: z.optional(z.string().check(z.minLength(1))),
 });
+
+/** A token response as a grant sees it: the access token for the token source, and a rotated refresh token. */
+export interface GrantResponse extends TokenResponse {
+  /** The `refresh_token` the server issued with this response (a rotation), when it issued one. */
+  readonly refreshToken?: Secret | undefined;
+}
 
 // Never copied into `Token.extra` (which a token store persists): credentials, or fields read above.
 const NOT_EXTRA = new Set([
@@ -49,7 +56,7 @@ export function parseTokenResponse(
   json: unknown,
   serverDate: string | null,
   check: TokenTypeCheck,
-): TokenResponse {
+): GrantResponse {
   const parsed = TokenResponseSchema.safeParse(json);
   if (!parsed.success) {
     const first = parsed.error.issues[0]?.path[0];
@@ -84,5 +91,6 @@ export function parseTokenResponse(
     refreshIn: body.refresh_in,
     serverDate,
     extra,
+    ...(body.refresh_token === undefined ? {} : { refreshToken: new Secret(body.refresh_token) }),
   };
 }

@@ -1,4 +1,4 @@
-import { ConfigError } from '@attache/core';
+import { ConfigError, globalFetchTransport } from '@attache/core';
 import { HttpResponse, http } from 'msw';
 import { afterEach, describe, expect, it } from 'vitest';
 import { useMswServer } from '../../core/test/support/msw.ts';
@@ -156,11 +156,11 @@ describe('clientCredentialsAuth with discovery', () => {
       issuer: id,
       clientId: 'mtls-client',
       clientSecret: 's',
-      transport: (request) => {
-        sent.push(request.url);
-        return request.url.endsWith('/token')
+      transport: (outgoing) => {
+        sent.push(outgoing.url);
+        return outgoing.url.endsWith('/token')
           ? Promise.resolve(HttpResponse.json({ access_token: 'at', token_type: 'Bearer', expires_in: 60 }))
-          : fetch(request);
+          : globalFetchTransport(outgoing);
       },
     });
     await auth.source.get();
@@ -189,7 +189,7 @@ describe('clientCredentialsAuth with discovery', () => {
         issuer: id,
         clientId: 'b',
         clientSecret: 's',
-        transport: (r) => fetch(r),
+        transport: (outgoing) => globalFetchTransport(outgoing),
         mtlsEndpointAliases: false,
       }).source.get(),
     ).resolves.toBeDefined();

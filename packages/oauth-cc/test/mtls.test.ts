@@ -10,6 +10,7 @@ import {
   type KeyPair,
   type Pki,
 } from '../../mtls-node/test/fixtures/pki.ts';
+import { outgoingOf } from '../../mtls-node/test/support/outgoing.ts';
 import { clientCredentialsAuth, selfSignedTlsClientAuth, tlsClientAuth } from '../src/index.ts';
 import { DEFAULT_RESOURCE, type OidcProviderHarness, startOidcProvider } from './support/oidc-provider.ts';
 
@@ -92,7 +93,7 @@ describe('RFC 8705 against oidc-provider', () => {
       `POST https://localhost:${port}/token`,
     ]);
     // The JWKS is served over https under the test CA: fetched through the same transport.
-    const jwks = (await (await transport(new Request(as.jwksUri))).json()) as JSONWebKeySet;
+    const jwks = (await (await transport(await outgoingOf(new Request(as.jwksUri)))).json()) as JSONWebKeySet;
     const { payload } = await jwtVerify(token.value.reveal(), createLocalJWKSet(jwks), {
       issuer: as.issuer,
       audience: DEFAULT_RESOURCE,

@@ -1,5 +1,6 @@
 // Against a real authorization server over real HTTP on loopback: no msw in this file.
-import { createFetch, TokenAcquisitionError, type Transport } from '@attache/core';
+import { createFetch, globalFetchTransport, TokenAcquisitionError, type Transport } from '@attache/core';
+import { toRequestInit } from '@attache/core/internal';
 import {
   calculateJwkThumbprint,
   createRemoteJWKSet,
@@ -74,14 +75,14 @@ let as: OidcProviderHarness;
 let keys: KeyCase[];
 const jwks = () => createRemoteJWKSet(new URL(as.jwksUri));
 
-/** A transport that records each token request (a clone) before sending it with the global fetch. */
+/** A transport that records each request (as a `Request`) before sending it with the global fetch. */
 function recording(): { transport: Transport; sent: Request[] } {
   const sent: Request[] = [];
   return {
     sent,
-    transport: (request) => {
-      sent.push(request.clone());
-      return fetch(request);
+    transport: (outgoing) => {
+      sent.push(new Request(outgoing.url, toRequestInit(outgoing)));
+      return globalFetchTransport(outgoing);
     },
   };
 }

@@ -1,4 +1,5 @@
-import { ConfigError, parseWwwAuthenticate, secret } from '@attache/core';
+import { authenticateRequest, ConfigError, secret } from '@attache/core';
+import { parseWwwAuthenticate } from '@attache/core/internal';
 import { hmacAuth } from '@attache/hmac';
 import { HttpResponse, http } from 'msw';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -295,13 +296,11 @@ describe('HMAC guard (the real @attache/hmac verifier)', () => {
 
   async function sign(request: Request): Promise<Request> {
     const signer = hmacAuth({ keyId: 'client-42', key: secret(KEY) });
-    const body = request.body === null ? undefined : new Uint8Array(await request.clone().arrayBuffer());
-    return signer.authenticate(request, {
+    return authenticateRequest(signer, request, {
       attempt: 1,
       isReplay: false,
       signal: new AbortController().signal,
       clock: { now: () => Date.now(), offset: 0 },
-      body,
       emit: () => {},
     });
   }

@@ -7,7 +7,6 @@ import {
   InsufficientScopeError,
   secret,
   tokenAuth,
-  withHeaders,
 } from '@attache/core';
 import { hmacAuth } from '@attache/hmac';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -146,17 +145,18 @@ function dpopAuth(server: MockAuthorizationServer, key: DpopKey): Authenticator 
   }
   return {
     name: 'dpop-test',
-    async authenticate(request) {
+    async attach(draft) {
       token ??= await fetchToken();
       const proof = await dpopProof(key, {
-        htm: request.method,
-        htu: request.url,
+        htm: draft.method,
+        htu: draft.url.href,
         accessToken: token,
         ...(resourceNonce ? { nonce: resourceNonce } : {}),
       });
-      return withHeaders(request, { authorization: `DPoP ${token}`, dpop: proof });
+      draft.headers.set('authorization', `DPoP ${token}`);
+      draft.headers.set('dpop', proof);
     },
-    challenge(response, _request, context) {
+    challenge(response, _sent, context) {
       if (context.challenges.some((c) => c.scheme === 'dpop' && c.params.error === 'use_dpop_nonce')) {
         resourceNonce = response.headers.get('dpop-nonce') ?? undefined;
       } else {
@@ -218,17 +218,14 @@ describe('HMAC signatures and a partner with a skewed clock', () => {
 
 /**
  * The API key in the query, as `@attache/api-key` sends it with `in: 'query'` (that package is not a
- * dependency here). The query keeps this test clear of msw's Node interceptor, which repeats a header
- * value once a request has been rebuilt with `new Request(request, { headers })` three times.
+ * dependency here).
  */
 function apiKeyQuery(key: string): Authenticator {
   return {
     name: 'api-key',
     sensitiveQuery: ['api_key'],
-    authenticate(request) {
-      const url = new URL(request.url);
-      url.searchParams.set('api_key', key);
-      return new Request(url, request);
+    attach(draft) {
+      draft.url.searchParams.set('api_key', key);
     },
   };
 }

@@ -1,4 +1,5 @@
-import { createFetch, createTokenSource, parseWwwAuthenticate, secret, tokenAuth } from '@attache/core';
+import { createFetch, createTokenSource, secret, tokenAuth } from '@attache/core';
+import { parseWwwAuthenticate } from '@attache/core/internal';
 import { hmacAuth } from '@attache/hmac';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';

@@ -1,7 +1,7 @@
 import { ConfigError, revealSecret, type Secret, type TokenStore, type TokenStoreLock } from '@attache/core';
 import { Cluster, type ClusterNode, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
 import { ACQUIRE_LOCK, lockAnswer } from './acquire-lock.ts';
-import { COMPARE_AND_DELETE } from './compare-and-delete.ts';
+import { COMPARE_AND_DELETE, COMPARE_AND_SET } from './compare-and-delete.ts';
 import { checkEntry, type EntryRejectionReason } from './entry-check.ts';
 import { createEntryCipher, type EntryCipher, type EntryEncryptionOptions } from './entry-cipher.ts';
 import { type ConnectionEvents, createAvailability } from './redis-availability.ts';
@@ -105,6 +105,8 @@ export interface RedisTokenStore extends TokenStore {
    * holds that id.
    */
   acquireLock(key: string, ttlMs: number): Promise<TokenStoreLock | null>;
+  /** A script that replaces the entry only while it still holds `expected` (with encryption: decrypts to it). */
+  compareAndSet(key: string, expected: string | null, entry: string, ttlMs?: number): Promise<boolean>;
   /** Whether Redis is connected and answering, as far as the store knows. */
   isAvailable(): boolean;
   /** Stops using Redis: closes the client the store created (a `client` you gave stays open). */
@@ -364,6 +366,20 @@ export function redisTokenStore(options: RedisTokenStoreOptions): RedisTokenStor
       const raw = await availability.run(() => client.get(entryKey(key)));
       if (raw === null || (await cipher.open(key, raw)) !== expected) return false;
       return compareAndDelete(entryKey(key), raw);
+    },
+    async compareAndSet(key, expected, entry, ttlMs) {
+      const name = entryKey(key);
+      let expectedRaw = expected;
+      if (expected !== null && cipher !== undefined) {
+        // Ciphertexts differ on every write: compare the decrypted entry, then swap that exact ciphertext.
+        const raw = await availability.run(() => client.get(name));
+        if (raw === null || (await cipher.open(key, raw)) !== expected) return false;
+        expectedRaw = raw;
+      }
+      const value = cipher === undefined ? entry : await cipher.seal(key, entry);
+      const ttl = ttlMs === undefined ? '0' : String(px(ttlMs));
+      const args = [expectedRaw === null ? 'absent' : 'present', expectedRaw ?? '', value, ttl];
+      return (await availability.run(() => client.eval(COMPARE_AND_SET, 1, name, ...args))) === 1;
     },
     async acquireLock(key, ttlMs) {
       const id = crypto.randomUUID();

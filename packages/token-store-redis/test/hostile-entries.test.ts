@@ -69,6 +69,14 @@ const hostile: fc.Arbitrary<Hostile> = fc.oneof(
   unsafeToken.map((token) => ({ raw: entry(token), reason: 'unsafe-value' as const })),
   spaced.map((token) => ({ raw: entry(token), reason: 'unsafe-value' as const })),
   unsafeType.map((type) => ({ raw: entry('tok', { tokenType: type }), reason: 'unsafe-value' as const })),
+  // A refresh token kept for an account (refreshTokenAuth), with a character a form or header cannot carry.
+  unsafeToken.map((token) => ({
+    raw: JSON.stringify({ version: 1, refreshToken: token }),
+    reason: 'unsafe-value' as const,
+  })),
+  fc
+    .constantFrom({ version: 1, refreshToken: '' }, { version: 1, refreshToken: 7 }, { version: 1 })
+    .map((broken) => ({ raw: JSON.stringify(broken), reason: 'malformed' as const })),
   // Anything that is not the token source's entry.
   fc
     .string()
@@ -122,7 +130,7 @@ describe.each([
     expect(runs).toBeGreaterThanOrEqual(300);
   });
 
-  it('a valid entry next to them is handed back as it is', async () => {
+  it('valid entries (an access token, a refresh token) are handed back as they are', async () => {
     const events: RedisTokenStoreEvent[] = [];
     const s = store(encrypted, events);
     await fc.assert(
@@ -130,6 +138,9 @@ describe.each([
         const value = entry(`${token} ${token}`, { tokenType, refreshIn: 1_000, extra: { scope: 'a b' } });
         await s.set('good', value, 60_000);
         expect(await s.get('good')).toBe(value);
+        const refresh = JSON.stringify({ version: 1, refreshToken: token });
+        await s.set('good#refresh', refresh, 60_000);
+        expect(await s.get('good#refresh')).toBe(refresh);
       }),
       { numRuns: 100 },
     );

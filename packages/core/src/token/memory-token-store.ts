@@ -52,6 +52,14 @@ export function createMemoryTokenStore(options: MemoryTokenStoreOptions = {}): T
       entries.delete(key);
       return true;
     },
+    compareAndSet(key, expected, entry, ttlMs) {
+      if ((read(entries, key) ?? null) !== expected) return false;
+      entries.set(key, {
+        value: entry,
+        expiresAt: ttlMs === undefined ? Number.POSITIVE_INFINITY : now() + ttlMs,
+      });
+      return true;
+    },
     acquireLock(key, ttlMs): TokenStoreLock | null {
       if (read(locks, key) !== undefined) return null;
       const id = `lock-${++lockCount}`;

@@ -1,5 +1,4 @@
 import type { AuthContext, Authenticator, ChallengeOutcome, RequestDraft } from '../authenticator.ts';
-import { prepareRequest } from '../authenticator.ts';
 import { ConfigError } from '../errors.ts';
 import { Secret } from '../secret.ts';
 import type { Token, TokenSource } from './token-source.ts';
@@ -48,32 +47,31 @@ export function tokenAuth(options: TokenAuthOptions): Authenticator {
     throw new ConfigError('tokenAuth: scheme must be an authentication scheme word, e.g. "Bearer"');
   }
   const name = options.name ?? 'token';
-  /** The token a request carried, read from its header: a later authenticator may have rebuilt the request. */
-  function rejectedToken(request: Request): Pick<Token, 'value'> | undefined {
-    const header = request.headers.get('authorization');
+  /** The token a hop carried, read from the draft as sent: a later authenticator may have changed it. */
+  function rejectedToken(sent: RequestDraft): Pick<Token, 'value'> | undefined {
+    const header = sent.headers.get('authorization');
     if (header === null) return undefined;
     const space = header.indexOf(' ');
     if (space <= 0) return undefined;
     return { value: new Secret(header.slice(space + 1).trim()) };
   }
 
-  const prepare = async (draft: RequestDraft, context: AuthContext): Promise<void> => {
-    const token = await source.get({ signal: context.signal, onEvent: (event) => context.emit(event) });
+  const attach = async (draft: RequestDraft, context: AuthContext): Promise<void> => {
+    const token = await source.get({ signal: context.signal, onEvent: context.emit, clock: context.clock });
     draft.headers.set('authorization', `${scheme ?? token.type} ${token.value.reveal()}`);
   };
 
   return {
     name,
     sensitiveHeaders: ['authorization'],
-    prepare,
-    authenticate: (request, context) => prepareRequest(request, context, prepare),
-    async challenge(_response, request, context): Promise<ChallengeOutcome> {
+    attach,
+    async challenge(_response, sent, context): Promise<ChallengeOutcome> {
       if (context.challenges.some((challenge) => challenge.params.error === 'insufficient_scope'))
         return 'fail';
-      const rejected = rejectedToken(request);
+      const rejected = rejectedToken(sent);
       if (rejected === undefined) return 'fail';
       await source.invalidate(rejected);
-      const fresh = await source.get({ signal: context.signal, onEvent: (event) => context.emit(event) });
+      const fresh = await source.get({ signal: context.signal, onEvent: context.emit, clock: context.clock });
       // The same token again (the server handed it back, or it was not ours to drop) would only be refused again.
       return fresh.value.reveal() === rejected.value.reveal() ? 'fail' : 'replay';
     },

@@ -1,3 +1,4 @@
+import type { Clock } from '../clock.ts';
 import type { TokenAcquisitionError } from '../errors.ts';
 import type { Token } from './token-source.ts';
 
@@ -27,6 +28,8 @@ export interface KeyState {
   failure: TokenFailure | undefined;
   /** Server time minus local time, from the last token response that carried a `Date`. */
   clockOffset: number;
+  /** The clock of the client that last asked: one clock per client, shared with its pipeline. */
+  clock?: Clock | undefined;
   /** While another process holds the store lock, the local epoch ms before which the store is not asked again. */
   nextStoreCheck: number;
   /** A compare-and-delete on the store that a new fetch must wait for. */

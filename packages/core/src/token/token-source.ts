@@ -1,6 +1,7 @@
+import type { Clock } from '../clock.ts';
 import { raceSignal, sleep } from '../deadline.ts';
 import { ConfigError, isAttacheError, TimeoutError, TokenAcquisitionError } from '../errors.ts';
-import type { AttacheEvent, EventListener } from '../events.ts';
+import type { AttacheEvent, AttacheEventListener } from '../events.ts';
 import { Secret } from '../secret.ts';
 import { clockOffsetFrom, parseSeconds, resolveLifetime } from './lifetime.ts';
 import { type HeldToken, type KeyState, privateState, sharedState } from './token-registry.ts';
@@ -50,6 +51,11 @@ export interface FetchTokenContext {
   now(): number;
   /** The cache key the token is fetched for. */
   readonly key: string;
+  /**
+   * The clock of the client whose call asked for the token (corrected by the offset it learned from the
+   * partner), for assertion and proof times; a `LearningClock` may be taught by the token endpoint's `Date`.
+   */
+  readonly clock: Clock;
 }
 
 /** Fetches a new token from the token (or login) endpoint. Throw a `TokenAcquisitionError` on failure. */
@@ -108,6 +114,12 @@ export interface TokenSourceOptions {
   readonly maxBackoff?: number;
   /** Abort a token fetch that takes longer than this (`false`: never). Default `30_000`. */
   readonly fetchTimeout?: number | false;
+  /**
+   * `false`: this source keeps its token to itself instead of sharing it with every source of the same `key`
+   * in the process (the `key` still names the store entry). For sources made per connected account, so their
+   * memory goes when they do. Default `true`.
+   */
+  readonly shareInProcess?: boolean;
   /** Shares tokens between processes. Default: none (tokens are shared inside this process by `key`). */
   readonly store?: TokenStore;
   /** How long a store lock is held at most. Default: `fetchTimeout`, or `30_000`. */
@@ -119,7 +131,7 @@ export interface TokenSourceOptions {
   /** Random source in [0, 1), for the refresh point. Default `Math.random`. */
   readonly random?: () => number;
   /** Receives `token:acquired` and `token:refresh-failed` events. Never carries a token. */
-  readonly onEvent?: EventListener;
+  readonly onEvent?: AttacheEventListener;
 }
 
 /** Options of {@link TokenSource.get}. */
@@ -127,7 +139,9 @@ export interface GetTokenOptions {
   /** Stops waiting (rejecting with the signal's reason); the shared fetch goes on for the others. */
   readonly signal?: AbortSignal | undefined;
   /** Also receives the events this call causes (`tokenAuth` passes the pipeline's sink). */
-  readonly onEvent?: EventListener | undefined;
+  readonly onEvent?: AttacheEventListener | undefined;
+  /** The calling client's clock (`tokenAuth` passes the pipeline's): one clock per client. */
+  readonly clock?: Clock | undefined;
 }
 
 /**
@@ -315,7 +329,8 @@ function emptyExtra(): Readonly<Record<string, unknown>> {
 export function createTokenSource(fetchToken: FetchToken, options: TokenSourceOptions = {}): TokenSource {
   checkOptions(fetchToken, options);
   const key = options.key;
-  const state: KeyState = key === undefined ? privateState() : sharedState(key);
+  const state: KeyState =
+    key === undefined || options.shareInProcess === false ? privateState() : sharedState(key);
   const cacheKey = key ?? 'private';
   const expirySkew = options.expirySkew ?? DEFAULTS.expirySkew;
   const defaultLifetime = options.defaultLifetime ?? DEFAULTS.defaultLifetime;
@@ -333,7 +348,7 @@ export function createTokenSource(fetchToken: FetchToken, options: TokenSourceOp
   // Tokens this source already announced with `token:acquired`: one event per token per source.
   const announced = new WeakSet<HeldToken>();
 
-  function emit(event: AttacheEvent, sink: EventListener | undefined): void {
+  function emit(event: AttacheEvent, sink: AttacheEventListener | undefined): void {
     for (const target of sink === listener ? [listener] : [listener, sink]) {
       if (target === undefined) continue;
       try {
@@ -381,7 +396,7 @@ export function createTokenSource(fetchToken: FetchToken, options: TokenSourceOp
     return { token, entry, creator: self, origin };
   }
 
-  function handOut(held: HeldToken, sink: EventListener | undefined): Token {
+  function handOut(held: HeldToken, sink: AttacheEventListener | undefined): Token {
     if (!announced.has(held)) {
       announced.add(held);
       emit(
@@ -418,8 +433,11 @@ export function createTokenSource(fetchToken: FetchToken, options: TokenSourceOp
       );
     }
     const tokenType = normalizeTokenType(response.tokenType);
+    // The response's own Date wins; without one, the offset the caller's client already learned from the
+    // partner (its one clock) judges a JWT `exp`.
     const learned = clockOffsetFrom(response.serverDate, receivedAt);
     if (learned !== undefined) state.clockOffset = learned;
+    else if (state.clock !== undefined) state.clockOffset = state.clock.offset;
     const { expiresAt } = resolveLifetime({
       accessToken,
       expiresIn: response.expiresIn,
@@ -442,7 +460,8 @@ export function createTokenSource(fetchToken: FetchToken, options: TokenSourceOp
 
   async function fetchFromNetwork(signal: AbortSignal): Promise<HeldToken> {
     const requestedAt = now();
-    const response = await raceSignal(fetchToken({ signal, now, key: cacheKey }), signal);
+    const clock = state.clock ?? { now: () => now() + state.clockOffset, offset: state.clockOffset };
+    const response = await raceSignal(fetchToken({ signal, now, key: cacheKey, clock }), signal);
     const record = recordFromResponse(response, requestedAt, now());
     let entry: string | undefined;
     if (store !== undefined) {
@@ -546,7 +565,7 @@ export function createTokenSource(fetchToken: FetchToken, options: TokenSourceOp
     });
   }
 
-  async function runFlight(sink: EventListener | undefined): Promise<HeldToken> {
+  async function runFlight(sink: AttacheEventListener | undefined): Promise<HeldToken> {
     const controller = new AbortController();
     const timer =
       fetchTimeout === false
@@ -589,7 +608,7 @@ export function createTokenSource(fetchToken: FetchToken, options: TokenSourceOp
     }
   }
 
-  function startFlight(sink: EventListener | undefined): Promise<HeldToken> {
+  function startFlight(sink: AttacheEventListener | undefined): Promise<HeldToken> {
     const flight: Promise<HeldToken> = runFlight(sink).finally(() => {
       if (state.flight === flight) state.flight = undefined;
     });
@@ -599,7 +618,7 @@ export function createTokenSource(fetchToken: FetchToken, options: TokenSourceOp
     return flight;
   }
 
-  function refreshInBackground(sink: EventListener | undefined): void {
+  function refreshInBackground(sink: AttacheEventListener | undefined): void {
     if (state.flight !== undefined) return;
     const t = now();
     if (state.failure !== undefined && t < state.failure.retryAt) return;
@@ -610,7 +629,7 @@ export function createTokenSource(fetchToken: FetchToken, options: TokenSourceOp
 
   async function waitForNew(
     signal: AbortSignal | undefined,
-    sink: EventListener | undefined,
+    sink: AttacheEventListener | undefined,
   ): Promise<Token> {
     let flight = state.flight;
     if (flight === undefined) {
@@ -638,6 +657,7 @@ export function createTokenSource(fetchToken: FetchToken, options: TokenSourceOp
     async get(getOptions: GetTokenOptions = {}): Promise<Token> {
       const { signal, onEvent: sink } = getOptions;
       if (signal?.aborted) throw signal.reason;
+      if (getOptions.clock !== undefined) state.clock = getOptions.clock;
       const held = state.held;
       if (held !== undefined) {
         const t = now();

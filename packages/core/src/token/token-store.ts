@@ -64,6 +64,18 @@ export interface TokenStore {
    * Optional: without it there is no cross-process single flight.
    */
   acquireLock?(key: string, ttlMs: number): Promise<TokenStoreLock | null> | TokenStoreLock | null;
+  /**
+   * Replaces the entry for `key` with `entry` only if it is still exactly `expected` (`null`: only if there is
+   * none), atomically; returns whether it was written. `ttlMs` bounds the new entry's life (none: it stays
+   * until replaced or deleted). Optional for access tokens; a refresh token that rotates needs it, so two
+   * processes can never overwrite each other's newer refresh token.
+   */
+  compareAndSet?(
+    key: string,
+    expected: string | null,
+    entry: string,
+    ttlMs?: number,
+  ): Promise<boolean> | boolean;
 }
 
 /** What a store entry holds, serialized as JSON by the token source. */

@@ -12,11 +12,9 @@ export function countingAuth(name = 'counting'): {
     attempts,
     authenticator: {
       name,
-      authenticate(request, context) {
+      attach(draft, context) {
         attempts.push(context.attempt);
-        const headers = new Headers(request.headers);
-        headers.set('x-attempt', String(context.attempt));
-        return new Request(request, { headers });
+        draft.headers.set('x-attempt', String(context.attempt));
       },
     },
   };

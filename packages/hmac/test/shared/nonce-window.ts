@@ -2,6 +2,7 @@
 // instant up to and including the last one the signature is valid, and at the first instant after it the
 // signature itself has expired. Tested at the exact edges with a fake clock, then over random windows and
 // random claim sequences against a model of the store. Run in Node and in Chromium.
+import { authenticateRequest } from '@attache/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { hmacAuth } from '../../src/hmac-auth.ts';
@@ -32,7 +33,7 @@ async function sign(scheme: 'rfc9421' | 'simple', at: number): Promise<Request> 
       : { scheme, keyId: 'k1', key: SECRET },
   );
   const request = new Request('https://api.partner.test/v1/orders?id=7', { method: 'GET' });
-  return auth.authenticate(request, authContext({ now: at }));
+  return authenticateRequest(auth, request, authContext({ now: at }));
 }
 
 function clocked(scheme: 'rfc9421' | 'simple', tolerance: number, store: 'memory' | 'pxat') {

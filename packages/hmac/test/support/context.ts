@@ -1,14 +1,9 @@
-import type { AttacheEvent, AuthContext } from '@attache/core';
+import type { AttacheEvent, AuthContext, OutgoingRequest, RequestDraft } from '@attache/core';
+import { toRequestInit } from '@attache/core/internal';
 
 /** An AuthContext as the pipeline builds it, with a fixed clock (epoch ms) and an optional learned offset. */
 export function authContext(
-  options: {
-    now?: number;
-    offset?: number;
-    attempt?: number;
-    body?: Uint8Array<ArrayBuffer> | null | undefined;
-    events?: AttacheEvent[];
-  } = {},
+  options: { now?: number; offset?: number; attempt?: number; events?: AttacheEvent[] } = {},
 ): AuthContext {
   const offset = options.offset ?? 0;
   const now = options.now ?? 1_700_000_000_000;
@@ -17,12 +12,24 @@ export function authContext(
     signal: new AbortController().signal,
     clock: { now: () => now + offset, offset },
     isReplay: false,
-    body: options.body,
     emit: (event) => options.events?.push(event),
   };
 }
 
-/** The body bytes of a request, as the pipeline passes them in `context.body`. */
-export async function bodyOf(request: Request): Promise<Uint8Array<ArrayBuffer> | undefined> {
-  return request.body === null ? undefined : new Uint8Array(await request.clone().arrayBuffer());
+/** A draft of one hop as the pipeline builds it: `body` is the read-ahead bytes, `null` for an unread stream. */
+export function draft(
+  url: string,
+  init: { method?: string; headers?: HeadersInit; body?: Uint8Array<ArrayBuffer> | null } = {},
+): RequestDraft {
+  return {
+    method: init.method ?? 'GET',
+    url: new URL(url),
+    headers: new Headers(init.headers),
+    body: init.body,
+  };
+}
+
+/** The `Request` a fetch would make of what the pipeline hands a transport. */
+export function requestOf(outgoing: OutgoingRequest): Request {
+  return new Request(outgoing.url, toRequestInit(outgoing));
 }

@@ -2,13 +2,13 @@ import {
   type AttacheEvent,
   type AuthContext,
   type Authenticator,
+  authenticateRequest,
   bearerAuth,
   ConfigError,
   createFetch,
-  prepareRequest,
+  type OutgoingRequest,
   type RequestDraft,
   TimeoutError,
-  withHeaders,
 } from '@attache/core';
 import { delay, HttpResponse, http } from 'msw';
 import { describe, expect, it } from 'vitest';
@@ -42,32 +42,27 @@ function context(overrides: Partial<AuthContext> = {}): AuthContext {
     signal: new AbortController().signal,
     clock: { now: () => Date.now(), offset: 0 },
     isReplay: false,
-    body: undefined,
     emit: () => {},
     ...overrides,
   };
 }
 
-/** A draft authenticator that counts how it was called. */
+/** An authenticator that counts its calls. */
 function drafting(name: string, apply: (draft: RequestDraft, context: AuthContext) => Promise<void> | void) {
-  const calls = { prepare: 0, authenticate: 0 };
+  const calls = { attach: 0 };
   const authenticator: Authenticator = {
     name,
     sensitiveHeaders: [`x-${name}`],
-    prepare(draft, ctx) {
-      calls.prepare++;
+    attach(draft, ctx) {
+      calls.attach++;
       return apply(draft, ctx);
-    },
-    authenticate(request, ctx) {
-      calls.authenticate++;
-      return prepareRequest(request, ctx, apply);
     },
   };
   return { authenticator, calls };
 }
 
-describe('authenticators with prepare (the draft path)', () => {
-  it('runs every prepare once per attempt, in order, signers last, and never builds their Requests', async () => {
+describe('attach: authenticators write onto the pipeline’s draft of each hop', () => {
+  it('runs every attach once per attempt, in order, signers last, on one draft', async () => {
     const seen: Seen[] = [];
     server.use(http.post(`${BASE}/orders`, record(seen)));
     const order: string[] = [];
@@ -96,11 +91,7 @@ describe('authenticators with prepare (the draft path)', () => {
     });
     expect(response.status).toBe(200);
     expect(order).toEqual(['key', 'tenant', 'sig']);
-    expect([signer.calls, key.calls, tenant.calls]).toEqual([
-      { prepare: 1, authenticate: 0 },
-      { prepare: 1, authenticate: 0 },
-      { prepare: 1, authenticate: 0 },
-    ]);
+    expect([signer.calls, key.calls, tenant.calls]).toEqual([{ attach: 1 }, { attach: 1 }, { attach: 1 }]);
     expect(seen).toHaveLength(1);
     expect(seen[0]).toMatchObject({
       method: 'POST',
@@ -115,18 +106,40 @@ describe('authenticators with prepare (the draft path)', () => {
     });
   });
 
-  it('falls back to authenticate for every authenticator when one of them has no prepare', async () => {
-    const seen: Seen[] = [];
-    server.use(http.get(`${BASE}/orders`, record(seen)));
+  it.each([
+    ['no attach', { name: 'legacy', authenticate: () => undefined }],
+    ['no name', { attach: () => undefined }],
+    ['not an object', 42],
+  ])('refuses an authenticator with %s, naming its index', (_name, bad) => {
     const key = drafting('key', (draft) => draft.headers.set('x-key', 'k1'));
-    const legacy: Authenticator = {
-      name: 'legacy',
-      authenticate: (request) => withHeaders(request, { 'x-legacy': String(request.headers.get('x-key')) }),
-    };
-    const fetch = createFetch({ baseUrl: BASE, auth: [key.authenticator, legacy] });
-    expect((await fetch('orders')).status).toBe(200);
-    expect(key.calls).toEqual({ prepare: 0, authenticate: 1 });
-    expect(seen[0]?.headers).toMatchObject({ 'x-key': 'k1', 'x-legacy': 'k1' });
+    expect(() => createFetch({ baseUrl: BASE, auth: [key.authenticator, bad as never] })).toThrow(
+      /auth\[1\] is not an authenticator/,
+    );
+  });
+
+  it('the signer sees the body bytes on the draft, and no body after a 303 turns the hop into a GET', async () => {
+    const bodies: (string | null | undefined)[] = [];
+    server.use(
+      http.post(
+        `${BASE}/submit`,
+        () => new HttpResponse(null, { status: 303, headers: { location: '/done' } }),
+      ),
+      http.get(`${BASE}/done`, () => HttpResponse.json({ ok: true })),
+    );
+    const fetch = createFetch({
+      baseUrl: BASE,
+      auth: {
+        name: 'sig',
+        signer: true,
+        attach: (draft) => {
+          bodies.push(draft.body ? new TextDecoder().decode(draft.body) : draft.body);
+        },
+      },
+    });
+    for (const body of ['plain text', new TextEncoder().encode('bytes'), new URLSearchParams({ a: '1' })]) {
+      expect((await fetch('submit', { method: 'POST', body })).status).toBe(200);
+    }
+    expect(bodies).toEqual(['plain text', undefined, 'bytes', undefined, 'a=1', undefined]);
   });
 
   it('prepares a fresh draft on every attempt: a retry and a 401 replay each get their own', async () => {
@@ -168,12 +181,9 @@ describe('authenticators with prepare (the draft path)', () => {
       auth: {
         name: 'query-key',
         sensitiveQuery: ['key'],
-        prepare: (draft) => draft.url.searchParams.set('key', 'secret-query-key'),
-        authenticate: () => {
-          throw new Error('not used on the draft path');
-        },
-        challenge(_response, request) {
-          challenged = { url: request.url, key: request.headers.get('x-none') };
+        attach: (draft) => draft.url.searchParams.set('key', 'secret-query-key'),
+        challenge(_response, sent) {
+          challenged = { url: sent.url.href, key: sent.headers.get('x-none') };
           return 'fail';
         },
       },
@@ -207,7 +217,7 @@ describe('authenticators with prepare (the draft path)', () => {
     const events: AttacheEvent[] = [];
     const fetch = createFetch({
       baseUrl: BASE,
-      auth: { name: 'mover', prepare: move, authenticate: (request) => request },
+      auth: { name: 'mover', attach: move },
       onEvent: (event) => events.push(event),
     });
     const error = await fetch('orders').catch((e: unknown) => e);
@@ -217,31 +227,32 @@ describe('authenticators with prepare (the draft path)', () => {
     expect(events.at(-1)).toMatchObject({ type: 'request:end', error: 'CONFIG' });
   });
 
-  it('bounds a prepare that never settles by the call deadline', async () => {
+  it('bounds an attach that never settles by the call deadline', async () => {
     const fetch = createFetch({
       baseUrl: BASE,
       timeout: 50,
-      auth: { name: 'stuck', prepare: () => new Promise<void>(() => {}), authenticate: (r) => r },
+      auth: { name: 'stuck', attach: () => new Promise<void>(() => {}) },
     });
     await expect(fetch('orders')).rejects.toBeInstanceOf(TimeoutError);
   });
 
-  it('a custom transport still receives one Request with the credentials attached', async () => {
-    const received: Request[] = [];
+  it('a custom transport receives one outgoing description per hop, never a Request', async () => {
+    const received: OutgoingRequest[] = [];
     const fetch = createFetch({
       baseUrl: BASE,
       auth: bearerAuth({ token: 'draft-token' }),
-      transport: async (request) => {
-        received.push(request);
+      transport: async (outgoing) => {
+        received.push(outgoing);
         return new Response('{}', { status: 200 });
       },
     });
     await fetch('orders', { method: 'PUT', body: 'x' });
     expect(received).toHaveLength(1);
-    expect(received[0]).toBeInstanceOf(Request);
-    expect(received[0]?.method).toBe('PUT');
+    expect(received[0]).not.toBeInstanceOf(Request);
+    expect(received[0]).toMatchObject({ url: `${BASE}/orders`, method: 'PUT', redirect: 'manual' });
     expect(received[0]?.headers.get('authorization')).toBe('Bearer draft-token');
-    expect(await received[0]?.text()).toBe('x');
+    expect(new TextDecoder().decode(received[0]?.body as Uint8Array)).toBe('x');
+    expect(received[0]?.signal).toBeInstanceOf(AbortSignal);
   });
 });
 
@@ -305,14 +316,18 @@ describe('calls that need no copy of the caller’s request', () => {
   });
 });
 
-describe('prepareRequest', () => {
-  it('rebuilds the request from the draft and leaves the caller’s request and body untouched', async () => {
-    const original = new Request(`${BASE}/orders?a=1`, { method: 'POST', body: 'payload' });
-    const body = new TextEncoder().encode('payload');
-    const prepared = await prepareRequest(original, context({ body }), (draft) => {
+describe('authenticateRequest (callers holding a Request)', () => {
+  const keyAndQuery: Authenticator = {
+    name: 'key',
+    attach: (draft) => {
       draft.headers.set('x-key', 'k');
       draft.url.searchParams.set('b', '2');
-    });
+    },
+  };
+
+  it('returns a copy with credentials attached and leaves the caller’s request and body untouched', async () => {
+    const original = new Request(`${BASE}/orders?a=1`, { method: 'POST', body: 'payload' });
+    const prepared = await authenticateRequest(keyAndQuery, original, context());
     expect(prepared.url).toBe(`${BASE}/orders?a=1&b=2`);
     expect(prepared.method).toBe('POST');
     expect(prepared.headers.get('x-key')).toBe('k');
@@ -322,31 +337,58 @@ describe('prepareRequest', () => {
     expect(original.headers.get('x-key')).toBeNull();
   });
 
-  it('moves a stream body it has no bytes for', async () => {
-    const original = new Request(`${BASE}/upload`, {
-      method: 'POST',
-      body: new Blob(['streamed']).stream(),
-      duplex: 'half',
-    } as RequestInit);
-    const prepared = await prepareRequest(original, context({ body: null }), (draft) =>
-      draft.headers.set('x-key', 'k'),
+  it('hands signers the exact body bytes, after the others', async () => {
+    const order: string[] = [];
+    const signer: Authenticator = {
+      name: 'sig',
+      signer: true,
+      attach: (draft) => {
+        order.push('sig');
+        draft.headers.set(
+          'x-sig',
+          `${new TextDecoder().decode(draft.body ?? new Uint8Array())}:${draft.headers.get('x-key')}`,
+        );
+      },
+    };
+    const key: Authenticator = {
+      name: 'key',
+      attach: (draft) => void (order.push('key'), draft.headers.set('x-key', 'k')),
+    };
+    const signed = await authenticateRequest(
+      [signer, key],
+      new Request(`${BASE}/a`, { method: 'PUT', body: 'abc' }),
     );
-    expect(await prepared.text()).toBe('streamed');
+    expect(order).toEqual(['key', 'sig']);
+    expect(signed.headers.get('x-sig')).toBe('abc:k');
   });
 
   it('throws a ConfigError when the draft leaves the origin', async () => {
-    await expect(
-      prepareRequest(new Request(`${BASE}/a`), context(), (draft) => {
+    const mover: Authenticator = {
+      name: 'mover',
+      attach: (draft) => {
         draft.url.hostname = 'elsewhere.test';
-      }),
-    ).rejects.toBeInstanceOf(ConfigError);
+      },
+    };
+    await expect(authenticateRequest(mover, new Request(`${BASE}/a`), context())).rejects.toBeInstanceOf(
+      ConfigError,
+    );
   });
 
   it('throws a ConfigError when the draft gains user:password, as the pipeline does', async () => {
-    await expect(
-      prepareRequest(new Request(`${BASE}/a`), context(), (draft) => {
+    const mover: Authenticator = {
+      name: 'mover',
+      attach: (draft) => {
         draft.url.password = 'hunter2';
-      }),
-    ).rejects.toThrow(/another origin/);
+      },
+    };
+    await expect(authenticateRequest(mover, new Request(`${BASE}/a`), context())).rejects.toThrow(
+      /another origin/,
+    );
+  });
+
+  it('refuses something that is not an authenticator', async () => {
+    await expect(authenticateRequest({} as never, new Request(`${BASE}/a`))).rejects.toBeInstanceOf(
+      ConfigError,
+    );
   });
 });

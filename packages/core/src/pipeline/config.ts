@@ -1,0 +1,179 @@
+import type { Authenticator } from '../authenticator.ts';
+import { createLearningClock, type LearningClock } from '../clock.ts';
+import { ConfigError } from '../errors.ts';
+import type { AttacheEvent, AttacheEventListener } from '../events.ts';
+import { normalizeOrigin } from '../origin-policy.ts';
+import type { SensitiveNames } from '../redact.ts';
+import {
+  createRetryBudget,
+  DEFAULT_RETRY,
+  type ResolvedRetry,
+  type RetryBudget,
+  resolveRetry,
+} from '../retry-policy.ts';
+import { globalFetchTransport, type Transport } from '../transport.ts';
+import type { CreateFetchOptions } from './options.ts';
+
+/** A client's options, checked once and resolved into what every call reads. */
+export interface PipelineConfig {
+  readonly authenticators: readonly Authenticator[];
+  readonly baseUrl: string | undefined;
+  /** Origins credentials may go to (normalised). */
+  readonly allowed: ReadonlySet<string>;
+  /** Whether the allow-list is enforced at all: with authenticators, a credential transport or a list given. */
+  readonly enforceOrigins: boolean;
+  readonly insecureHosts: ReadonlySet<string>;
+  readonly transport: Transport;
+  /** The transport is the global fetch, which honours the signal itself: no race needed around it. */
+  readonly honoursSignal: boolean;
+  readonly timeout: number | false;
+  readonly retry: ResolvedRetry;
+  readonly budget: RetryBudget;
+  /** The pipeline follows redirects (`redirect: 'manual'` to the transport). */
+  readonly manualRedirects: boolean;
+  readonly maxRedirects: number;
+  readonly now: () => number;
+  readonly random: () => number;
+  /** The one clock of this client: authenticators, token sources and signers read it. */
+  readonly clock: LearningClock;
+  readonly sensitive: SensitiveNames;
+  /** Whether anyone listens: events and their redacted URLs are built only then. */
+  readonly listening: boolean;
+  emit(event: AttacheEvent): void;
+}
+
+// setTimeout fires at once for anything above 2^31 - 1 ms.
+const MAX_TIMEOUT = 2_147_483_647;
+
+/** Checks a deadline option: a number of ms in (0, 2^31 - 1], or `false`. */
+export function checkTimeout(value: unknown, field: string): number | false {
+  if (value === false) return false;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_TIMEOUT) {
+    throw new ConfigError(
+      `${field} must be a number of ms in (0, ${MAX_TIMEOUT}] or false, got ${String(value)}`,
+    );
+  }
+  return value;
+}
+
+function isBrowserLike(): boolean {
+  const g = globalThis as { document?: unknown; WorkerGlobalScope?: unknown };
+  return typeof g.document === 'object' || typeof g.WorkerGlobalScope === 'function';
+}
+
+function orderAuthenticators(auth: CreateFetchOptions['auth']): readonly Authenticator[] {
+  if (auth === undefined) return [];
+  const list = Array.isArray(auth) ? (auth as readonly Authenticator[]) : [auth as Authenticator];
+  list.forEach((a, i) => {
+    if (!a || typeof a.attach !== 'function' || typeof a.name !== 'string') {
+      throw new ConfigError(`auth[${i}] is not an authenticator (needs a name and an attach function)`);
+    }
+  });
+  // Stable: signers keep their relative order, after everything else.
+  return [...list.filter((a) => !a.signer), ...list.filter((a) => a.signer)];
+}
+
+function hasUserinfo(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    return parsed.username !== '' || parsed.password !== '';
+  } catch {
+    return false;
+  }
+}
+
+function resolveOrigins(options: CreateFetchOptions): Set<string> {
+  const allowed = new Set<string>();
+  const baseUrl = options.baseUrl;
+  let baseOrigin: string | undefined;
+  if (baseUrl !== undefined) {
+    baseOrigin = normalizeOrigin(baseUrl);
+    // The value is not quoted: a URL may carry a password.
+    if (baseOrigin === undefined) throw new ConfigError('baseUrl must be an absolute http(s) URL');
+    if (hasUserinfo(baseUrl)) {
+      throw new ConfigError(
+        'baseUrl must not carry user:password@; pass the credentials to basicAuth instead',
+      );
+    }
+  }
+  if (options.allowedOrigins !== undefined) {
+    for (const origin of options.allowedOrigins) {
+      const normalized = normalizeOrigin(origin);
+      if (normalized === undefined)
+        throw new ConfigError('allowedOrigins: an entry is not an http(s) origin');
+      allowed.add(normalized);
+    }
+  } else if (baseOrigin !== undefined) {
+    allowed.add(baseOrigin);
+  }
+  return allowed;
+}
+
+function resolveRedirects(options: CreateFetchOptions): { manual: boolean; max: number } {
+  const redirects = options.redirects ?? (isBrowserLike() ? 'platform' : 'pipeline');
+  if (redirects !== 'pipeline' && redirects !== 'platform') {
+    throw new ConfigError(`redirects must be 'pipeline' or 'platform', got ${String(redirects)}`);
+  }
+  const max = options.maxRedirects ?? 10;
+  if (!Number.isInteger(max) || max < 0) {
+    throw new ConfigError(`maxRedirects must be a whole number >= 0, got ${String(max)}`);
+  }
+  return { manual: redirects === 'pipeline', max };
+}
+
+function safeEmitter(listener: AttacheEventListener | undefined): (event: AttacheEvent) => void {
+  if (listener === undefined) return () => {};
+  if (typeof listener !== 'function') throw new ConfigError('onEvent must be a function');
+  return (event) => {
+    try {
+      listener(event);
+    } catch {
+      // A faulty listener must not break the call.
+    }
+  };
+}
+
+/** Checks `options` and resolves them; every `ConfigError` is thrown here, before any call. */
+export function resolvePipelineConfig(options: CreateFetchOptions): PipelineConfig {
+  if (typeof options !== 'object' || options === null)
+    throw new ConfigError('createFetch options must be an object');
+  const authenticators = orderAuthenticators(options.auth);
+  const allowed = resolveOrigins(options);
+  const transport = options.transport ?? globalFetchTransport;
+  if (typeof transport !== 'function') {
+    throw new ConfigError('transport must be a function (outgoing) => Promise<Response>');
+  }
+  const credentialed = authenticators.length > 0 || transport.presentsCredentials === true;
+  if (credentialed && allowed.size === 0) {
+    throw new ConfigError(
+      `${authenticators.length > 0 ? 'auth' : 'a transport that presents credentials'} needs baseUrl or ` +
+        'allowedOrigins: credentials must be bound to the origins they are for',
+    );
+  }
+  const redirects = resolveRedirects(options);
+  const now = options.now ?? (() => Date.now());
+  const lower = (names: readonly string[] | undefined): string[] => (names ?? []).map((n) => n.toLowerCase());
+  return {
+    authenticators,
+    baseUrl: options.baseUrl,
+    allowed,
+    enforceOrigins: credentialed || options.allowedOrigins !== undefined,
+    insecureHosts: new Set(lower(options.allowInsecureHosts)),
+    transport,
+    honoursSignal: transport === globalFetchTransport,
+    timeout: checkTimeout(options.timeout ?? 30_000, 'timeout'),
+    retry: resolveRetry(options.retry, DEFAULT_RETRY),
+    budget: createRetryBudget(options.retryBudget),
+    manualRedirects: redirects.manual,
+    maxRedirects: redirects.max,
+    now,
+    random: options.random ?? Math.random,
+    clock: createLearningClock(now),
+    sensitive: {
+      headers: new Set(authenticators.flatMap((a) => lower(a.sensitiveHeaders))),
+      query: new Set(authenticators.flatMap((a) => lower(a.sensitiveQuery))),
+    },
+    listening: options.onEvent !== undefined,
+    emit: safeEmitter(options.onEvent),
+  };
+}

@@ -1,0 +1,85 @@
+import type { AuthContext } from '../authenticator.ts';
+import type { Deadline } from '../deadline.ts';
+import { isAttacheError } from '../errors.ts';
+import { attachStage } from './attach.ts';
+import type { Call } from './call.ts';
+import { challengeStage } from './challenge.ts';
+import type { PipelineConfig } from './config.ts';
+import type { Hop } from './hop.ts';
+import { discard, redirectStage } from './redirects.ts';
+import { finalizeStage, type PipelineResult } from './result.ts';
+import { planNetworkRetry, planStatusRetry, waitToRetry } from './retry.ts';
+import { sendStage } from './send.ts';
+
+/**
+ * The attempt and hop loops of one call. Each pass attaches credentials to a fresh draft of the current hop
+ * (when its origin passed the gate), sends it, and reads the answer: a redirect moves to the next hop (the
+ * answered one is never sent again); a 401 from a hop that carried credentials may replay this hop once; a
+ * transient failure retries this hop; anything else is final.
+ *
+ * @param signal What the transport gets: the call's signal, or `undefined` when nothing can abort the call.
+ * @param progress Counts the attempts made, for the call's trace when it ends in an error.
+ */
+export async function hopLoop(
+  config: PipelineConfig,
+  call: Call,
+  first: Hop,
+  deadline: Deadline,
+  signal: AbortSignal | undefined,
+  progress: { attempts: number },
+): Promise<PipelineResult> {
+  let hop = first;
+  let attempt = 1;
+  let retries = 0;
+  let replayed = false;
+  for (;;) {
+    const context: AuthContext = {
+      attempt,
+      signal: deadline.signal,
+      clock: config.clock,
+      isReplay: replayed,
+      account: call.account,
+      emit: config.emit,
+    };
+    const drafted = attachStage(config, hop, context);
+    const draft = drafted instanceof Promise ? await drafted : drafted;
+    let response: Response;
+    progress.attempts = attempt;
+    try {
+      response = await sendStage(config, call, draft, signal, deadline.signal);
+    } catch (error) {
+      // Only the transport's failures are network errors; what an authenticator threw keeps its identity.
+      if (!isAttacheError(error) || error.code !== 'NETWORK') throw error;
+      const delay = planNetworkRetry(config, call.retry, hop, retries, deadline.remaining());
+      if (delay === undefined) throw error;
+      await waitToRetry(config, hop, delay, attempt, deadline.signal);
+      retries++;
+      attempt++;
+      continue;
+    }
+    // Only a server that was sent credentials may teach the clock the signatures and tokens are judged by.
+    if (hop.access === 'credentials') config.clock.observe(response);
+    const next = redirectStage(config, call, hop, response);
+    if (next !== undefined) {
+      hop = next;
+      continue;
+    }
+    if (response.status === 401 && hop.access === 'credentials' && call.retryOnUnauthorized && !replayed) {
+      const verdict = await challengeStage(config, response, draft, context);
+      if (!verdict.replay) return finalizeStage(response, attempt, draft, config.sensitive, verdict);
+      replayed = true;
+      attempt++;
+      continue;
+    }
+    const plan = planStatusRetry(config, call.retry, hop, response, retries, deadline.remaining());
+    if ('delay' in plan) {
+      discard(response);
+      await waitToRetry(config, hop, plan.delay, attempt, deadline.signal, response.status);
+      retries++;
+      attempt++;
+      continue;
+    }
+    if (response.ok) config.budget.recordSuccess();
+    return finalizeStage(response, attempt, draft, config.sensitive, plan);
+  }
+}

@@ -1,0 +1,162 @@
+import {
+  type AttacheEventListener,
+  ConfigError,
+  type FetchTokenContext,
+  globalFetchTransport,
+  type SecretInput,
+  type Transport,
+} from '@attache/core';
+import type { ClientAuthentication } from './client-authentication.ts';
+import { clientSecretBasic } from './client-secret-basic.ts';
+import { discover } from './discover.ts';
+import { DiscoveryError } from './discovery-error.ts';
+import type { DpopProver } from './dpop.ts';
+import { checkSecureUrl, parseSecureUrl } from './endpoint-url.ts';
+import { checkClientAuthentication } from './grant-params.ts';
+import { resolveTokenRetry, type TokenEndpointRetryOptions } from './token-endpoint-retry.ts';
+import { requestToken, type TokenRequestTarget } from './token-request.ts';
+import type { GrantResponse } from './token-response.ts';
+
+/** How a client reaches its authorization server: shared by every grant's options. */
+export interface GrantClientOptions {
+  /** The client identifier registered with the authorization server. */
+  readonly clientId: string;
+  /**
+   * Shorthand for `clientAuthentication: clientSecretBasic(clientSecret)`. Give exactly one of the two.
+   */
+  readonly clientSecret?: SecretInput;
+  /**
+   * How the client authenticates: `clientSecretBasic(…)`, `clientSecretPost(…)`, `clientSecretJwt(…)`,
+   * `privateKeyJwt(…)`, `tlsClientAuth()` or `selfSignedTlsClientAuth()`.
+   */
+  readonly clientAuthentication?: ClientAuthentication;
+  /**
+   * The authorization server's issuer identifier. Without `tokenEndpoint`, the token endpoint is found by
+   * discovery (RFC 8414, then OpenID Connect). Also the `aud` of client assertions with `audience: 'issuer'`.
+   */
+  readonly issuer?: string;
+  /** The token endpoint URL. Skips discovery. One of `issuer` and `tokenEndpoint` is required. */
+  readonly tokenEndpoint?: string;
+  /**
+   * Sends token and discovery requests. Default: the global `fetch`. Pass `mtlsTransport()` from
+   * `@attache/mtls-node` for `tls_client_auth` / `self_signed_tls_client_auth`.
+   */
+  readonly transport?: Transport;
+  /**
+   * Use discovery's `mtls_endpoint_aliases.token_endpoint` (RFC 8705 §5). Default: `true` when a `transport`
+   * is given, else `false`.
+   */
+  readonly mtlsEndpointAliases?: boolean;
+  /** Token endpoint retries, a number of retries, or `false`. See {@link TokenEndpointRetryOptions}. */
+  readonly retry?: TokenEndpointRetryOptions | number | false;
+  /** Receives token events (`token:acquired`, `token:refresh-failed`) and token endpoint retries. */
+  readonly onEvent?: AttacheEventListener;
+}
+
+/** A client of one authorization server's token endpoint, for any grant. */
+export interface GrantClient {
+  readonly clientId: string;
+  /** The token endpoint (or the issuer, before discovery): what cache keys are made of. */
+  readonly endpointId: string;
+  /** Sends one token request with `params` (the grant's), within the token source's fetch. */
+  request(
+    context: FetchTokenContext,
+    params: readonly (readonly [string, string])[],
+    fetchTimeout: number | false,
+    dpop?: DpopProver,
+  ): Promise<GrantResponse>;
+}
+
+function resolveClientAuthentication(options: GrantClientOptions, who: string): ClientAuthentication {
+  if (options.clientSecret !== undefined && options.clientAuthentication !== undefined) {
+    throw new ConfigError(`${who}: give clientSecret or clientAuthentication, not both`);
+  }
+  if (options.clientAuthentication !== undefined)
+    return checkClientAuthentication(options.clientAuthentication, who);
+  if (options.clientSecret !== undefined) return clientSecretBasic(options.clientSecret);
+  throw new ConfigError(`${who}: clientSecret or clientAuthentication is required`);
+}
+
+function resolveEndpoint(options: GrantClientOptions, who: string): { issuer?: string; tokenEndpoint?: URL } {
+  if (options.issuer === undefined && options.tokenEndpoint === undefined) {
+    throw new ConfigError(`${who}: issuer or tokenEndpoint is required`);
+  }
+  if (options.issuer !== undefined) {
+    const url = checkSecureUrl(options.issuer, `${who}: issuer`);
+    if (url.search !== '' || url.hash !== '') {
+      throw new ConfigError(`${who}: issuer must not have a query or fragment`);
+    }
+  }
+  return {
+    ...(options.issuer === undefined ? {} : { issuer: options.issuer }),
+    ...(options.tokenEndpoint === undefined
+      ? {}
+      : { tokenEndpoint: checkSecureUrl(options.tokenEndpoint, `${who}: tokenEndpoint`) }),
+  };
+}
+
+/**
+ * Checks the options every grant shares and returns a client of the token endpoint: client authentication,
+ * discovery (with `mtls_endpoint_aliases`), the transport and token endpoint retries.
+ *
+ * @throws {ConfigError} naming the field, prefixed with `who` (the factory's name).
+ */
+export function createGrantClient(options: GrantClientOptions, who: string): GrantClient {
+  const clientId = options.clientId;
+  if (typeof clientId !== 'string' || clientId.length === 0) {
+    throw new ConfigError(`${who}: clientId must be a non-empty string`);
+  }
+  const clientAuthentication = resolveClientAuthentication(options, who);
+  const { issuer, tokenEndpoint } = resolveEndpoint(options, who);
+  const transport = options.transport ?? globalFetchTransport;
+  if (typeof transport !== 'function') {
+    throw new ConfigError(`${who}: transport must be a function (outgoing) => Promise<Response>`);
+  }
+  if (clientAuthentication.usesMutualTls && options.transport === undefined) {
+    throw new ConfigError(
+      `${who}: ${clientAuthentication.method} needs a transport that presents the client certificate, such as mtlsTransport() from @attache/mtls-node`,
+    );
+  }
+  const useAliases = options.mtlsEndpointAliases ?? options.transport !== undefined;
+  if (typeof useAliases !== 'boolean') throw new ConfigError(`${who}: mtlsEndpointAliases must be a boolean`);
+  if (options.onEvent !== undefined && typeof options.onEvent !== 'function') {
+    throw new ConfigError(`${who}: onEvent must be a function`);
+  }
+  const retry = resolveTokenRetry(options.retry);
+
+  async function target(signal: AbortSignal): Promise<TokenRequestTarget> {
+    if (tokenEndpoint !== undefined) return { url: tokenEndpoint, issuer };
+    const issuerId = issuer ?? '';
+    const metadata = await discover(issuerId, { transport, signal });
+    const alias = useAliases ? metadata.mtls_endpoint_aliases?.token_endpoint : undefined;
+    const chosen = alias ?? metadata.token_endpoint;
+    const url = parseSecureUrl(chosen);
+    if (chosen === undefined || url === undefined) {
+      throw new DiscoveryError(
+        'invalid_metadata',
+        issuerId,
+        `Discovery for ${issuerId}: the metadata has no usable ${alias === undefined ? 'token_endpoint' : 'mtls_endpoint_aliases.token_endpoint'} (an https URL)`,
+      );
+    }
+    return { url, issuer: metadata.issuer };
+  }
+
+  return {
+    clientId,
+    endpointId: (tokenEndpoint ?? new URL(issuer ?? '')).href,
+    async request(context, params, fetchTimeout, dpop) {
+      const deadline = fetchTimeout === false ? Number.POSITIVE_INFINITY : context.now() + fetchTimeout;
+      const settings = {
+        clientId,
+        clientAuthentication,
+        params,
+        transport,
+        retry,
+        dpop,
+        onEvent: options.onEvent,
+      };
+      const where = await target(context.signal);
+      return requestToken(settings, where, context.signal, deadline, context.now, context.clock);
+    },
+  };
+}
