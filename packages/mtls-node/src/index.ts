@@ -2,6 +2,8 @@ export type { CertificateInput } from './certificate-input.ts';
 export { certificateThumbprint } from './certificate-thumbprint.ts';
 export type { FileSource, MtlsCredentialsProvider } from './credential-source.ts';
 export type { MtlsCredentials } from './credentials.ts';
+export type { FileCredentialOptions } from './file-credential.ts';
+export { fileCredential } from './file-credential.ts';
 export type { ClientCertificateInfo, MtlsEvent } from './mtls-events.ts';
 export type { MtlsTransport, MtlsTransportOptions } from './mtls-transport.ts';
 export { mtlsTransport } from './mtls-transport.ts';

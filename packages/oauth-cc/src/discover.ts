@@ -17,6 +17,11 @@ export interface DiscoverOptions {
    * fetches again and replaces the cached copy. Default `true`.
    */
   readonly cache?: boolean;
+  /**
+   * How long cached metadata is used before it is fetched again, in ms. When that fetch fails, the copy
+   * already held keeps being used (and the next call tries again). Default `3_600_000` (one hour).
+   */
+  readonly maxAge?: number;
 }
 
 const urlString = z.string().check(z.refine((value) => parseSecureUrl(value) !== undefined));
@@ -33,7 +38,16 @@ const MetadataSchema = z.looseObject({
   mtls_endpoint_aliases: z.optional(z.record(z.string(), z.string())),
 });
 
-const cache = new Map<string, Promise<AuthorizationServerMetadata>>();
+interface CachedMetadata {
+  readonly lookup: Promise<AuthorizationServerMetadata>;
+  /** Epoch ms after which the metadata is fetched again. */
+  readonly freshUntil: number;
+  /** The last metadata that was fetched successfully: served when a refresh fails. */
+  readonly previous: AuthorizationServerMetadata | undefined;
+}
+
+const cache = new Map<string, CachedMetadata>();
+const DEFAULT_MAX_AGE = 3_600_000;
 // A shared lookup must not die with the first caller's signal: it has its own limit, and callers race it.
 const LOOKUP_TIMEOUT = 30_000;
 
@@ -136,11 +150,48 @@ async function lookUp(
 }
 
 /**
+ * Starts a lookup and caches it. A failed refresh falls back to the metadata held before (kept until the
+ * next attempt); with nothing held, the failure is not cached.
+ */
+function refresh(
+  issuer: string,
+  url: URL,
+  transport: Transport,
+  maxAge: number,
+  held: CachedMetadata | undefined,
+): Promise<AuthorizationServerMetadata> {
+  const settledBefore = held?.previous;
+  const started = lookUp(issuer, url, transport, AbortSignal.timeout(LOOKUP_TIMEOUT)).then(
+    (metadata) => {
+      cache.set(issuer, {
+        lookup: Promise.resolve(metadata),
+        freshUntil: Date.now() + maxAge,
+        previous: metadata,
+      });
+      return metadata;
+    },
+    (error: unknown) => {
+      if (cache.get(issuer)?.lookup !== started) throw error;
+      if (settledBefore === undefined) {
+        cache.delete(issuer);
+        throw error;
+      }
+      // Stale but usable: the server is down or moved; try again on the next call.
+      cache.set(issuer, { lookup: Promise.resolve(settledBefore), freshUntil: 0, previous: settledBefore });
+      return settledBefore;
+    },
+  );
+  cache.set(issuer, { lookup: started, freshUntil: Number.POSITIVE_INFINITY, previous: settledBefore });
+  return started;
+}
+
+/**
  * Fetches an authorization server's metadata: RFC 8414 `/.well-known/oauth-authorization-server` first (with
  * the issuer's path after the well-known segment), then OpenID Connect's `/.well-known/openid-configuration`.
  * The document's `issuer` must equal `issuer` exactly (RFC 8414 §3.3), so a server cannot make the client
- * send its credentials to endpoints of another issuer. Successful results are cached per issuer for the life
- * of the process, and concurrent lookups share one request; failures are not cached.
+ * send its credentials to endpoints of another issuer. Successful results are cached per issuer for `maxAge`
+ * (one hour by default) and concurrent lookups share one request; a refresh that fails keeps the metadata
+ * held before, and failures are not cached.
  *
  * @throws {ConfigError} when `issuer` is not an https URL (http only for loopback) or has a query or fragment.
  * @throws {DiscoveryError} (a `TokenAcquisitionError`) when no document is found, it is invalid, its issuer
@@ -169,15 +220,15 @@ export function discover(
       ),
     );
   }
-  const transport = options.transport ?? globalFetchTransport;
-  let lookup = options.cache === false ? undefined : cache.get(issuer);
-  if (lookup === undefined) {
-    const started = lookUp(issuer, url, transport, AbortSignal.timeout(LOOKUP_TIMEOUT));
-    lookup = started;
-    cache.set(issuer, started);
-    started.catch(() => {
-      if (cache.get(issuer) === started) cache.delete(issuer);
-    });
+  const maxAge = options.maxAge ?? DEFAULT_MAX_AGE;
+  if (typeof maxAge !== 'number' || !(maxAge >= 0)) {
+    return Promise.reject(new ConfigError('discover: maxAge must be a number of ms >= 0'));
   }
+  const transport = options.transport ?? globalFetchTransport;
+  const held = cache.get(issuer);
+  const lookup =
+    held === undefined || options.cache === false || Date.now() >= held.freshUntil
+      ? refresh(issuer, url, transport, maxAge, held)
+      : held.lookup;
   return options.signal === undefined ? lookup : raceSignal(lookup, options.signal);
 }

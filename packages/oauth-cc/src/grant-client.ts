@@ -4,6 +4,7 @@ import {
   type FetchTokenContext,
   globalFetchTransport,
   type SecretInput,
+  TokenAcquisitionError,
   type Transport,
 } from '@attache/core';
 import type { ClientAuthentication } from './client-authentication.ts';
@@ -67,6 +68,12 @@ export interface GrantClient {
   ): Promise<GrantResponse>;
 }
 
+/** A failure of the endpoint itself (unreachable, gone), not an OAuth answer about the request. */
+function endpointFailed(error: unknown): boolean {
+  if (!(error instanceof TokenAcquisitionError) || error.error !== undefined) return false;
+  return error.status === undefined || error.status === 404 || error.status === 410 || error.status >= 500;
+}
+
 function resolveClientAuthentication(options: GrantClientOptions, who: string): ClientAuthentication {
   if (options.clientSecret !== undefined && options.clientAuthentication !== undefined) {
     throw new ConfigError(`${who}: give clientSecret or clientAuthentication, not both`);
@@ -124,10 +131,13 @@ export function createGrantClient(options: GrantClientOptions, who: string): Gra
   }
   const retry = resolveTokenRetry(options.retry);
 
+  // Set when the discovered token endpoint failed: the next request looks the metadata up again first.
+  let rediscover = false;
   async function target(signal: AbortSignal): Promise<TokenRequestTarget> {
     if (tokenEndpoint !== undefined) return { url: tokenEndpoint, issuer };
     const issuerId = issuer ?? '';
-    const metadata = await discover(issuerId, { transport, signal });
+    const metadata = await discover(issuerId, { transport, signal, ...(rediscover ? { cache: false } : {}) });
+    rediscover = false;
     const alias = useAliases ? metadata.mtls_endpoint_aliases?.token_endpoint : undefined;
     const chosen = alias ?? metadata.token_endpoint;
     const url = parseSecureUrl(chosen);
@@ -156,7 +166,13 @@ export function createGrantClient(options: GrantClientOptions, who: string): Gra
         onEvent: options.onEvent,
       };
       const where = await target(context.signal);
-      return requestToken(settings, where, context.signal, deadline, context.now, context.clock);
+      try {
+        return await requestToken(settings, where, context.signal, deadline, context.now, context.clock);
+      } catch (error) {
+        // An endpoint that is gone or unreachable may have moved: the server's metadata says where to.
+        if (tokenEndpoint === undefined && endpointFailed(error)) rediscover = true;
+        throw error;
+      }
     },
   };
 }

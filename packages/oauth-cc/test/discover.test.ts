@@ -86,6 +86,66 @@ describe('discover', () => {
     expect(hits).toBe(2);
   });
 
+  it('fetches again after maxAge, and keeps the copy it holds when that refresh fails', async () => {
+    const id = issuer();
+    let hits = 0;
+    let down = false;
+    server.use(
+      http.get(`${id}/.well-known/oauth-authorization-server`, () => {
+        hits++;
+        return down
+          ? new HttpResponse('down', { status: 503 })
+          : HttpResponse.json(metadataFor(id, { version: hits }));
+      }),
+    );
+    const first = await discover(id, { maxAge: 40 });
+    expect((await discover(id, { maxAge: 40 })).version).toBe(1);
+    expect(hits).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect((await discover(id, { maxAge: 40 })).version).toBe(2);
+    expect(hits).toBe(2);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    down = true;
+    // The refresh fails: the metadata held is still served, and the next call tries again.
+    expect((await discover(id, { maxAge: 40 })).version).toBe(2);
+    expect((await discover(id, { maxAge: 40 })).version).toBe(2);
+    expect(hits).toBe(4);
+    down = false;
+    expect((await discover(id, { maxAge: 40 })).version).toBe(5);
+    expect(first.version).toBe(1);
+    await expect(discover(id, { maxAge: -1 })).rejects.toBeInstanceOf(ConfigError);
+  });
+
+  it('a token endpoint that is gone sends the next token request through discovery again', async () => {
+    const id = issuer();
+    let moved = false;
+    const hits = { metadata: 0, old: 0, new: 0 };
+    server.use(
+      http.get(`${id}/.well-known/oauth-authorization-server`, () => {
+        hits.metadata++;
+        return HttpResponse.json(metadataFor(id, moved ? { token_endpoint: `${id}/v2/token` } : {}));
+      }),
+      http.post(`${id}/token`, () => {
+        hits.old++;
+        return moved
+          ? new HttpResponse('gone', { status: 404 })
+          : HttpResponse.json({ access_token: 'a1', token_type: 'Bearer', expires_in: 3600 });
+      }),
+      http.post(`${id}/v2/token`, () => {
+        hits.new++;
+        return HttpResponse.json({ access_token: 'a2', token_type: 'Bearer', expires_in: 3600 });
+      }),
+    );
+    const auth = clientCredentialsAuth({ issuer: id, clientId: 'c', clientSecret: 's', retry: false });
+    expect((await auth.source.get()).value.reveal()).toBe('a1');
+    moved = true;
+    await auth.source.invalidate(await auth.source.get());
+    await expect(auth.source.get()).rejects.toMatchObject({ status: 404 });
+    await new Promise((resolve) => setTimeout(resolve, 1_100)); // the source's back-off after a failure
+    expect((await auth.source.get()).value.reveal()).toBe('a2');
+    expect(hits).toEqual({ metadata: 2, old: 2, new: 1 });
+  });
+
   it('does not cache failures; a 5xx is retryable', async () => {
     const id = issuer();
     let hits = 0;
