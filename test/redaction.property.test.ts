@@ -467,6 +467,7 @@ const EVENT_TYPES = [
   'redirect:followed',
   'credential:withheld',
   'mtls:credentials-loaded',
+  'mtls:certificate-not-valid',
   'mtls:reload-failed',
   'mtls:agent-closed',
 ];

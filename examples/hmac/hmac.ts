@@ -8,7 +8,7 @@
  * Run it: `node --conditions=@attache/source examples/hmac/hmac.ts`
  */
 import { createFetch, fetchTransport, secret } from '@attache/core';
-import { createHmacVerifier, hmacAuth } from '@attache/hmac';
+import { createHmacVerifier, createMemoryNonceStore, hmacAuth } from '@attache/hmac';
 import { serve } from '../support/serve.ts';
 
 export interface HmacExampleResult {
@@ -25,7 +25,11 @@ const KEY_ID = 'client-42';
 const HMAC_SECRET = 'hmac-secret-5b1e0d77c3a94f26';
 
 export async function runHmacExample(log: (line: string) => void = console.log): Promise<HmacExampleResult> {
-  const verifier = createHmacVerifier({ keys: { [KEY_ID]: secret(HMAC_SECRET) } });
+  const verifier = createHmacVerifier({
+    keys: { [KEY_ID]: secret(HMAC_SECRET) },
+    // The default, spelled out: when 10 000 nonces are live, refuse (nonce-store-full) rather than forget one.
+    nonceStore: createMemoryNonceStore({ maxEntries: 10_000, whenFull: 'refuse' }),
+  });
   let partnerCalls = 0;
   let busy = 1; // the first verified request gets a 503
   const rejections: string[] = [];

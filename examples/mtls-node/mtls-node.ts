@@ -2,7 +2,7 @@
  * Mutual TLS: a throw-away PKI (a partner CA, a server certificate, a client certificate, made with
  * `openssl`), a partner API on `node:https` that demands a client certificate signed by its CA, and
  * `mtlsTransport` presenting ours. A second transport that does not trust the partner's CA fails with a
- * `TlsError` that says so.
+ * `TlsError` that says so, and a certificate paired with a key of another type is refused at load.
  *
  * Run it: `node --conditions=@attache/source examples/mtls-node/mtls-node.ts`
  */
@@ -19,6 +19,8 @@ export interface MtlsExampleResult {
   readonly thumbprint: string | undefined;
   /** `reason` of the error the transport without the partner's CA got. */
   readonly untrustedReason: string | undefined;
+  /** `reason` of the error for our certificate paired with an RSA key. */
+  readonly mismatchReason: string | undefined;
 }
 
 export async function runMtlsExample(log: (line: string) => void = console.log): Promise<MtlsExampleResult> {
@@ -26,6 +28,7 @@ export async function runMtlsExample(log: (line: string) => void = console.log):
   const ca = await pki.ca('Partner Root CA');
   const serverCert = await pki.server(ca);
   const clientCert = await pki.client(ca, { cn: 'acme-payments' });
+  const rsaCert = await pki.client(ca, { cn: 'acme-rsa', keyType: 'rsa' });
   const partner = await serve((_request, peer) => Response.json({ hello: peer.clientCertificateCn }), {
     tls: { cert: serverCert.cert, key: serverCert.key, ca: ca.cert },
   });
@@ -47,7 +50,23 @@ export async function runMtlsExample(log: (line: string) => void = console.log):
       untrustedReason = error.reason;
       log(`without the partner's CA: TlsError ${error.reason}: ${error.message}`);
     }
-    return { status: response.status, seenCn: body.hello, thumbprint: info?.thumbprint, untrustedReason };
+
+    // Our EC certificate with an RSA key (files mixed up during a rotation): refused before any connection.
+    let mismatchReason: string | undefined;
+    try {
+      mtlsTransport({ cert: clientCert.cert, key: secret(rsaCert.key), ca: ca.cert });
+    } catch (error) {
+      if (!isTlsError(error)) throw error;
+      mismatchReason = error.reason;
+      log(`EC certificate + RSA key: TlsError ${error.reason}: ${error.message}`);
+    }
+    return {
+      status: response.status,
+      seenCn: body.hello,
+      thumbprint: info?.thumbprint,
+      untrustedReason,
+      mismatchReason,
+    };
   } finally {
     await Promise.all([transport.close(), untrusting.close(), partner.close()]);
     await pki.cleanup();

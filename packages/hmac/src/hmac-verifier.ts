@@ -54,6 +54,11 @@ export type HmacRejectionReason =
   | 'missing-nonce'
   /** The nonce was already used within the window: a replay. */
   | 'replayed-nonce'
+  /**
+   * The nonce store is full of live nonces and refuses to forget one (the memory store's default): the
+   * message may be genuine, but it cannot be protected against replay. Raise `maxEntries` or use a shared store.
+   */
+  | 'nonce-store-full'
   /** `Content-Digest` does not match the body. */
   | 'digest-mismatch'
   /** The signature does not verify: something it covers changed, or it was made with another key. */
@@ -135,9 +140,16 @@ export interface HmacVerifierOptions extends SimpleSchemeOptions {
     | HmacKeyLookup;
   /** How string HMAC secrets become bytes. Default `'utf8'`. */
   readonly keyEncoding?: KeyEncoding;
-  /** Seconds a signature stays valid after `created`, and how far ahead of our clock it may be dated. Default `300`. */
+  /**
+   * Seconds a signature stays valid after `created`, and how far ahead of our clock it may be dated, both
+   * bounds inclusive. Default `300`.
+   */
   readonly tolerance?: number;
-  /** Where nonces are remembered against replay, or `false` for no replay check. Default: a memory store. */
+  /**
+   * Where nonces are remembered against replay, or `false` for no replay check. A nonce is kept until its
+   * signature can no longer be accepted. Default: `createMemoryNonceStore({ now })` (100 000 nonces; when
+   * full of live ones it refuses messages with `nonce-store-full` rather than forget one).
+   */
   readonly nonceStore?: NonceStore | false;
   /** Whether a message without a nonce is refused. Default `true`, or `false` when `nonceStore` is `false`. */
   readonly requireNonce?: boolean;
@@ -385,9 +397,13 @@ async function claimNonce(
   context: VerifyContext,
 ): Promise<HmacRejected | undefined> {
   if (nonce === undefined || context.nonceStore === false) return undefined;
-  // Remembered for as long as the signature could still be accepted.
-  const fresh = await context.nonceStore.claim(`${keyId}\n${nonce}`, createdMs + context.tolerance);
-  return fresh ? undefined : reject('replayed-nonce', 'the nonce was already used', keyId);
+  // Remembered for as long as the signature could still be accepted: checkTime accepts up to and including
+  // `createdMs + tolerance`, so the store may forget it one millisecond later, not before.
+  const claimed = await context.nonceStore.claim(`${keyId}\n${nonce}`, createdMs + context.tolerance + 1);
+  if (claimed === 'full') {
+    return reject('nonce-store-full', 'the nonce store is full of live nonces and refuses more', keyId);
+  }
+  return claimed ? undefined : reject('replayed-nonce', 'the nonce was already used', keyId);
 }
 
 async function verifyWithAny(

@@ -18,7 +18,7 @@ export type {
   HmacVerifyResult,
 } from './hmac-verifier.ts';
 export { createHmacVerifier } from './hmac-verifier.ts';
-export type { MemoryNonceStoreOptions, NonceStore } from './nonce-store.ts';
+export type { MemoryNonceStoreOptions, NonceStore, NonceStoreFullPolicy } from './nonce-store.ts';
 export { createMemoryNonceStore } from './nonce-store.ts';
 export type { KeyMaterial, SignatureAlgorithm } from './signature-algorithm.ts';
 export type { SimpleSchemeHeaders, SimpleSchemeOptions, TimestampFormat } from './simple-scheme.ts';

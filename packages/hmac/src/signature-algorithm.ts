@@ -3,6 +3,7 @@
 // RFC 9421 §3.3.4, and RSA-PSS uses a 64-byte salt (§3.3.1).
 import { ConfigError, type JsonWebKeyInput, revealSecret, Secret, type WebCryptoKey } from '@attache/core';
 import { decodeBytes, type KeyEncoding, ownBytes, utf8 } from './encoding.ts';
+import { bytesKeyShape, octJwkShape, textKeyShape } from './key-shape.ts';
 import { nativeHmac, rememberRawKey } from './native-crypto.ts';
 import { timingSafeEqual } from './timing-safe-equal.ts';
 
@@ -121,6 +122,15 @@ function pemBody(pem: string, label: string): Uint8Array<ArrayBuffer> | undefine
   return match ? decodeBytes(match[1]!.replace(/\s+/g, ''), 'base64') : undefined;
 }
 
+/** Refuses public or private key material offered as an HMAC secret (see key-shape.ts for why). */
+function refuseAsymmetric(shape: string | undefined, field: string, algorithm: SignatureAlgorithm): void {
+  if (shape === undefined) return;
+  throw new ConfigError(
+    `${field} looks like ${shape}, not a shared secret: ${algorithm} needs the secret both sides hold. ` +
+      'A public or private key belongs with an asymmetric algorithm (ed25519, ecdsa-p256-sha256, rsa-pss-sha512 …)',
+  );
+}
+
 /** What a key is prepared from, checked eagerly so a bad key fails when the factory is called. */
 export type PreparedKey =
   | { readonly format: 'raw'; readonly data: Uint8Array<ArrayBuffer> }
@@ -160,6 +170,7 @@ export function prepareKey(
       );
     }
     if (material.length === 0) throw new ConfigError(`${field} must not be empty`);
+    refuseAsymmetric(bytesKeyShape(material), field, algorithm);
     return { format: 'raw', data: ownBytes(material) };
   }
   if (typeof material === 'string' || material instanceof Secret) {
@@ -175,6 +186,7 @@ export function prepareKey(
       }
       return { format: use === 'sign' ? 'pkcs8' : 'spki', data: der };
     }
+    refuseAsymmetric(textKeyShape(text), field, algorithm);
     const bytes = keyEncoding === 'utf8' ? utf8(text) : decodeBytes(text, keyEncoding);
     if (bytes === undefined || bytes.length === 0) {
       throw new ConfigError(`${field} is not valid ${keyEncoding} (keyEncoding is '${keyEncoding}')`);
@@ -186,6 +198,7 @@ export function prepareKey(
     if (jwk.kty !== spec.kty) {
       throw new ConfigError(`${field} is a JWK of kty "${jwk.kty}"; ${algorithm} needs "${spec.kty}"`);
     }
+    if (spec.symmetric) refuseAsymmetric(octJwkShape(jwk), field, algorithm);
     if (use === 'sign' && !spec.symmetric && jwk.d === undefined) {
       throw new ConfigError(`${field} is a public JWK; signing needs the private key`);
     }

@@ -139,9 +139,9 @@ describe('createMemoryNonceStore', () => {
     expect(store.claim('a', 3_000)).toBe(true);
   });
 
-  it('stays within maxEntries, dropping expired entries first, then the oldest', () => {
+  it('stays within maxEntries, dropping expired entries first, then (evict-oldest) the oldest', () => {
     let now = 0;
-    const store = createMemoryNonceStore({ maxEntries: 2, now: () => now });
+    const store = createMemoryNonceStore({ maxEntries: 2, whenFull: 'evict-oldest', now: () => now });
     expect(store.claim('a', 10)).toBe(true);
     expect(store.claim('b', 100)).toBe(true);
     now = 20;

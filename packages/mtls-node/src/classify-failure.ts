@@ -96,14 +96,14 @@ function oneLine(name: string): string {
   return name.split('\n').join(', ');
 }
 
-function describeCertificate(certificate: X509Certificate | undefined): string {
+export function describeCertificate(certificate: X509Certificate | undefined): string {
   if (certificate === undefined) return 'the client certificate';
   return `the client certificate "${oneLine(certificate.subject)}" (issued by "${oneLine(certificate.issuer)}")`;
 }
 
 type Validity = 'expired' | 'not-yet-valid' | 'valid' | 'unknown';
 
-function validityOf(certificate: X509Certificate | undefined, now: number): Validity {
+export function validityOf(certificate: X509Certificate | undefined, now: number): Validity {
   if (certificate === undefined) return 'unknown';
   if (now > certificate.validToDate.getTime()) return 'expired';
   if (now < certificate.validFromDate.getTime()) return 'not-yet-valid';

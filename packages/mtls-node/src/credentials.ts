@@ -1,4 +1,4 @@
-import { createHash, createPrivateKey, X509Certificate } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, type KeyObject, X509Certificate } from 'node:crypto';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { ConfigError, revealSecret, Secret, type SecretInput } from '@attache/core';
 import { pemCertificates } from './certificate-input.ts';
@@ -170,10 +170,10 @@ function checkKey(
   key: string | Uint8Array | Secret,
   passphrase: string | undefined,
   labels: MaterialLabels,
-): void {
+): KeyObject {
   const pem = key instanceof Secret ? key.reveal() : text(key);
   try {
-    createPrivateKey(
+    return createPrivateKey(
       passphrase === undefined ? { key: pem, format: 'pem' } : { key: pem, format: 'pem', passphrase },
     );
   } catch (error) {
@@ -203,6 +203,52 @@ function checkKey(
       error,
     );
   }
+}
+
+const KEY_TYPE_NAMES: Readonly<Record<string, string>> = {
+  rsa: 'RSA',
+  'rsa-pss': 'RSA-PSS',
+  ec: 'EC',
+  ed25519: 'Ed25519',
+  ed448: 'Ed448',
+  dsa: 'DSA',
+};
+const CURVE_NAMES: Readonly<Record<string, string>> = {
+  prime256v1: 'P-256',
+  secp384r1: 'P-384',
+  secp521r1: 'P-521',
+};
+
+/** "an RSA 2048-bit key", "an EC P-256 key", "an Ed25519 key": what a key is, never what it holds. */
+function keyKind(key: KeyObject): string {
+  const type = key.asymmetricKeyType ?? 'unknown';
+  const name = KEY_TYPE_NAMES[type] ?? type;
+  const { namedCurve, modulusLength } = key.asymmetricKeyDetails ?? {};
+  const size =
+    namedCurve !== undefined
+      ? ` ${CURVE_NAMES[namedCurve] ?? namedCurve}`
+      : modulusLength !== undefined
+        ? ` ${modulusLength}-bit`
+        : '';
+  return `${/^(?:[AEIO]|RSA)/.test(name) ? 'an' : 'a'} ${name}${size} key`;
+}
+
+/**
+ * Refuses a private key that is not the certificate's. OpenSSL catches a mismatch of one key type when the
+ * context is built, but takes an RSA certificate with an EC or Ed25519 key (and every other mix) without a
+ * word, as it keeps one certificate slot per key type: the handshake then fails, or presents no certificate.
+ */
+function checkPair(certificate: X509Certificate, key: KeyObject, labels: MaterialLabels): void {
+  const fromKey = createPublicKey(key);
+  if (certificate.publicKey.equals(fromKey)) return;
+  const certKind = keyKind(certificate.publicKey);
+  const keyKindText = keyKind(fromKey);
+  throw new TlsError(
+    'key-mismatch',
+    certKind === keyKindText
+      ? `${label(labels, 'key')} is not the private key of ${label(labels, 'cert')}: they do not belong together`
+      : `${label(labels, 'key')} is ${keyKindText} but ${label(labels, 'cert')} holds ${certKind}: they do not belong together`,
+  );
 }
 
 /** The leaf certificate of a PKCS#12 context, when Node can tell it. */
@@ -240,7 +286,9 @@ export function loadCredentials(
   let certificate: X509Certificate | undefined;
   if (credentials.cert !== undefined)
     certificate = parseCertificates(credentials.cert, label(labels, 'cert'))[0];
-  if (credentials.key !== undefined) checkKey(credentials.key, passphrase, labels);
+  const privateKey =
+    credentials.key === undefined ? undefined : checkKey(credentials.key, passphrase, labels);
+  if (certificate !== undefined && privateKey !== undefined) checkPair(certificate, privateKey, labels);
 
   let secureContext: SecureContext;
   try {

@@ -15,7 +15,8 @@ import {
   type MtlsCredentialsProvider,
 } from './credential-source.ts';
 import { type ContextSettings, fingerprint, type LoadedCredentials, loadCredentials } from './credentials.ts';
-import { type ClientCertificateInfo, certificateInfo, type MtlsEvent } from './mtls-events.ts';
+import { type ClientCertificateInfo, certificateInfo, type MtlsEvent, validityEvent } from './mtls-events.ts';
+import { proxyCertificateRejection } from './proxy-certificate-rejection.ts';
 import { createServerIdentityCheck, normalizePins } from './server-pinning.ts';
 import { createObservingConnector, type ObservingConnector } from './tls-connector.ts';
 import { TlsError, type TlsErrorReason } from './tls-error.ts';
@@ -268,6 +269,8 @@ export function mtlsTransport(options: MtlsTransportOptions = {}): MtlsTransport
       trigger,
       certificate: certificateInfo(loaded.certificate),
     });
+    const outOfValidity = validityEvent(next.id, loaded.certificate, now());
+    if (outOfValidity !== undefined) emit(outOfValidity);
     return next;
   }
 
@@ -303,7 +306,7 @@ export function mtlsTransport(options: MtlsTransportOptions = {}): MtlsTransport
           return current;
         return install(loadCredentials(material, settings, 'mtlsTransport'), trigger);
       } catch (error) {
-        if (current !== undefined && (trigger === 'interval' || trigger === 'rejected') && !closed) {
+        if (current !== undefined && !closed) {
           emit({
             type: 'mtls:reload-failed',
             generation: current.id,
@@ -312,6 +315,8 @@ export function mtlsTransport(options: MtlsTransportOptions = {}): MtlsTransport
                 ? error
                 : new ConfigError('Reloading the client credentials failed', { cause: error }),
           });
+          // `reload()` hears of it too; checks of its own keep going on the old credentials.
+          if (trigger === 'manual') throw error;
           return current;
         }
         throw error;
@@ -351,7 +356,17 @@ export function mtlsTransport(options: MtlsTransportOptions = {}): MtlsTransport
     generation.inflight++;
     try {
       const response = await undiciFetch(outgoing.url, toUndiciInit(outgoing, generation.agent));
-      return toGlobalResponse(response);
+      const answer = toGlobalResponse(response);
+      const url = new URL(outgoing.url);
+      const refused = await proxyCertificateRejection(answer, {
+        ...generation.loaded,
+        host: url.host,
+        request: snapshot(outgoing.method, url),
+        now: now(),
+      });
+      if (refused === undefined) return answer;
+      if (generation === current) stale = true;
+      throw refused;
     } catch (error) {
       // Aborts (the caller's or the pipeline's deadline) pass through untouched: they are not failures.
       if (signal?.aborted) throw signal.reason ?? error;

@@ -1,13 +1,36 @@
 import { ConfigError, revealSecret, type Secret, type TokenStore, type TokenStoreLock } from '@attache/core';
-import { type Cluster, Redis, type RedisOptions } from 'ioredis';
+import { Cluster, type ClusterNode, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
+import { ACQUIRE_LOCK, lockAnswer } from './acquire-lock.ts';
 import { COMPARE_AND_DELETE, COMPARE_AND_SET } from './compare-and-delete.ts';
+import { checkEntry, type EntryRejectionReason } from './entry-check.ts';
 import { createEntryCipher, type EntryCipher, type EntryEncryptionOptions } from './entry-cipher.ts';
 import { type ConnectionEvents, createAvailability } from './redis-availability.ts';
 import type { RedisTokenStoreEvent, RedisTokenStoreListener } from './store-events.ts';
 
 /**
+ * A Redis Cluster for the store to connect to with its own ioredis `Cluster` client.
+ *
+ * @example
+ * ```ts
+ * const cluster: RedisClusterOptions = {
+ *   nodes: ['redis://10.0.0.1:6379', 'redis://10.0.0.2:6379', 'redis://10.0.0.3:6379'],
+ *   options: { redisOptions: { password: process.env.REDIS_PASSWORD } },
+ * };
+ * ```
+ */
+export interface RedisClusterOptions {
+  /** Some of the cluster's nodes (`redis://host:port`, `host:port` or `{ host, port }`); the rest are discovered. */
+  readonly nodes: readonly ClusterNode[];
+  /**
+   * ioredis `Cluster` options over the store's defaults: `enableOfflineQueue: false` and, for every node,
+   * `maxRetriesPerRequest: 0` (nothing queues during an outage).
+   */
+  readonly options?: ClusterOptions;
+}
+
+/**
  * Options of {@link redisTokenStore}. Give `client` (an ioredis client you own), or `url` and/or
- * `redisOptions` (the store creates its own client and closes it in `close()`).
+ * `redisOptions`, or `cluster` (the store creates its own client and closes it in `close()`).
  *
  * @example
  * ```ts
@@ -35,6 +58,12 @@ export interface RedisTokenStoreOptions {
    */
   readonly redisOptions?: RedisOptions;
   /**
+   * A Redis Cluster: the store creates an ioredis `Cluster` client. Entries and locks of one cache key may
+   * live on different shards; a failover costs what any outage costs (calls go on, tokens are fetched
+   * locally) until the replica is promoted, then sharing resumes.
+   */
+  readonly cluster?: RedisClusterOptions;
+  /**
    * Prefix of every Redis key the store writes: entries are `<prefix>token:<cache key>`, locks
    * `<prefix>lock:<cache key>`. Default `attache:`.
    */
@@ -56,7 +85,10 @@ export interface RedisTokenStoreOptions {
    * once before Redis is tried again. A lost connection is retried as soon as it is back. Default `5_000`.
    */
   readonly recheckInterval?: number;
-  /** Receives `store:unavailable`, `store:available` and `store:entry-rejected` events. Never a token. */
+  /**
+   * Receives `store:unavailable`, `store:available`, `store:entry-rejected` and `store:lock-bypassed`
+   * events. Never a token.
+   */
   readonly onEvent?: RedisTokenStoreListener;
 }
 
@@ -87,7 +119,7 @@ interface RedisCommands extends ConnectionEvents {
   set(key: string, value: string, px: 'PX', ms: number): Promise<unknown>;
   set(key: string, value: string, px: 'PX', ms: number, nx: 'NX'): Promise<unknown>;
   del(key: string): Promise<number>;
-  eval(script: string, keys: number, key: string, ...args: string[]): Promise<unknown>;
+  eval(script: string, keys: number, key: string, ...args: (string | number)[]): Promise<unknown>;
   quit(): Promise<unknown>;
   disconnect(): void;
 }
@@ -145,7 +177,34 @@ function readUrl(value: unknown): string {
   return url;
 }
 
+function createCluster(cluster: RedisClusterOptions): RedisCommands {
+  if (
+    typeof cluster !== 'object' ||
+    cluster === null ||
+    !Array.isArray(cluster.nodes) ||
+    cluster.nodes.length === 0
+  ) {
+    throw new ConfigError('redisTokenStore: cluster.nodes must list at least one node');
+  }
+  const extra = cluster.options;
+  if (extra !== undefined && (typeof extra !== 'object' || extra === null)) {
+    throw new ConfigError('redisTokenStore: cluster.options must be an object of ioredis Cluster options');
+  }
+  const client = new Cluster([...cluster.nodes], {
+    enableOfflineQueue: false,
+    clusterRetryStrategy: OWNED_CLIENT_DEFAULTS.retryStrategy,
+    ...extra,
+    redisOptions: {
+      maxRetriesPerRequest: 0,
+      ...extra?.redisOptions,
+      replyMapping: 'legacy' as const,
+    },
+  });
+  return client as unknown as RedisCommands;
+}
+
 function createClient(options: RedisTokenStoreOptions): RedisCommands {
+  if (options.cluster !== undefined) return createCluster(options.cluster);
   const extra = options.redisOptions;
   if (extra !== undefined && (typeof extra !== 'object' || extra === null)) {
     throw new ConfigError('redisTokenStore: redisOptions must be an object of ioredis options');
@@ -185,11 +244,16 @@ export function redisTokenStore(options: RedisTokenStoreOptions): RedisTokenStor
     throw new ConfigError('redisTokenStore: options must be an object');
   }
   const given = options.client;
-  if (given !== undefined && (options.url !== undefined || options.redisOptions !== undefined)) {
-    throw new ConfigError('redisTokenStore: give either client, or url/redisOptions, not both');
+  const ways = [
+    given !== undefined,
+    options.url !== undefined || options.redisOptions !== undefined,
+    options.cluster !== undefined,
+  ].filter(Boolean).length;
+  if (ways > 1) {
+    throw new ConfigError('redisTokenStore: give one of client, url/redisOptions or cluster');
   }
-  if (given === undefined && options.url === undefined && options.redisOptions === undefined) {
-    throw new ConfigError('redisTokenStore: client (an ioredis client) or url is required');
+  if (ways === 0) {
+    throw new ConfigError('redisTokenStore: client (an ioredis client), url or cluster is required');
   }
   if (given !== undefined && !isClient(given)) {
     throw new ConfigError('redisTokenStore: client must be an ioredis Redis or Cluster client');
@@ -227,23 +291,54 @@ export function redisTokenStore(options: RedisTokenStoreOptions): RedisTokenStor
     // would print them. A client you give keeps its own error handling.
     (client as unknown as Redis).on('error', (error: unknown) => availability.noteError(error));
   }
-  // The last entry per cache key that failed to decrypt, so one bad entry gives one event, not one per read.
+  // The last entry per cache key that failed validation, so one bad entry gives one event, not one per read.
   const rejected = new Map<string, string>();
+  // Per cache key, which holder's lock this process keeps finding, and since when: one holder seen for
+  // longer than lockTtl means the lock is not freeing as a lock should. A new holder starts a new spell (the
+  // last one's lock expired, as locks do); so does a gap of a whole lockTtl without asking.
+  const waiting = new Map<string, { holder: string; since: number; last: number }>();
 
   const entryKey = (key: string): string => `${prefix}token:${key}`;
   const lockKey = (key: string): string => `${prefix}lock:${key}`;
   // Redis refuses PX 0; the source never asks for less than 1 ms anyway.
   const px = (ttlMs: number): number => Math.max(1, Math.ceil(ttlMs));
 
-  async function open(key: string, raw: string | null): Promise<string | null> {
-    if (raw === null || cipher === undefined) return raw;
-    const entry = await cipher.open(key, raw);
-    if (entry !== undefined) return entry;
+  function refuse(key: string, raw: string, reason: EntryRejectionReason): null {
     if (rejected.get(key) !== raw) {
       rejected.set(key, raw);
-      emit({ type: 'store:entry-rejected', store: 'redis', key, reason: 'undecryptable' });
+      emit({ type: 'store:entry-rejected', store: 'redis', key, reason });
     }
     return null;
+  }
+
+  /** The entry, decrypted and validated; `null` (a miss) for anything that must not reach a partner. */
+  async function open(key: string, raw: string | null): Promise<string | null> {
+    if (raw === null) return null;
+    const entry = cipher === undefined ? raw : await cipher.open(key, raw);
+    if (entry === undefined) return refuse(key, raw, 'undecryptable');
+    const problem = checkEntry(entry);
+    return problem === undefined ? entry : refuse(key, raw, problem);
+  }
+
+  /** How long this process has waited on `holder`'s lock, once that is `ttlMs` or more. */
+  function waitedTooLong(key: string, holder: string, ttlMs: number): number | undefined {
+    const t = Date.now();
+    const spell = waiting.get(key);
+    if (spell === undefined || spell.holder !== holder || t - spell.last > ttlMs) {
+      if (waiting.size >= 1_000) waiting.clear();
+      waiting.set(key, { holder, since: t, last: t });
+      return undefined;
+    }
+    spell.last = t;
+    if (t - spell.since < ttlMs) return undefined;
+    waiting.delete(key);
+    return t - spell.since;
+  }
+
+  /** A lock this process does not hold: the caller fetches without the fleet's single flight. */
+  function bypass(key: string, reason: 'no-expiry' | 'held-too-long', waitedMs: number): TokenStoreLock {
+    emit({ type: 'store:lock-bypassed', store: 'redis', key, reason, waitedMs });
+    return { release: () => undefined };
   }
 
   function compareAndDelete(redisKey: string, expected: string): Promise<boolean> {
@@ -289,8 +384,18 @@ export function redisTokenStore(options: RedisTokenStoreOptions): RedisTokenStor
     async acquireLock(key, ttlMs) {
       const id = crypto.randomUUID();
       const name = lockKey(key);
-      const taken = await availability.run(() => client.set(name, id, 'PX', px(ttlMs), 'NX'));
-      if (taken !== 'OK') return null;
+      const answer = lockAnswer(
+        await availability.run(() => client.eval(ACQUIRE_LOCK, 1, name, id, px(ttlMs))),
+      );
+      if (!answer.taken && answer.withoutExpiry) {
+        waiting.delete(key);
+        return bypass(key, 'no-expiry', 0);
+      }
+      if (!answer.taken) {
+        const waited = waitedTooLong(key, answer.holder, ttlMs);
+        return waited === undefined ? null : bypass(key, 'held-too-long', waited);
+      }
+      waiting.delete(key);
       let released = false;
       return {
         async release() {

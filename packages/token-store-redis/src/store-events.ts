@@ -1,8 +1,14 @@
+import type { EntryRejectionReason } from './entry-check.ts';
+
 /**
  * Events a {@link RedisTokenStore} emits through its `onEvent` option. None carries a token, an encryption
  * key or a Redis password.
  */
-export type RedisTokenStoreEvent = StoreUnavailableEvent | StoreAvailableEvent | StoreEntryRejectedEvent;
+export type RedisTokenStoreEvent =
+  | StoreUnavailableEvent
+  | StoreAvailableEvent
+  | StoreEntryRejectedEvent
+  | StoreLockBypassedEvent;
 
 /** Why the store could not use Redis. */
 export type StoreUnavailableReason = 'disconnected' | 'timeout' | 'command-failed';
@@ -33,15 +39,35 @@ export interface StoreAvailableEvent {
 }
 
 /**
- * A stored entry could not be decrypted with any configured key (another key, tampered with, or written
- * without encryption) and was treated as absent. Emitted once per distinct entry.
+ * A stored entry failed validation and was treated as absent, so the token source fetches a token of its
+ * own instead of sending what Redis held: it could not be decrypted with any configured key (another key,
+ * tampered with, or written without encryption), it is not a token source entry, or its token or token
+ * type holds characters a header cannot carry (see {@link EntryRejectionReason}). Emitted once per distinct
+ * entry.
  */
 export interface StoreEntryRejectedEvent {
   readonly type: 'store:entry-rejected';
   readonly store: 'redis';
   /** The token source's cache key (never secret: it is printed in the source's events too). */
   readonly key: string;
-  readonly reason: 'undecryptable';
+  readonly reason: EntryRejectionReason;
+}
+
+/**
+ * A process stopped waiting for another holder's lock and fetched a token without it. `'no-expiry'`: the
+ * lock had no time to live, so it would never have freed (it is given `lockTtl` now, so it frees on its
+ * own). `'held-too-long'`: this process had been waiting for `lockTtl` and the lock was still held (a
+ * holder with a longer `lockTtl`, or a lock extended by hand). Either way no caller waits on a lock longer
+ * than `lockTtl`.
+ */
+export interface StoreLockBypassedEvent {
+  readonly type: 'store:lock-bypassed';
+  readonly store: 'redis';
+  /** The token source's cache key. */
+  readonly key: string;
+  readonly reason: 'no-expiry' | 'held-too-long';
+  /** How long this process had been waiting for the lock, in ms (0 for `no-expiry`). */
+  readonly waitedMs: number;
 }
 
 /** Receives every {@link RedisTokenStoreEvent}. Exceptions thrown by a listener are swallowed. */

@@ -7,7 +7,7 @@ const URL = 'redis://127.0.0.1:1';
 describe('redisTokenStore options', () => {
   it.each([
     ['options', null, /options must be an object/],
-    ['client or url', {}, /client \(an ioredis client\) or url is required/],
+    ['client or url', {}, /client \(an ioredis client\), url or cluster is required/],
     ['client', { client: { get() {} } }, /client must be an ioredis Redis or Cluster client/],
     ['url', { url: 'http://127.0.0.1:6379' }, /url must be a redis:\/\/ or rediss:\/\/ URL/],
     ['url', { url: 42 }, /url must be a redis:\/\/ or rediss:\/\/ URL/],
@@ -37,8 +37,16 @@ describe('redisTokenStore options', () => {
 
   it('refuses client together with url or redisOptions', () => {
     const client = new Redis({ lazyConnect: true });
-    expect(() => redisTokenStore({ client, url: URL })).toThrowError(/either client, or url\/redisOptions/);
-    expect(() => redisTokenStore({ client, redisOptions: { db: 1 } })).toThrowError(/either client/);
+    expect(() => redisTokenStore({ client, url: URL })).toThrowError(
+      /one of client, url\/redisOptions or cluster/,
+    );
+    expect(() => redisTokenStore({ client, redisOptions: { db: 1 } })).toThrowError(/one of client/);
+    expect(() => redisTokenStore({ url: URL, cluster: { nodes: ['127.0.0.1:7000'] } })).toThrowError(
+      /one of client/,
+    );
+    expect(() => redisTokenStore({ cluster: { nodes: [] } })).toThrowError(
+      /cluster.nodes must list at least one node/,
+    );
     client.disconnect();
   });
 

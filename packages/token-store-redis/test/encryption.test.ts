@@ -1,6 +1,7 @@
 import { createTokenSource, secret } from '@attache/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisTokenStore, type RedisTokenStoreEvent, redisTokenStore } from '../src/index.ts';
+import { entry } from './support/entries.ts';
 import { type LocalRedis, startRedis } from './support/redis-server.ts';
 
 let redis: LocalRedis;
@@ -89,11 +90,11 @@ describe('with encryption on', () => {
     const seen = new Set<string>();
     const ivs = new Set<string>();
     for (let i = 0; i < 20; i++) {
-      await s.set('k', 'same entry', 60_000);
+      await s.set('k', entry('same entry'), 60_000);
       const raw = (await redis.admin.get('attache:token:k'))!;
       seen.add(raw);
       ivs.add(raw.slice('aes-gcm.1.'.length, 'aes-gcm.1.'.length + 16));
-      expect(await s.get('k')).toBe('same entry');
+      expect(await s.get('k')).toBe(entry('same entry'));
     }
     expect(seen.size).toBe(20);
     expect(ivs.size).toBe(20);
@@ -101,7 +102,7 @@ describe('with encryption on', () => {
 
   it('an entry encrypted with another key reads as absent, with one event', async () => {
     const events: RedisTokenStoreEvent[] = [];
-    await store({ key: OTHER_KEY }).set('k', 'entry', 60_000);
+    await store({ key: OTHER_KEY }).set('k', entry('entry'), 60_000);
     const s = store({ key: KEY }, events);
     expect(await s.get('k')).toBeNull();
     expect(await s.get('k')).toBeNull();
@@ -112,7 +113,7 @@ describe('with encryption on', () => {
 
   it('a tampered entry, a plaintext entry and garbage read as absent', async () => {
     const s = store({ key: KEY });
-    await s.set('k', 'entry', 60_000);
+    await s.set('k', entry('entry'), 60_000);
     const raw = (await redis.admin.get('attache:token:k'))!;
     const last = raw.at(-1) === 'A' ? 'B' : 'A';
     await redis.admin.set('attache:token:k', raw.slice(0, -1) + last);
@@ -128,29 +129,29 @@ describe('with encryption on', () => {
 
   it('an entry moved to another cache key does not decrypt (bound to its key)', async () => {
     const s = store({ key: KEY });
-    await s.set('low-scope', 'entry', 60_000);
+    await s.set('low-scope', entry('entry'), 60_000);
     await redis.admin.copy('attache:token:low-scope', 'attache:token:admin-scope');
     expect(await s.get('admin-scope')).toBeNull();
-    expect(await s.get('low-scope')).toBe('entry');
+    expect(await s.get('low-scope')).toBe(entry('entry'));
   });
 
   it('previousKeys keep entries written before a key rotation readable; new writes use the new key', async () => {
-    await store({ key: OTHER_KEY }).set('k', 'before rotation', 60_000);
+    await store({ key: OTHER_KEY }).set('k', entry('before rotation'), 60_000);
     const rotated = store({ key: KEY, previousKeys: [OTHER_KEY] });
-    expect(await rotated.get('k')).toBe('before rotation');
-    await rotated.set('k', 'after rotation', 60_000);
-    expect(await store({ key: KEY }).get('k')).toBe('after rotation');
+    expect(await rotated.get('k')).toBe(entry('before rotation'));
+    await rotated.set('k', entry('after rotation'), 60_000);
+    expect(await store({ key: KEY }).get('k')).toBe(entry('after rotation'));
     expect(await store({ key: OTHER_KEY }).get('k')).toBeNull();
   });
 
   it('compare-and-delete compares the decrypted entry', async () => {
     const a = store({ key: KEY });
-    await a.set('k', 'old', 60_000);
-    expect(await a.delete('k', 'other')).toBe(false);
-    expect(await a.get('k')).toBe('old');
-    expect(await a.delete('k', 'old')).toBe(true);
+    await a.set('k', entry('old'), 60_000);
+    expect(await a.delete('k', entry('other'))).toBe(false);
+    expect(await a.get('k')).toBe(entry('old'));
+    expect(await a.delete('k', entry('old'))).toBe(true);
     expect(await redis.admin.exists('attache:token:k')).toBe(0);
-    expect(await a.delete('k', 'old')).toBe(false);
+    expect(await a.delete('k', entry('old'))).toBe(false);
   });
 
   it('accepts a WebCrypto CryptoKey and a 16-byte key', async () => {
@@ -159,11 +160,11 @@ describe('with encryption on', () => {
       'decrypt',
     ]);
     const a = store({ key: cryptoKey });
-    await a.set('k', 'with a CryptoKey', 60_000);
-    expect(await a.get('k')).toBe('with a CryptoKey');
+    await a.set('k', entry('with a CryptoKey'), 60_000);
+    expect(await a.get('k')).toBe(entry('with a CryptoKey'));
     const b = store({ key: new Uint8Array(16).fill(7) });
-    await b.set('j', 'AES-128', 60_000);
-    expect(await b.get('j')).toBe('AES-128');
+    await b.set('j', entry('AES-128'), 60_000);
+    expect(await b.get('j')).toBe(entry('AES-128'));
   });
 
   it('does not keep using the caller’s key bytes: wiping them afterwards changes nothing', async () => {
@@ -171,8 +172,8 @@ describe('with encryption on', () => {
     const copy = new Uint8Array(bytes);
     const s = store({ key: bytes });
     bytes.fill(0);
-    await s.set('k', 'entry', 60_000);
-    expect(await store({ key: copy }).get('k')).toBe('entry');
+    await s.set('k', entry('entry'), 60_000);
+    expect(await store({ key: copy }).get('k')).toBe(entry('entry'));
   });
 });
 

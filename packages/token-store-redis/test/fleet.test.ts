@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Fleet, startFleet } from './support/fleet.ts';
 import type { BurstResult } from './support/fleet-protocol.ts';
+import { type LocalRedisCluster, startRedisCluster } from './support/redis-cluster.ts';
 import { type LocalRedis, startRedis } from './support/redis-server.ts';
 import { startTokenServer, type TokenServer } from './support/token-server.ts';
 
@@ -221,6 +222,128 @@ describe(`${WORKERS} processes × ${CALLS} concurrent calls`, () => {
         shortDeadlineCalls: { calls: 10 * (WORKERS - 1), timeoutMs: 300, outcome: 'TimeoutError' },
         slowestCallMs: Math.max(...finished.map((r) => r.result.maxMs)),
         wallMs: Math.round(performance.now() - started),
+      },
+    });
+  }, 60_000);
+});
+
+describe(`${WORKERS} processes × ${CALLS} concurrent calls on a Redis Cluster (3 masters, 3 replicas)`, () => {
+  let cluster: LocalRedisCluster | undefined;
+  afterEach(async () => {
+    await fleet?.close();
+    fleet = undefined;
+    await cluster?.close();
+    cluster = undefined;
+  });
+
+  it('one token request per expiry; the master holding entry and lock killed mid-run: every call ends inside its deadline; failed over: one per expiry again', async () => {
+    // The calls fired while the shard is away take 1-2.5 s on two busy cores (a store timeout, then a
+    // token fetched locally): 5 s leaves room, and no call may end later than that.
+    const DEADLINE = 5_000;
+    const DURING_CALLS = 25;
+    const LOCK_TTL = 2_000;
+    const started = performance.now();
+    const c = await startRedisCluster();
+    cluster = c;
+    const formedMs = Math.round(performance.now() - started);
+    server = await startTokenServer({ expiresIn: EXPIRES_IN });
+    // A cache key whose entry and lock live on one master: killing it takes both away mid-run.
+    let cacheKey = '';
+    let master = 0;
+    for (let tries = 0; master === 0; tries++) {
+      if (tries > 200) throw new Error('no cache key with entry and lock on one master');
+      // Of one length, the two keys' slots differ by a constant (CRC16 is linear): vary the length.
+      const candidate = `cluster:${crypto.randomUUID().slice(0, 4 + (tries % 30))}`;
+      const entryMaster = await c.masterOf(`attache:token:${candidate}`);
+      if (entryMaster === (await c.masterOf(`attache:lock:${candidate}`))) {
+        cacheKey = candidate;
+        master = entryMaster;
+      }
+    }
+    fleet = await startFleet(WORKERS, {
+      REDIS_CLUSTER: c.nodes.join(','),
+      ORIGIN: server.origin,
+      CACHE_KEY: cacheKey,
+      LOCK_TTL: String(LOCK_TTL),
+      LOCK_POLL: '50',
+      OPERATION_TIMEOUT: '500',
+      RECHECK_INTERVAL: '500',
+    });
+    const f = fleet;
+    const all = WORKERS * CALLS;
+
+    // 1. Cold cache, then past expiry: one token request each for the whole fleet.
+    // Every process has its cluster client connected (slots read, nodes joined) before the first call.
+    expect(await Promise.all(f.workers.map((worker) => worker.probe(15_000)))).toEqual(
+      Array(WORKERS).fill(true),
+    );
+    for (const worker of f.workers) worker.storeEvents.length = 0;
+    const cold = await burstAll(f);
+    expect(cold.outcomes).toEqual({ 200: all });
+    expect(server.tokenRequests).toHaveLength(1);
+    await shiftAll(f, LIFETIME + 60_000);
+    const refresh = await burstAll(f);
+    expect(refresh.outcomes).toEqual({ 200: all });
+    expect(server.tokenRequests).toHaveLength(2);
+    expect(callsPerToken(1)).toEqual([all]);
+    for (const worker of f.workers) expect(worker.storeEvents).toEqual([]);
+
+    // 2. Past expiry again; the lock holder's token request is held while its master is killed (SIGKILL).
+    //    The others cannot read the entry or the lock: they fetch on their own, inside their deadline.
+    //    Fewer calls here: 800 at once keep two cores busy for over a second, and a deadline is only as
+    //    punctual as the event loop that runs its timer.
+    const held = server.holdNext();
+    await shiftAll(f, 2 * (LIFETIME + 60_000));
+    const failingOver = Promise.all(f.workers.map((worker) => worker.burst(DURING_CALLS, DEADLINE)));
+    const holder = (await held.arrived).worker;
+    const killedAt = performance.now();
+    await c.kill(master);
+    setTimeout(() => held.release(), 300);
+    const during = await failingOver;
+    expect(total(during)).toEqual({ 200: WORKERS * DURING_CALLS });
+    const slowest = Math.max(...during.map((result) => result.maxMs));
+    expect(slowest).toBeLessThanOrEqual(DEADLINE + 100);
+    // At most one token request per process while the shard is away (in-process single flight holds).
+    const duringRequests = server.tokenRequests.length - 2;
+    expect(duringRequests).toBeGreaterThanOrEqual(1);
+    expect(duringRequests).toBeLessThanOrEqual(WORKERS);
+    for (const worker of f.workers) {
+      expect(worker.storeEvents.some((e) => e.type === 'store:unavailable')).toBe(true);
+    }
+
+    // 3. The replica takes over; every process reaches the new master; past expiry: one token request again.
+    const newMaster = await c.waitForFailover(`attache:token:${cacheKey}`, master);
+    const failoverMs = Math.round(performance.now() - killedAt);
+    expect(newMaster).not.toBe(master);
+    expect(await Promise.all(f.workers.map((worker) => worker.probe(10_000)))).toEqual(
+      Array(WORKERS).fill(true),
+    );
+    const before = server.tokenRequests.length;
+    await shiftAll(f, 3 * (LIFETIME + 60_000));
+    const after = await burstAll(f);
+    expect(after.outcomes).toEqual({ 200: all });
+    expect(server.tokenRequests.length - before).toBe(1);
+    expect(callsPerToken(before)).toEqual([all]);
+
+    Object.assign(figures, {
+      cluster: {
+        workers: WORKERS,
+        concurrentCallsPerWorker: CALLS,
+        topology: '3 masters, 1 replica each, cluster-node-timeout 1 s',
+        formedMs,
+        phases: [
+          { phase: 'cold cache', calls: all, tokenRequests: 1, wallMs: cold.ms },
+          { phase: 'after expiry', calls: all, tokenRequests: 1, wallMs: refresh.ms },
+          {
+            phase: 'master with entry and lock killed while the lock holder fetched',
+            calls: WORKERS * DURING_CALLS,
+            tokenRequests: duringRequests,
+            holder,
+            slowestCallMs: slowest,
+            deadlineMs: DEADLINE,
+          },
+          { phase: 'failed over, after expiry', calls: all, tokenRequests: 1, wallMs: after.ms, failoverMs },
+        ],
       },
     });
   }, 60_000);

@@ -2,6 +2,7 @@ import { createFetch, createTokenSource, secret, tokenAuth } from '@attache/core
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type RedisTokenStore, type RedisTokenStoreEvent, redisTokenStore } from '../src/index.ts';
+import { entry } from './support/entries.ts';
 import { type LocalRedis, startRedis } from './support/redis-server.ts';
 
 let redis: LocalRedis;
@@ -42,7 +43,7 @@ function nextEvent(events: RedisTokenStoreEvent[], type: RedisTokenStoreEvent['t
 describe('Redis stopped and started again', () => {
   it('fails every operation at once while down, with one event, and resumes when Redis is back', async () => {
     const { store: s, events } = store();
-    await s.set('k', 'before', 60_000);
+    await s.set('k', entry('before'), 60_000);
     expect(s.isAvailable()).toBe(true);
 
     await redis.stop({ crash: true });
@@ -50,8 +51,8 @@ describe('Redis stopped and started again', () => {
     expect(s.isAvailable()).toBe(false);
     const failures = await Promise.allSettled([
       s.get('k'),
-      s.set('k', 'during', 60_000),
-      s.delete('k', 'before'),
+      s.set('k', entry('during'), 60_000),
+      s.delete('k', entry('before')),
       s.acquireLock('k', 30_000),
     ]);
     for (const failure of failures) {
@@ -71,8 +72,8 @@ describe('Redis stopped and started again', () => {
     expect(s.isAvailable()).toBe(true);
     // The restarted server is empty (no persistence): sharing starts over.
     expect(await s.get('k')).toBeNull();
-    await s.set('k', 'after', 60_000);
-    expect(await s.get('k')).toBe('after');
+    await s.set('k', entry('after'), 60_000);
+    expect(await s.get('k')).toBe(entry('after'));
     expect(events).toHaveLength(2);
   });
 
@@ -129,13 +130,13 @@ describe('Redis that stops answering', () => {
 describe('Redis refusing a command', () => {
   it('reports command-failed with Redis’s error word and keeps using Redis', async () => {
     const { store: s, events } = store();
-    await s.set('k', 'fits', 60_000);
+    await s.set('k', entry('fits'), 60_000);
     await redis.admin.config('SET', 'maxmemory-policy', 'noeviction');
     await redis.admin.config('SET', 'maxmemory', '1');
     cleanup.push(async () => {
       await redis.admin.config('SET', 'maxmemory', '0');
     });
-    await expect(s.set('k', 'too big', 60_000)).rejects.toMatchObject({
+    await expect(s.set('k', entry('too big'), 60_000)).rejects.toMatchObject({
       code: 'NETWORK',
       message: expect.stringContaining('command-failed, OOM'),
     });
@@ -143,7 +144,7 @@ describe('Redis refusing a command', () => {
       { type: 'store:unavailable', store: 'redis', reason: 'command-failed', code: 'OOM' },
     ]);
     expect(s.isAvailable()).toBe(true);
-    expect(await s.get('k')).toBe('fits');
+    expect(await s.get('k')).toBe(entry('fits'));
   });
 });
 

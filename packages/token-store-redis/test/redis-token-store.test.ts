@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisTokenStore, type RedisTokenStoreEvent, redisTokenStore } from '../src/index.ts';
+import { entry } from './support/entries.ts';
 import { type LocalRedis, startRedis } from './support/redis-server.ts';
 
 let redis: LocalRedis;
@@ -28,9 +29,9 @@ function store(events?: RedisTokenStoreEvent[]): RedisTokenStore {
 describe('entries', () => {
   it('stores an entry under <prefix>token:<key> with the given time to live', async () => {
     const s = store();
-    await s.set('partner:robot', '{"entry":1}', 60_000);
-    expect(await s.get('partner:robot')).toBe('{"entry":1}');
-    expect(await redis.admin.get('attache:token:partner:robot')).toBe('{"entry":1}');
+    await s.set('partner:robot', entry('e1'), 60_000);
+    expect(await s.get('partner:robot')).toBe(entry('e1'));
+    expect(await redis.admin.get('attache:token:partner:robot')).toBe(entry('e1'));
     const pttl = await redis.admin.pttl('attache:token:partner:robot');
     expect(pttl).toBeGreaterThan(0);
     expect(pttl).toBeLessThanOrEqual(60_000);
@@ -39,24 +40,24 @@ describe('entries', () => {
   it('reads null for a missing entry and replaces an entry on set', async () => {
     const s = store();
     expect(await s.get('missing')).toBeNull();
-    await s.set('k', 'one', 60_000);
-    await s.set('k', 'two', 60_000);
-    expect(await s.get('k')).toBe('two');
+    await s.set('k', entry('one'), 60_000);
+    await s.set('k', entry('two'), 60_000);
+    expect(await s.get('k')).toBe(entry('two'));
   });
 
   it('rounds a fractional time to live up and stores nothing for a non-positive one', async () => {
     const s = store();
-    await s.set('fraction', 'x', 0.2);
+    await s.set('fraction', entry('x'), 0.2);
     expect(await redis.admin.pttl('attache:token:fraction')).toBeGreaterThanOrEqual(0);
-    await s.set('zero', 'x', 0);
+    await s.set('zero', entry('x'), 0);
     expect(await redis.admin.exists('attache:token:zero')).toBe(0);
   });
 
   it('uses the prefix it is given', async () => {
     const s = redisTokenStore({ url: redis.url, prefix: 'svc-a:' });
     stores.push(s);
-    await s.set('k', 'v', 60_000);
-    expect(await redis.admin.get('svc-a:token:k')).toBe('v');
+    await s.set('k', entry('v'), 60_000);
+    expect(await redis.admin.get('svc-a:token:k')).toBe(entry('v'));
     expect(await store().get('k')).toBeNull();
   });
 });
@@ -64,7 +65,7 @@ describe('entries', () => {
 describe('delete', () => {
   it('without expected removes whatever is there', async () => {
     const s = store();
-    await s.set('k', 'v', 60_000);
+    await s.set('k', entry('v'), 60_000);
     expect(await s.delete('k')).toBe(true);
     expect(await s.delete('k')).toBe(false);
     expect(await s.get('k')).toBeNull();
@@ -73,12 +74,12 @@ describe('delete', () => {
   it('with expected removes only that exact entry (compare-and-delete)', async () => {
     const a = store();
     const b = store();
-    await a.set('k', 'old', 60_000);
+    await a.set('k', entry('old'), 60_000);
     // Another process stored a newer entry after this one read "old".
-    await b.set('k', 'new', 60_000);
-    expect(await a.delete('k', 'old')).toBe(false);
-    expect(await a.get('k')).toBe('new');
-    expect(await a.delete('k', 'new')).toBe(true);
+    await b.set('k', entry('new'), 60_000);
+    expect(await a.delete('k', entry('old'))).toBe(false);
+    expect(await a.get('k')).toBe(entry('new'));
+    expect(await a.delete('k', entry('new'))).toBe(true);
     expect(await a.get('k')).toBeNull();
   });
 });
@@ -134,13 +135,13 @@ describe('lock', () => {
     const s = store();
     expect(await s.acquireLock('a', 30_000)).not.toBeNull();
     expect(await s.acquireLock('b', 30_000)).not.toBeNull();
-    await s.set('a', 'entry', 60_000);
+    await s.set('a', entry('entry'), 60_000);
     expect(await redis.admin.get('attache:lock:a')).not.toBe('entry');
   });
 });
 
 describe('least privilege', () => {
-  it('works as an ACL user limited to GET, SET, DEL, EVAL and INFO on its prefix', async () => {
+  it('works as an ACL user limited to GET, SET, DEL, EVAL, PTTL, PEXPIRE and INFO on its prefix', async () => {
     await redis.admin.call(
       'ACL',
       'SETUSER',
@@ -153,18 +154,22 @@ describe('least privilege', () => {
       '+set',
       '+del',
       '+eval',
+      '+pttl',
+      '+pexpire',
       '+info',
     );
     await redis.admin.call('ACL', 'LOG', 'RESET');
     const s = redisTokenStore({ url: `redis://attache:acl-pass@127.0.0.1:${redis.port}` });
     stores.push(s);
-    await s.set('k', 'v', 60_000);
-    expect(await s.get('k')).toBe('v');
+    await s.set('k', entry('v'), 60_000);
+    expect(await s.get('k')).toBe(entry('v'));
     const lock = await s.acquireLock('k', 30_000);
     expect(lock).not.toBeNull();
+    // Held: the script reads its time to live.
+    expect(await s.acquireLock('k', 30_000)).toBeNull();
     await lock!.release();
     expect(await redis.admin.exists('attache:lock:k')).toBe(0);
-    expect(await s.delete('k', 'v')).toBe(true);
+    expect(await s.delete('k', entry('v'))).toBe(true);
     expect(await redis.admin.call('ACL', 'LOG')).toEqual([]);
     await redis.admin.call('ACL', 'DELUSER', 'attache');
   });
@@ -176,11 +181,11 @@ describe('client', () => {
     const client = new Redis({ port: redis.port, host: '127.0.0.1', maxRetriesPerRequest: 0 });
     try {
       const s = redisTokenStore({ client });
-      await s.set('k', 'v', 60_000);
-      expect(await s.get('k')).toBe('v');
+      await s.set('k', entry('v'), 60_000);
+      expect(await s.get('k')).toBe(entry('v'));
       await s.close();
       expect(client.status).toBe('ready');
-      expect(await client.get('attache:token:k')).toBe('v');
+      expect(await client.get('attache:token:k')).toBe(entry('v'));
       await expect(s.get('k')).rejects.toMatchObject({ code: 'NETWORK' });
     } finally {
       client.disconnect();
@@ -193,8 +198,8 @@ describe('client', () => {
     try {
       const s = redisTokenStore({ client });
       expect(client.status).toBe('wait');
-      await s.set('k', 'v', 60_000);
-      expect(await s.get('k')).toBe('v');
+      await s.set('k', entry('v'), 60_000);
+      expect(await s.get('k')).toBe(entry('v'));
       expect(s.isAvailable()).toBe(true);
       await s.close();
     } finally {
@@ -205,7 +210,7 @@ describe('client', () => {
   it('closes the client it created', async () => {
     const events: RedisTokenStoreEvent[] = [];
     const s = redisTokenStore({ url: redis.url, onEvent: (event) => events.push(event) });
-    await s.set('k', 'v', 60_000);
+    await s.set('k', entry('v'), 60_000);
     expect(s.isAvailable()).toBe(true);
     await s.close();
     expect(s.isAvailable()).toBe(false);

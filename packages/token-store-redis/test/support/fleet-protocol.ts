@@ -12,10 +12,11 @@ export interface BurstResult {
 export type ParentMessage =
   | { readonly id: number; readonly op: 'shift'; readonly ms: number }
   | { readonly id: number; readonly op: 'burst'; readonly calls: number; readonly timeout?: number }
+  | { readonly id: number; readonly op: 'probe'; readonly timeoutMs: number }
   | { readonly id: number; readonly op: 'close' };
 
 export type WorkerMessage =
   | { readonly type: 'ready'; readonly worker: string }
-  | { readonly type: 'reply'; readonly id: number; readonly result: BurstResult | null }
+  | { readonly type: 'reply'; readonly id: number; readonly result: BurstResult | boolean | null }
   | { readonly type: 'store-event'; readonly event: RedisTokenStoreEvent }
   | { readonly type: 'token-event'; readonly event: AttacheEvent };

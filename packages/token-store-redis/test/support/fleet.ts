@@ -18,6 +18,8 @@ export interface FleetWorker {
   shift(ms: number): Promise<void>;
   /** Fires `calls` concurrent calls through `createFetch` and reports how they ended. */
   burst(calls: number, timeout?: number): Promise<BurstResult>;
+  /** Reads the store until Redis answers; resolves whether it did within `timeoutMs`. */
+  probe(timeoutMs: number): Promise<boolean>;
   /** Crashes the process (SIGKILL): no cleanup, no lock release. */
   kill(): void;
   close(): Promise<void>;
@@ -40,7 +42,10 @@ function startWorker(name: string, env: Record<string, string>): Promise<FleetWo
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
   });
-  const pending = new Map<number, { resolve(value: BurstResult | null): void; reject(error: Error): void }>();
+  const pending = new Map<
+    number,
+    { resolve(value: BurstResult | boolean | null): void; reject(error: Error): void }
+  >();
   const storeEvents: RedisTokenStoreEvent[] = [];
   const tokenEvents: AttacheEvent[] = [];
   let nextId = 0;
@@ -64,7 +69,7 @@ function startWorker(name: string, env: Record<string, string>): Promise<FleetWo
       reject(error);
     });
 
-    function request(message: WithoutId<ParentMessage>): Promise<BurstResult | null> {
+    function request(message: WithoutId<ParentMessage>): Promise<BurstResult | boolean | null> {
       if (exited) return Promise.reject(new Error(`worker ${name} is not running`));
       const id = ++nextId;
       return new Promise((resolveReply, rejectReply) => {
@@ -85,8 +90,11 @@ function startWorker(name: string, env: Record<string, string>): Promise<FleetWo
         const result = await request(
           timeout === undefined ? { op: 'burst', calls } : { op: 'burst', calls, timeout },
         );
-        if (result === null) throw new Error('burst without a result');
+        if (result === null || typeof result === 'boolean') throw new Error('burst without a result');
         return result;
+      },
+      async probe(timeoutMs: number) {
+        return (await request({ op: 'probe', timeoutMs })) === true;
       },
       kill() {
         child.kill('SIGKILL');

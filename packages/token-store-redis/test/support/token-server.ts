@@ -73,6 +73,9 @@ export async function startTokenServer(options: { expiresIn: number }): Promise<
     }
     res.writeHead(404).end();
   });
+  // Idle connections are closed by the clients, never by the server: on two busy cores a client's keep-alive
+  // timer can fire a second late, and a request sent on a connection the server has just closed is reset.
+  server.keepAliveTimeout = 120_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
 

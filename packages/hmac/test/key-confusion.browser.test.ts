@@ -1,0 +1,3 @@
+import { keyConfusionSuite } from './shared/key-confusion.ts';
+
+keyConfusionSuite(100);

@@ -1,0 +1,3 @@
+import { nonceWindowSuite } from './shared/nonce-window.ts';
+
+nonceWindowSuite(60);
