@@ -148,6 +148,37 @@ describe('refreshTokenAuth against oidc-provider (rotateRefreshToken: true)', ()
     expect(new Set([seeded.refreshToken, ...storedAfterEach]).size).toBe(EXPIRIES + 1);
   });
 
+  it('two instances sharing one store (as processes share Redis): one refresh per expiry between them', async () => {
+    let now = Date.now();
+    const clock = () => now;
+    const store = createMemoryTokenStore({ now: clock });
+    const one = accounts(clock, store);
+    const two = accounts(clock, store);
+    const seeded = await as.seedRefreshToken('hooli', 'platform', SCOPE);
+    await one.auth.connect('hooli', { refreshToken: seeded.refreshToken });
+    const fetches = [one, two].map(({ auth }) => createFetch({ baseUrl: as.api, auth, now: clock }));
+    const before = refreshOutcomes().length;
+    for (let expiry = 0; expiry < 4; expiry++) {
+      const statuses = await Promise.all(
+        fetches.flatMap((fetch) =>
+          Array.from({ length: 8 }, () =>
+            fetch('hooli/invoices', { account: 'hooli' }).then((r) => r.status),
+          ),
+        ),
+      );
+      expect(statuses).toEqual(Array(16).fill(200));
+      expect(
+        refreshOutcomes()
+          .slice(before)
+          .map((o) => o.error),
+      ).toEqual(Array(expiry + 1).fill(undefined));
+      const held = as.refreshTokens(seeded.grantId);
+      expect(await storedRefreshToken(store, two.auth, 'hooli')).toBe(held.at(-1)?.value);
+      expect(held.at(-1)?.consumed).toBe(false);
+      now += (LIFETIME + 1) * 1000;
+    }
+  });
+
   it('a reused (rotated) refresh token is refused: ReconnectRequiredError, not retried, and the server revokes the grant', async () => {
     let now = Date.now();
     const clock = () => now;
