@@ -20,8 +20,7 @@ afterAll(async () => {
   await as?.close();
 });
 
-function accounts(now: () => number) {
-  const store = createMemoryTokenStore({ now });
+function accounts(now: () => number, store = createMemoryTokenStore({ now })) {
   const auth = refreshTokenAuth({
     tokenEndpoint: as.tokenEndpoint,
     clientId: 'platform',
@@ -62,6 +61,33 @@ describe('refreshTokenAuth against Python Authlib (RefreshTokenGrant, INCLUDE_NE
       expect(issued).toHaveLength(expiry + 2);
       expect(issued.map((t) => t.used)).toEqual([...Array(expiry + 1).fill(true), false]);
       expect(await stored('acme')).toBe(issued.at(-1)?.value);
+      now += (LIFETIME + 1) * 1000;
+    }
+  });
+
+  it('two instances sharing one store: one refresh per expiry between them, no refresh token used twice', async () => {
+    let now = Date.now();
+    const clock = () => now;
+    const store = createMemoryTokenStore({ now: clock });
+    const one = accounts(clock, store);
+    const two = accounts(clock, store);
+    await one.auth.connect('hooli', { refreshToken: await as.connect('hooli') });
+    const before = await as.stats();
+    for (let expiry = 0; expiry < 4; expiry++) {
+      const statuses = await Promise.all(
+        [one, two].flatMap(({ fetch }) =>
+          Array.from({ length: 8 }, () =>
+            fetch('hooli/invoices', { account: 'hooli' }).then((r) => r.status),
+          ),
+        ),
+      );
+      expect(statuses).toEqual(Array(16).fill(200));
+      const stats = await as.stats();
+      expect(stats).toEqual({
+        refreshes: before.refreshes + expiry + 1,
+        rejected: before.rejected,
+      });
+      expect(await two.stored('hooli')).toBe((await as.refreshTokens('hooli')).at(-1)?.value);
       now += (LIFETIME + 1) * 1000;
     }
   });

@@ -8,6 +8,7 @@ import { createFetch, createMemoryTokenStore, secret, TokenAcquisitionError } fr
 import { fileCredential } from '@attache/mtls-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  clientSecretPost,
   jwtBearerAuth,
   publicClient,
   ReconnectRequiredError,
@@ -17,6 +18,7 @@ import {
 import {
   type GrantsProviderHarness,
   JWT_BEARER,
+  PARTNER_AUDIENCE,
   startGrantsProvider,
   TOKEN_EXCHANGE,
 } from './support/oidc-grants-provider.ts';
@@ -24,6 +26,7 @@ import {
 const SCOPE = 'invoices:read';
 const PLATFORM_SECRET = 'platform-client-secret-0123456789';
 const ORDERS_SECRET = 'orders-client-secret-0123456789';
+const INGEST_SECRET = 'ingest-client-secret-0123456789';
 const LIFETIME = 600; // seconds: the access token lifetime the server grants
 
 let as: GrantsProviderHarness;
@@ -61,6 +64,16 @@ beforeAll(async () => {
         redirect_uris: [],
         scope: SCOPE,
         token_endpoint_auth_method: 'none',
+      },
+      {
+        // A confidential client presenting an assertion too (RFC 7523 §3.1: both authenticate).
+        client_id: 'ingest',
+        client_secret: INGEST_SECRET,
+        grant_types: [JWT_BEARER],
+        response_types: [],
+        redirect_uris: [],
+        scope: SCOPE,
+        token_endpoint_auth_method: 'client_secret_post',
       },
     ],
   });
@@ -269,6 +282,7 @@ describe('tokenExchangeAuth against RFC 8693 registered with provider.registerGr
   const exchange = (
     subjectToken: Parameters<typeof tokenExchangeAuth>[0]['subjectToken'],
     clientSecret = ORDERS_SECRET,
+    audience = PARTNER_AUDIENCE,
   ) =>
     tokenExchangeAuth({
       tokenEndpoint: as.tokenEndpoint,
@@ -276,6 +290,7 @@ describe('tokenExchangeAuth against RFC 8693 registered with provider.registerGr
       clientSecret: secret(clientSecret),
       subjectToken,
       subjectTokenType: 'urn:ietf:params:oauth:token-type:jwt',
+      audience,
       scope: SCOPE,
       tokenSource: { key: `exchange:${crypto.randomUUID()}` },
     });
@@ -296,7 +311,12 @@ describe('tokenExchangeAuth against RFC 8693 registered with provider.registerGr
       }),
     );
     expect(bodies).toEqual(
-      Array(15).fill({ accountId: 'user-7', clientId: 'orders-service', grantType: 'token-exchange' }),
+      Array(15).fill({
+        accountId: 'user-7',
+        clientId: 'orders-service',
+        grantType: 'token-exchange',
+        audience: PARTNER_AUDIENCE,
+      }),
     );
     expect(grantOutcomes(TOKEN_EXCHANGE, from)).toEqual([
       { grantType: TOKEN_EXCHANGE, clientId: 'orders-service', error: undefined },
@@ -337,6 +357,13 @@ describe('tokenExchangeAuth against RFC 8693 registered with provider.registerGr
     expect(error).toBeInstanceOf(TokenAcquisitionError);
     expect(error).toMatchObject({ error: 'invalid_client', status: 401 });
     expect((error as Error).message).not.toContain('not-the-secret');
+  });
+  it('an audience the server does not serve is invalid_target, a typed error', async () => {
+    const token = await as.platformToken({ sub: 'user-7', aud: as.issuer });
+    const auth = exchange(token, ORDERS_SECRET, 'https://elsewhere.example');
+    const error = await createFetch({ baseUrl: as.api, auth })('orders').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TokenAcquisitionError);
+    expect(error).toMatchObject({ error: 'invalid_target', status: 400 });
   });
 });
 
@@ -400,6 +427,39 @@ describe('jwtBearerAuth against RFC 7523 registered with provider.registerGrantT
       undefined,
       'invalid_grant',
     ]);
+  });
+
+  it('with client_secret_post: the provider authenticates the client, then the handler checks the assertion', async () => {
+    const auth = (clientSecret: string) =>
+      jwtBearerAuth({
+        tokenEndpoint: as.tokenEndpoint,
+        clientId: 'ingest',
+        clientAuthentication: clientSecretPost(secret(clientSecret)),
+        assertion: () => as.platformToken({ sub: 'ingest-pipeline', aud: as.tokenEndpoint }),
+        scope: SCOPE,
+        tokenSource: { key: `bearer:${crypto.randomUUID()}` },
+      });
+    const fetch = createFetch({ baseUrl: as.api, auth: auth(INGEST_SECRET) });
+    const from = as.outcomes.length;
+    const statuses = await Promise.all(
+      Array.from({ length: 10 }, () => fetch('events').then((r) => r.status)),
+    );
+    expect(statuses).toEqual(Array(10).fill(200));
+    expect(as.apiRequests.at(-1)).toMatchObject({
+      accountId: 'ingest-pipeline',
+      clientId: 'ingest',
+      grantType: 'jwt-bearer',
+    });
+    expect(grantOutcomes(JWT_BEARER, from)).toEqual([
+      { grantType: JWT_BEARER, clientId: 'ingest', error: undefined },
+    ]);
+    const error = await createFetch({ baseUrl: as.api, auth: auth('wrong') })('events').catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(TokenAcquisitionError);
+    expect(error).toMatchObject({ error: 'invalid_client', status: 401 });
+    // Refused by the provider's client authentication, which no grant handler answers with.
+    expect(grantOutcomes(JWT_BEARER, from).map((o) => o.error)).toEqual([undefined, 'invalid_client']);
   });
 
   it('an assertion from an untrusted signer is refused (invalid_grant), with nothing secret in the error', async () => {

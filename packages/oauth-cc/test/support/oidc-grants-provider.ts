@@ -8,6 +8,8 @@ export const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 export const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
 const JWT_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:jwt';
+/** The only audience the token exchange grant issues tokens for. */
+export const PARTNER_AUDIENCE = 'https://api.partner.example';
 
 /** What the token endpoint decided for one request, from oidc-provider's own `grant.success`/`grant.error`. */
 export interface GrantOutcome {
@@ -24,6 +26,7 @@ export interface ApiRequest {
   readonly accountId?: string;
   readonly clientId?: string;
   readonly grantType?: string;
+  readonly audience?: string;
 }
 
 export interface GrantsProviderHarness {
@@ -71,12 +74,14 @@ function issueAccessToken(
   accountId: string,
   grantType: string,
   scope: string | undefined,
+  audience?: string,
 ): ModelInstance {
   return new provider.AccessToken({
     accountId,
     client: ctx.oidc.client,
     gty: grantType,
     ...(scope === undefined ? {} : { scope }),
+    ...(audience === undefined ? {} : { aud: audience }),
   });
 }
 
@@ -141,6 +146,7 @@ export async function startGrantsProvider(options: GrantsProviderOptions): Promi
       accountId: String(token.accountId),
       clientId: String(token.clientId),
       grantType: String(token.gty),
+      ...(token.aud === undefined ? {} : { audience: String(token.aud) }),
     };
     apiRequests.push({ path, status: 200, ...seen });
     response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(seen));
@@ -194,12 +200,16 @@ export async function startGrantsProvider(options: GrantsProviderOptions): Promi
         throw new errors.InvalidRequest('unsupported subject_token_type');
       // The platform mints subject tokens for this authorization server.
       const subject = await verifyPlatformToken(subjectToken, issuer, 'subject token');
+      const audience = ctx.oidc.params.audience;
+      if (audience !== undefined && audience !== PARTNER_AUDIENCE)
+        throw new errors.InvalidTarget('unknown audience');
       const token = issueAccessToken(
         provider as Provider,
         ctx,
         String(subject.sub),
         'token-exchange',
         allowedScope(ctx),
+        audience,
       );
       const value = await token.save();
       ctx.body = {
