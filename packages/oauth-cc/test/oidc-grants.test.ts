@@ -84,6 +84,9 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+// Expiries: the tests move the client's clock past each access token's lifetime. The server's tokens stay
+// valid, so each refresh is the client's own decision, and the counts below are the client's behaviour.
+
 /** The server's own record of refresh_token grants for the platform client: successes and errors. */
 function refreshOutcomes() {
   return as.outcomes.filter((o) => o.grantType === 'refresh_token');
