@@ -68,7 +68,7 @@ function subjectMatches(ctx: unknown, property: string, expected: string): boole
 
 export const DEFAULT_RESOURCE = 'https://api.partner.example/';
 
-type Stored = Record<string, unknown> & {
+export type Stored = Record<string, unknown> & {
   grantId?: string;
   userCode?: string;
   uid?: string;
@@ -79,7 +79,7 @@ type Stored = Record<string, unknown> & {
  * oidc-provider's storage contract, in memory: one instance per model name, shared by every provider in the
  * process only through the `store` map each harness owns (so servers do not see each other's artifacts).
  */
-function memoryAdapter(store: Map<string, Stored>) {
+export function memoryAdapter(store: Map<string, Stored>) {
   return class MemoryAdapter {
     readonly name: string;
     constructor(name: string) {
