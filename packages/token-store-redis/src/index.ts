@@ -1,6 +1,6 @@
 export type { EncryptionKeyInput, EntryEncryptionOptions } from './entry-cipher.ts';
 export type { RedisTokenStore, RedisTokenStoreOptions } from './redis-token-store.ts';
-export { redisTokenStore } from './redis-token-store.ts';
+export { createRedisTokenStore } from './redis-token-store.ts';
 export type {
   RedisTokenStoreEvent,
   RedisTokenStoreListener,

@@ -6,7 +6,7 @@ import { type ConnectionEvents, createAvailability } from './redis-availability.
 import type { RedisTokenStoreEvent, RedisTokenStoreListener } from './store-events.ts';
 
 /**
- * Options of {@link redisTokenStore}. Give `client` (an ioredis client you own), or `url` and/or
+ * Options of {@link createRedisTokenStore}. Give `client` (an ioredis client you own), or `url` and/or
  * `redisOptions` (the store creates its own client and closes it in `close()`).
  *
  * @example
@@ -120,7 +120,9 @@ function isClient(value: unknown): value is RedisCommands {
 function checkDuration(value: unknown, field: string): void {
   if (value === undefined) return;
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new ConfigError(`redisTokenStore: ${field} must be a positive number of ms, got ${String(value)}`);
+    throw new ConfigError(
+      `createRedisTokenStore: ${field} must be a positive number of ms, got ${String(value)}`,
+    );
   }
 }
 
@@ -138,7 +140,9 @@ function readUrl(value: unknown): string {
     // Not a URL; the message below must not repeat it (it may hold a password).
   }
   if (protocol !== 'redis:' && protocol !== 'rediss:') {
-    throw new ConfigError('redisTokenStore: url must be a redis:// or rediss:// URL (a string or a Secret)');
+    throw new ConfigError(
+      'createRedisTokenStore: url must be a redis:// or rediss:// URL (a string or a Secret)',
+    );
   }
   return url;
 }
@@ -146,7 +150,7 @@ function readUrl(value: unknown): string {
 function createClient(options: RedisTokenStoreOptions): RedisCommands {
   const extra = options.redisOptions;
   if (extra !== undefined && (typeof extra !== 'object' || extra === null)) {
-    throw new ConfigError('redisTokenStore: redisOptions must be an object of ioredis options');
+    throw new ConfigError('createRedisTokenStore: redisOptions must be an object of ioredis options');
   }
   // The client is the store's alone; RESP2-shaped replies are what its few commands expect.
   const merged = { ...OWNED_CLIENT_DEFAULTS, ...extra, replyMapping: 'legacy' as const };
@@ -171,34 +175,34 @@ function createClient(options: RedisTokenStoreOptions): RedisCommands {
  * @throws {ConfigError} synchronously, for invalid options (the message names the field, never the URL).
  * @example
  * ```ts
- * const store = redisTokenStore({ url: 'redis://127.0.0.1:6379', encryption: { key } });
+ * const store = createRedisTokenStore({ url: 'redis://127.0.0.1:6379', encryption: { key } });
  * const source = createTokenSource(fetchToken, { key: tokenCacheKey({ tokenEndpoint, clientId }), store });
  * const fetch = createFetch({ baseUrl: 'https://partner.example', auth: tokenAuth({ source }) });
  * // on shutdown
  * await store.close();
  * ```
  */
-export function redisTokenStore(options: RedisTokenStoreOptions): RedisTokenStore {
+export function createRedisTokenStore(options: RedisTokenStoreOptions): RedisTokenStore {
   if (typeof options !== 'object' || options === null) {
-    throw new ConfigError('redisTokenStore: options must be an object');
+    throw new ConfigError('createRedisTokenStore: options must be an object');
   }
   const given = options.client;
   if (given !== undefined && (options.url !== undefined || options.redisOptions !== undefined)) {
-    throw new ConfigError('redisTokenStore: give either client, or url/redisOptions, not both');
+    throw new ConfigError('createRedisTokenStore: give either client, or url/redisOptions, not both');
   }
   if (given === undefined && options.url === undefined && options.redisOptions === undefined) {
-    throw new ConfigError('redisTokenStore: client (an ioredis client) or url is required');
+    throw new ConfigError('createRedisTokenStore: client (an ioredis client) or url is required');
   }
   if (given !== undefined && !isClient(given)) {
-    throw new ConfigError('redisTokenStore: client must be an ioredis Redis or Cluster client');
+    throw new ConfigError('createRedisTokenStore: client must be an ioredis Redis or Cluster client');
   }
   const prefix = options.prefix ?? DEFAULTS.prefix;
-  if (typeof prefix !== 'string') throw new ConfigError('redisTokenStore: prefix must be a string');
+  if (typeof prefix !== 'string') throw new ConfigError('createRedisTokenStore: prefix must be a string');
   checkDuration(options.operationTimeout, 'operationTimeout');
   checkDuration(options.recheckInterval, 'recheckInterval');
   const listener = options.onEvent;
   if (listener !== undefined && typeof listener !== 'function') {
-    throw new ConfigError('redisTokenStore: onEvent must be a function');
+    throw new ConfigError('createRedisTokenStore: onEvent must be a function');
   }
   const cipher: EntryCipher | undefined =
     options.encryption === undefined ? undefined : createEntryCipher(options.encryption);

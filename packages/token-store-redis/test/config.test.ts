@@ -1,10 +1,10 @@
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { redisTokenStore } from '../src/index.ts';
+import { createRedisTokenStore } from '../src/index.ts';
 
 const URL = 'redis://127.0.0.1:1';
 
-describe('redisTokenStore options', () => {
+describe('createRedisTokenStore options', () => {
   it.each([
     ['options', null, /options must be an object/],
     ['client or url', {}, /client \(an ioredis client\) or url is required/],
@@ -26,7 +26,7 @@ describe('redisTokenStore options', () => {
     ['recheckInterval', { url: URL, recheckInterval: -1 }, /recheckInterval must be a positive number of ms/],
     ['onEvent', { url: URL, onEvent: 'log' }, /onEvent must be a function/],
   ])('%s: throws a ConfigError naming it', (_field, options, message) => {
-    expect(() => redisTokenStore(options as never)).toThrowError(
+    expect(() => createRedisTokenStore(options as never)).toThrowError(
       expect.objectContaining({
         name: 'ConfigError',
         code: 'CONFIG',
@@ -37,8 +37,10 @@ describe('redisTokenStore options', () => {
 
   it('refuses client together with url or redisOptions', () => {
     const client = new Redis({ lazyConnect: true });
-    expect(() => redisTokenStore({ client, url: URL })).toThrowError(/either client, or url\/redisOptions/);
-    expect(() => redisTokenStore({ client, redisOptions: { db: 1 } })).toThrowError(/either client/);
+    expect(() => createRedisTokenStore({ client, url: URL })).toThrowError(
+      /either client, or url\/redisOptions/,
+    );
+    expect(() => createRedisTokenStore({ client, redisOptions: { db: 1 } })).toThrowError(/either client/);
     client.disconnect();
   });
 
@@ -46,7 +48,7 @@ describe('redisTokenStore options', () => {
     for (const url of ['ftp://user:hunter2@cache.internal', 'redis//:hunter2@cache.internal', 'hunter2']) {
       let caught: unknown;
       try {
-        redisTokenStore({ url });
+        createRedisTokenStore({ url });
       } catch (error) {
         caught = error;
       }

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type RedisTokenStore, type RedisTokenStoreEvent, redisTokenStore } from '../src/index.ts';
+import { createRedisTokenStore, type RedisTokenStore, type RedisTokenStoreEvent } from '../src/index.ts';
 import { type LocalRedis, startRedis } from './support/redis-server.ts';
 
 let redis: LocalRedis;
@@ -17,7 +17,7 @@ afterAll(async () => {
 });
 
 function store(events?: RedisTokenStoreEvent[]): RedisTokenStore {
-  const created = redisTokenStore({
+  const created = createRedisTokenStore({
     url: redis.url,
     ...(events === undefined ? {} : { onEvent: (event: RedisTokenStoreEvent) => events.push(event) }),
   });
@@ -53,7 +53,7 @@ describe('entries', () => {
   });
 
   it('uses the prefix it is given', async () => {
-    const s = redisTokenStore({ url: redis.url, prefix: 'svc-a:' });
+    const s = createRedisTokenStore({ url: redis.url, prefix: 'svc-a:' });
     stores.push(s);
     await s.set('k', 'v', 60_000);
     expect(await redis.admin.get('svc-a:token:k')).toBe('v');
@@ -156,7 +156,7 @@ describe('least privilege', () => {
       '+info',
     );
     await redis.admin.call('ACL', 'LOG', 'RESET');
-    const s = redisTokenStore({ url: `redis://attache:acl-pass@127.0.0.1:${redis.port}` });
+    const s = createRedisTokenStore({ url: `redis://attache:acl-pass@127.0.0.1:${redis.port}` });
     stores.push(s);
     await s.set('k', 'v', 60_000);
     expect(await s.get('k')).toBe('v');
@@ -175,7 +175,7 @@ describe('client', () => {
     const { Redis } = await import('ioredis');
     const client = new Redis({ port: redis.port, host: '127.0.0.1', maxRetriesPerRequest: 0 });
     try {
-      const s = redisTokenStore({ client });
+      const s = createRedisTokenStore({ client });
       await s.set('k', 'v', 60_000);
       expect(await s.get('k')).toBe('v');
       await s.close();
@@ -191,7 +191,7 @@ describe('client', () => {
     const { Redis } = await import('ioredis');
     const client = new Redis({ port: redis.port, host: '127.0.0.1', lazyConnect: true });
     try {
-      const s = redisTokenStore({ client });
+      const s = createRedisTokenStore({ client });
       expect(client.status).toBe('wait');
       await s.set('k', 'v', 60_000);
       expect(await s.get('k')).toBe('v');
@@ -204,7 +204,7 @@ describe('client', () => {
 
   it('closes the client it created', async () => {
     const events: RedisTokenStoreEvent[] = [];
-    const s = redisTokenStore({ url: redis.url, onEvent: (event) => events.push(event) });
+    const s = createRedisTokenStore({ url: redis.url, onEvent: (event) => events.push(event) });
     await s.set('k', 'v', 60_000);
     expect(s.isAvailable()).toBe(true);
     await s.close();
