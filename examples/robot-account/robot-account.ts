@@ -6,10 +6,10 @@
  * Run it: `node --conditions=@attache/source examples/robot-account/robot-account.ts`
  */
 import {
+  type AttacheEventListener,
   type AttacheFetch,
   createFetch,
   createTokenSource,
-  type EventListener,
   type FetchToken,
   type Secret,
   secret,
@@ -30,7 +30,7 @@ export interface RobotAccountOptions {
   readonly now?: () => number;
   /** Random source for the refresh point. Default `Math.random`. */
   readonly random?: () => number;
-  readonly onEvent?: EventListener;
+  readonly onEvent?: AttacheEventListener;
 }
 
 /** `POST /login` → `{ token, expires_in }`, mapped onto a token response. */

@@ -90,4 +90,12 @@ export interface CredentialWithheldEvent {
 }
 
 /** Receives every {@link AttacheEvent}. Exceptions thrown by a listener are swallowed. */
-export type EventListener = (event: AttacheEvent) => void;
+export type AttacheEventListener = (event: AttacheEvent) => void;
+
+/**
+ * The old name of {@link AttacheEventListener}.
+ *
+ * @deprecated Use {@link AttacheEventListener}: this name shadows the DOM's global `EventListener` in any
+ * file that imports it.
+ */
+export type EventListener = AttacheEventListener;

@@ -1,10 +1,10 @@
 import {
+  type AttacheEventListener,
   type AuthContext,
   type Authenticator,
   ConfigError,
   createLearningClock,
   createTokenSource,
-  type EventListener,
   type FetchToken,
   globalFetchTransport,
   prepareRequest,
@@ -96,7 +96,7 @@ export interface ClientCredentialsAuthOptions {
    */
   readonly tokenSource?: ClientCredentialsTokenSourceOptions;
   /** Receives token events (`token:acquired`, `token:refresh-failed`) and token endpoint retries. */
-  readonly onEvent?: EventListener;
+  readonly onEvent?: AttacheEventListener;
   /** Time source in epoch ms. Default `Date.now`. */
   readonly now?: () => number;
   /** The authenticator's name in events. Default `oauth-cc`. */

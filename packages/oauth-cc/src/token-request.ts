@@ -1,5 +1,5 @@
 import {
-  type EventListener,
+  type AttacheEventListener,
   type LearningClock,
   parseRetryAfter,
   sleep,
@@ -7,6 +7,7 @@ import {
   type TokenResponse,
   type Transport,
 } from '@attache/core';
+import { callListener } from '@attache/core/internal';
 import pRetry from 'p-retry';
 import type { ClientAuthentication } from './client-authentication.ts';
 import type { DpopProver } from './dpop.ts';
@@ -26,7 +27,7 @@ export interface TokenRequestSettings {
   /** Learns the token endpoint's clock from its `Date` headers, for assertion and proof times. */
   readonly clock: LearningClock;
   readonly dpop: DpopProver | undefined;
-  readonly onEvent: EventListener | undefined;
+  readonly onEvent: AttacheEventListener | undefined;
 }
 
 /** Where one token request goes. */
@@ -53,14 +54,6 @@ function sensitiveValues(headers: Headers, body: URLSearchParams): string[] {
     values.push(secret, new URLSearchParams(`s=${secret}`).get('s') ?? secret);
   }
   return values;
-}
-
-function emitSafely(listener: EventListener | undefined, event: Parameters<EventListener>[0]): void {
-  try {
-    listener?.(event);
-  } catch {
-    // A faulty listener must not break token acquisition.
-  }
 }
 
 /**
@@ -161,7 +154,7 @@ export async function requestToken(
       ) {
         throw error;
       }
-      emitSafely(settings.onEvent, {
+      callListener(settings.onEvent, {
         type: 'retry:scheduled',
         method: 'POST',
         url: endpoint,

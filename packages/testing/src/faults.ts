@@ -1,4 +1,5 @@
-import { ConfigError } from '@attache/core';
+import { ConfigError, sleep } from '@attache/core';
+import { checkNumber } from '@attache/core/internal';
 import { getResponse, HttpResponse, http, type RequestHandler } from 'msw';
 
 /**
@@ -137,10 +138,7 @@ interface FaultEngine {
 const engines = new WeakMap<Faults, FaultEngine>();
 
 function positiveInteger(value: unknown, name: string): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
-    throw new ConfigError(`faults: ${name} must be a positive integer`);
-  }
-  return value;
+  return checkNumber(value, `faults: ${name}`, { min: 'positive', integer: true });
 }
 
 function checkMatch(match: unknown): FaultMatch | undefined {
@@ -190,19 +188,6 @@ function failureResponder(status: number, options: FailNextOptions): () => Respo
     if (!headers.has('content-type')) headers.set('content-type', 'application/json');
   }
   return () => new Response(text, { status, headers });
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 /** A copy of `response` whose `Date` header says `now`. */
@@ -272,9 +257,7 @@ export function createFaults(options: CreateFaultsOptions = {}): Faults {
     },
     delayNext(count, ms, faultOptions = {}) {
       const n = positiveInteger(count, 'count');
-      if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
-        throw new ConfigError('faults: ms must be a non-negative number of milliseconds');
-      }
+      checkNumber(ms, 'faults: ms', { min: 'non-negative', unit: 'milliseconds' });
       rules.push({ kind: 'delay', remaining: n, match: checkMatch(faultOptions.match), ms });
       return faults;
     },
@@ -337,7 +320,9 @@ export function createFaults(options: CreateFaultsOptions = {}): Faults {
       const outcome = take(['fail', 'network'], request);
       if (delay !== undefined) {
         counts.delayed++;
-        await sleep(delay.ms, request.signal);
+        // A client that gave up ends the delay; the answer then goes to no one, which is harmless, where
+        // a rejection here would surface as an error in the test's msw handler.
+        await sleep(delay.ms, request.signal).catch(() => undefined);
       }
       if (outcome?.kind === 'network') {
         counts.networkErrors++;

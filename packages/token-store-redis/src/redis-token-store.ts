@@ -1,4 +1,5 @@
 import { ConfigError, revealSecret, type Secret, type TokenStore, type TokenStoreLock } from '@attache/core';
+import { callListener, checkOptionalNumber } from '@attache/core/internal';
 import { type Cluster, Redis, type RedisOptions } from 'ioredis';
 import { COMPARE_AND_DELETE } from './compare-and-delete.ts';
 import { createEntryCipher, type EntryCipher, type EntryEncryptionOptions } from './entry-cipher.ts';
@@ -117,15 +118,6 @@ function isClient(value: unknown): value is RedisCommands {
   );
 }
 
-function checkDuration(value: unknown, field: string): void {
-  if (value === undefined) return;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new ConfigError(
-      `createRedisTokenStore: ${field} must be a positive number of ms, got ${String(value)}`,
-    );
-  }
-}
-
 function readUrl(value: unknown): string {
   let url: string;
   try {
@@ -198,8 +190,9 @@ export function createRedisTokenStore(options: RedisTokenStoreOptions): RedisTok
   }
   const prefix = options.prefix ?? DEFAULTS.prefix;
   if (typeof prefix !== 'string') throw new ConfigError('createRedisTokenStore: prefix must be a string');
-  checkDuration(options.operationTimeout, 'operationTimeout');
-  checkDuration(options.recheckInterval, 'recheckInterval');
+  const ms = { min: 'positive', unit: 'ms' } as const;
+  checkOptionalNumber(options.operationTimeout, 'createRedisTokenStore: operationTimeout', ms);
+  checkOptionalNumber(options.recheckInterval, 'createRedisTokenStore: recheckInterval', ms);
   const listener = options.onEvent;
   if (listener !== undefined && typeof listener !== 'function') {
     throw new ConfigError('createRedisTokenStore: onEvent must be a function');
@@ -210,14 +203,7 @@ export function createRedisTokenStore(options: RedisTokenStoreOptions): RedisTok
   const owned = given === undefined;
   const client: RedisCommands = given === undefined ? createClient(options) : (given as RedisCommands);
 
-  function emit(event: RedisTokenStoreEvent): void {
-    if (listener === undefined) return;
-    try {
-      listener(event);
-    } catch {
-      // A faulty listener must not break token acquisition.
-    }
-  }
+  const emit = (event: RedisTokenStoreEvent): void => callListener(listener, event);
 
   const availability = createAvailability(client, {
     operationTimeout: options.operationTimeout ?? DEFAULTS.operationTimeout,

@@ -1,4 +1,5 @@
 import { ConfigError } from '@attache/core';
+import { checkNumber } from '@attache/core/internal';
 import type { MockClient } from '../client-authentication.ts';
 import { DPOP_ALGORITHMS } from '../dpop-proof.ts';
 import { checkFaults, createFaults, type Faults } from '../faults.ts';
@@ -44,9 +45,7 @@ function httpUrl(value: unknown, name: string): string {
 }
 
 export function positiveSeconds(value: unknown, name: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)
-    fail(`${name} must be a positive number of seconds`);
-  return value;
+  return checkNumber(value, `mockAuthorizationServer: ${name}`, { min: 'positive', unit: 'seconds' });
 }
 
 export function stringList(value: unknown, name: string): readonly string[] | undefined {
@@ -131,10 +130,14 @@ export function resolveConfig(options: MockAuthorizationServerOptions): ServerCo
     fail('metadata must be an object');
   }
   const dpop = resolveDpop(options);
-  const clockTolerance = options.clockTolerance ?? 30;
-  if (typeof clockTolerance !== 'number' || !Number.isFinite(clockTolerance) || clockTolerance < 0) {
-    fail('clockTolerance must be a non-negative number of seconds');
-  }
+  const clockTolerance = checkNumber(
+    options.clockTolerance ?? 30,
+    'mockAuthorizationServer: clockTolerance',
+    {
+      min: 'non-negative',
+      unit: 'seconds',
+    },
+  );
   if (options.now !== undefined && typeof options.now !== 'function') fail('now must be a function');
   if (options.now !== undefined && options.faults !== undefined) {
     fail('pass now to createFaults() when you pass faults: the server uses the faults clock');
