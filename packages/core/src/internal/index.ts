@@ -7,3 +7,4 @@
 export { isBrandedError } from '../errors.ts';
 export type { NumberRule } from './checks.ts';
 export { callListener, checkNumber, checkOptionalNumber, HTTP_TOKEN, isHttpToken } from './checks.ts';
+export { ASYMMETRIC_JWS_ALGORITHMS } from './jws-algorithms.ts';
