@@ -1,6 +1,7 @@
 import { ConfigError, sleep } from '@attache/core';
 import { checkNumber } from '@attache/core/internal';
 import { getResponse, HttpResponse, http, type RequestHandler } from 'msw';
+import { liveCounts } from './live-counts.ts';
 
 /**
  * Which requests a fault applies to: a URL (compared with the request's URL without its query and fragment)
@@ -274,20 +275,7 @@ export function createFaults(options: CreateFaultsOptions = {}): Faults {
     get pending() {
       return rules.reduce((sum, rule) => sum + rule.remaining, 0);
     },
-    calls: {
-      get requests() {
-        return counts.requests;
-      },
-      get failed() {
-        return counts.failed;
-      },
-      get networkErrors() {
-        return counts.networkErrors;
-      },
-      get delayed() {
-        return counts.delayed;
-      },
-    },
+    calls: liveCounts(counts),
     now: () => clock() + skew,
     wrap(handlers) {
       const inner = [...handlers];
@@ -361,4 +349,27 @@ export function checkFaults(value: unknown, owner: string): Faults {
     throw new ConfigError(`${owner}: faults must come from createFaults()`);
   }
   return value as Faults;
+}
+
+/**
+ * The faults a mock serves through: the ones given (shared with another mock), or new ones on the clock
+ * given. Not both: a mock's clock is its faults' clock, so `faults.skewDate()` moves everything it dates.
+ *
+ * @throws {ConfigError} for a `now` that is not a function, `now` with `faults`, or foreign `faults`.
+ */
+export function faultsOption(
+  options: { readonly now?: (() => number) | undefined; readonly faults?: Faults | undefined },
+  owner: string,
+): Faults {
+  if (options.now !== undefined && typeof options.now !== 'function') {
+    throw new ConfigError(`${owner}: now must be a function`);
+  }
+  if (options.now !== undefined && options.faults !== undefined) {
+    throw new ConfigError(
+      `${owner}: pass now to createFaults() when you pass faults: it uses the faults clock`,
+    );
+  }
+  return options.faults === undefined
+    ? createFaults(options.now === undefined ? {} : { now: options.now })
+    : checkFaults(options.faults, owner);
 }

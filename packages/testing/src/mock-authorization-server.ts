@@ -14,6 +14,7 @@ import {
   verifyAccessToken,
 } from './authorization-server/verify-access-token.ts';
 import type { Faults } from './faults.ts';
+import { liveCounts } from './live-counts.ts';
 import type { TokenRejection } from './oauth-error.ts';
 import { randomId } from './random-id.ts';
 
@@ -138,23 +139,7 @@ export function mockAuthorizationServer(options: MockAuthorizationServerOptions)
     metadataUrl: config.metadataUrl,
     openidConfigurationUrl: config.openidConfigurationUrl,
     metadata,
-    calls: {
-      get discovery() {
-        return counts.oauthMetadata + counts.openidConfiguration;
-      },
-      get oauthMetadata() {
-        return counts.oauthMetadata;
-      },
-      get openidConfiguration() {
-        return counts.openidConfiguration;
-      },
-      get jwks() {
-        return counts.jwks;
-      },
-      get token() {
-        return counts.token;
-      },
-    },
+    calls: liveCounts(counts, { discovery: () => counts.oauthMetadata + counts.openidConfiguration }),
     issued: state.issued,
     rejected: state.rejected,
     faults: config.faults,

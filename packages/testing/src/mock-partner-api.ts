@@ -3,9 +3,10 @@ import type { JWTPayload } from 'jose';
 import { http, type RequestHandler } from 'msw';
 import { type ApiKeyGuardOptions, checkApiKeyKeys, createApiKeyGuard } from './api-key-guard.ts';
 import { type BearerGuardOptions, createBearerGuard } from './bearer-guard.ts';
-import { checkFaults, createFaults, type Faults } from './faults.ts';
+import { type Faults, faultsOption } from './faults.ts';
 import type { PartnerGuardName } from './guard-result.ts';
 import { createHmacGuard } from './hmac-guard.ts';
+import { liveCounts } from './live-counts.ts';
 import type { AccessTokenClaims } from './mock-authorization-server.ts';
 import { answerRoute, type PartnerState } from './partner-api/guarded-route.ts';
 import { checkRoutes, ECHO_ROUTE, fail } from './partner-api/routes.ts';
@@ -180,14 +181,7 @@ export interface MockPartnerApi {
 export function mockPartnerApi(options: MockPartnerApiOptions): MockPartnerApi {
   if (typeof options !== 'object' || options === null) fail('options must be an object');
   const { base, host } = checkBaseUrl(options.baseUrl);
-  if (options.now !== undefined && typeof options.now !== 'function') fail('now must be a function');
-  if (options.now !== undefined && options.faults !== undefined) {
-    fail('pass now to createFaults() when you pass faults: the API uses the faults clock');
-  }
-  const faults =
-    options.faults === undefined
-      ? createFaults(options.now === undefined ? {} : { now: options.now })
-      : checkFaults(options.faults, 'mockPartnerApi');
+  const faults = faultsOption(options, 'mockPartnerApi');
 
   const guards = options.guards ?? {};
   if (typeof guards !== 'object' || guards === null) fail('guards must be an object');
@@ -207,20 +201,7 @@ export function mockPartnerApi(options: MockPartnerApiOptions): MockPartnerApi {
   return {
     handlers: routeHandlers(options, state, base),
     baseUrl: base,
-    calls: {
-      get total() {
-        return counts.total;
-      },
-      get accepted() {
-        return counts.accepted;
-      },
-      get rejected() {
-        return counts.rejected;
-      },
-      get faulted() {
-        return counts.faulted;
-      },
-    },
+    calls: liveCounts(counts),
     requests: state.requests,
     faults,
     get dpopNonce() {

@@ -2,7 +2,7 @@ import { ConfigError } from '@attache/core';
 import { checkNumber } from '@attache/core/internal';
 import type { MockClient } from '../client-authentication.ts';
 import { DPOP_ALGORITHMS } from '../dpop-proof.ts';
-import { checkFaults, createFaults, type Faults } from '../faults.ts';
+import { type Faults, faultsOption } from '../faults.ts';
 import type { MockAuthorizationServerOptions } from './options.ts';
 
 /** The server's options, checked once, with every default filled in. */
@@ -138,14 +138,7 @@ export function resolveConfig(options: MockAuthorizationServerOptions): ServerCo
       unit: 'seconds',
     },
   );
-  if (options.now !== undefined && typeof options.now !== 'function') fail('now must be a function');
-  if (options.now !== undefined && options.faults !== undefined) {
-    fail('pass now to createFaults() when you pass faults: the server uses the faults clock');
-  }
-  const faults =
-    options.faults === undefined
-      ? createFaults(options.now === undefined ? {} : { now: options.now })
-      : checkFaults(options.faults, 'mockAuthorizationServer');
+  const faults = faultsOption(options, 'mockAuthorizationServer');
   return {
     issuer,
     tokenEndpoint,
