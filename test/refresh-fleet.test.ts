@@ -140,8 +140,8 @@ describe('refreshTokenAuth across a fleet (8 processes, real Redis)', () => {
   it('one refresh per account per expiry, every call succeeds, the stored refresh token is the newest', async () => {
     // Connecting happens once, from any process: the store carries it to the fleet.
     const { refreshTokenAuth } = await import('@attache/oauth-cc');
-    const { redisTokenStore } = await import('@attache/token-store-redis');
-    const store = redisTokenStore({ url: redis.url });
+    const { createRedisTokenStore } = await import('@attache/token-store-redis');
+    const store = createRedisTokenStore({ url: redis.url });
     const connector = refreshTokenAuth({
       tokenEndpoint: `${partner.origin}/token`,
       clientId: 'platform',

@@ -1,8 +1,8 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  // The engines check is its own file, imported first, so it runs before any dependency is evaluated.
-  entry: ['src/index.ts', 'src/internal.ts', 'src/require-node.ts'],
+  // The engines check is its own entry, imported first, so it runs before any dependency is evaluated.
+  entry: { index: 'src/index.ts', 'internal/index': 'src/internal/index.ts', 'require-node': 'src/require-node.ts' },
   format: ['esm'],
   target: 'es2023',
   dts: { compilerOptions: { composite: false, allowImportingTsExtensions: true } },

@@ -50,7 +50,7 @@ const CHECKS = [
     run: oauthAgainstMocks,
   },
   {
-    name: '@attache/token-store-redis: redisTokenStore (encrypted) on a real redis-server, lock and token source',
+    name: '@attache/token-store-redis: createRedisTokenStore (encrypted) on a real redis-server, lock and token source',
     needs: ['@attache/core', '@attache/token-store-redis'],
     run: redisStore,
   },
@@ -338,11 +338,11 @@ async function oauthAgainstMocks(m) {
 
 async function redisStore(m) {
   const { createFetch, createTokenSource, secret, tokenAuth } = m['@attache/core'];
-  const { redisTokenStore } = m['@attache/token-store-redis'];
+  const { createRedisTokenStore } = m['@attache/token-store-redis'];
   const url = process.env.ATTACHE_SMOKE_REDIS_URL;
   assert.ok(url, 'ATTACHE_SMOKE_REDIS_URL must point at a running redis-server');
   // Runs share one redis-server: each process writes under its own prefix.
-  const store = redisTokenStore({
+  const store = createRedisTokenStore({
     url: secret(url),
     prefix: `smoke-${process.pid}:`,
     encryption: { key: new Uint8Array(32).fill(7) },

@@ -18,6 +18,6 @@ export const partnerFetch: typeof fetch = core.createFetch({
   transport: mtls.mtlsTransport({ pfx: { file: 'client.p12' }, passphrase: core.secret('p') }),
 });
 export const faults: testing.Faults = testing.createFaults();
-export const store: redis.RedisTokenStore = redis.redisTokenStore({
+export const store: redis.RedisTokenStore = redis.createRedisTokenStore({
   url: core.secret('redis://127.0.0.1:6379'),
 });

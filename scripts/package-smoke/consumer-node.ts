@@ -6,7 +6,7 @@ import { hmacAuth } from '@attache/hmac';
 import { certificateThumbprint, mtlsTransport, TlsError } from '@attache/mtls-node';
 import { clientCredentialsAuth, discover } from '@attache/oauth-cc';
 import { createFaults, mockAuthorizationServer, mockPartnerApi } from '@attache/testing';
-import { type RedisTokenStoreEvent, redisTokenStore } from '@attache/token-store-redis';
+import { createRedisTokenStore, type RedisTokenStoreEvent } from '@attache/token-store-redis';
 import { setupServer } from 'msw/node';
 
 const transport = mtlsTransport({ cert: { file: 'client.pem' }, key: { file: 'client-key.pem' } });
@@ -32,7 +32,7 @@ export const server = setupServer(...as.handlers, ...api.handlers);
 export const faults = createFaults();
 
 const storeEvents: RedisTokenStoreEvent[] = [];
-const store = redisTokenStore({
+const store = createRedisTokenStore({
   url: secret('redis://127.0.0.1:6379'),
   encryption: { key: new Uint8Array(32) },
   onEvent: (event) => storeEvents.push(event),

@@ -6,6 +6,7 @@ import {
   revealSecret,
   type SecretInput,
 } from '@attache/core';
+import { isHttpToken } from '@attache/core/internal';
 import { getCookiePair, setCookiePair } from './cookie-header.ts';
 import { isBrowser } from './is-browser.ts';
 import { createKeySource } from './key-source.ts';
@@ -58,8 +59,6 @@ const DEFAULT_NAMES: Readonly<Record<ApiKeyPlacement, string>> = {
   cookie: 'api_key',
 };
 
-// RFC 9110 §5.6.2 token: header field names and cookie names (RFC 6265 §4.1.1).
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // Visible ASCII: what every placement carries unchanged. Keys never need spaces or control characters,
 // and a header value with either would be trimmed or rejected by fetch (with the value in the message).
 const VISIBLE_ASCII = /^[\x21-\x7e]+$/;
@@ -113,7 +112,8 @@ export function apiKeyAuth(options: ApiKeyAuthOptions): Authenticator {
   const name = options.name ?? DEFAULT_NAMES[placement];
   if (typeof name !== 'string' || name.length === 0)
     throw new ConfigError('apiKeyAuth: name must be a non-empty string');
-  if (placement !== 'query' && !TOKEN.test(name)) {
+  // Header field names and cookie names (RFC 6265 §4.1.1) are both RFC 9110 tokens.
+  if (placement !== 'query' && !isHttpToken(name)) {
     throw new ConfigError(`apiKeyAuth: name ${JSON.stringify(name)} is not a valid ${placement} name`);
   }
   if (placement === 'header' && name.toLowerCase() === 'cookie') {

@@ -29,8 +29,9 @@ export interface AttacheErrorOptions {
 
 /**
  * Base class of every error Attaché throws. Carries a `code`, the `cause`, and a redacted snapshot of the
- * request: never a credential. Use {@link isAttacheError} rather than `instanceof` so errors from another
- * copy of the package are recognised too.
+ * request: never a credential. Use {@link isAttacheError} and the `is…Error` guards rather than
+ * `instanceof`, so errors from another copy of the package (two versions installed side by side, a bundle
+ * and `node_modules`, another realm) are recognised too.
  */
 export class AttacheError extends Error {
   override name: string = 'AttacheError';
@@ -52,6 +53,23 @@ export class AttacheError extends Error {
 /** True for any Attaché error, including those from another copy of the package. */
 export function isAttacheError(value: unknown): value is AttacheError {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+}
+
+/**
+ * The check behind every `is…Error` guard: `instanceof` for this copy of the package, otherwise the
+ * `Symbol.for` brand and the `code`, which another copy sets the same way. The code, not the `name`, is
+ * compared because a subclass renames itself (`DiscoveryError` is a `TokenAcquisitionError`) but keeps
+ * its parent's code; `name` decides only between classes that share a code. Sibling packages use it for
+ * their own error classes, through `@attache/core/internal`.
+ */
+export function isBrandedError<T extends AttacheError>(
+  value: unknown,
+  type: abstract new (...args: never[]) => T,
+  codes: readonly AttacheErrorCode[],
+  name?: string,
+): value is T {
+  if (value instanceof type) return true;
+  return isAttacheError(value) && codes.includes(value.code) && (name === undefined || value.name === name);
 }
 
 /** Options of {@link HttpError} and its subclasses. */
@@ -244,4 +262,76 @@ export class NetworkError extends AttacheError {
   constructor(message: string, options: AttacheErrorOptions = {}) {
     super('NETWORK', message, options, true);
   }
+}
+
+const HTTP_CODES: readonly AttacheErrorCode[] = [
+  'HTTP_ERROR',
+  'UNAUTHORIZED',
+  'INSUFFICIENT_SCOPE',
+  'RATE_LIMITED',
+];
+
+/** True for an {@link HttpError} or one of its subclasses, from any copy of the package. */
+export function isHttpError(value: unknown): value is HttpError {
+  return isBrandedError(value, HttpError, HTTP_CODES);
+}
+
+/** True for an {@link UnauthorizedError}, from any copy of the package. */
+export function isUnauthorizedError(value: unknown): value is UnauthorizedError {
+  return isBrandedError(value, UnauthorizedError, ['UNAUTHORIZED']);
+}
+
+/** True for an {@link InsufficientScopeError}, from any copy of the package. */
+export function isInsufficientScopeError(value: unknown): value is InsufficientScopeError {
+  return isBrandedError(value, InsufficientScopeError, ['INSUFFICIENT_SCOPE']);
+}
+
+/** True for a {@link RateLimitedError}, from any copy of the package. */
+export function isRateLimitedError(value: unknown): value is RateLimitedError {
+  return isBrandedError(value, RateLimitedError, ['RATE_LIMITED']);
+}
+
+/** True for a {@link TokenAcquisitionError} or one of its subclasses, from any copy of the package. */
+export function isTokenAcquisitionError(value: unknown): value is TokenAcquisitionError {
+  return isBrandedError(value, TokenAcquisitionError, ['TOKEN_ACQUISITION']);
+}
+
+/** True for an {@link OriginNotAllowedError}, from any copy of the package. */
+export function isOriginNotAllowedError(value: unknown): value is OriginNotAllowedError {
+  return isBrandedError(value, OriginNotAllowedError, ['ORIGIN_NOT_ALLOWED']);
+}
+
+/** True for an {@link InsecureTransportError}, from any copy of the package. */
+export function isInsecureTransportError(value: unknown): value is InsecureTransportError {
+  return isBrandedError(value, InsecureTransportError, ['INSECURE_TRANSPORT']);
+}
+
+/** True for a {@link RedirectError}, from any copy of the package. */
+export function isRedirectError(value: unknown): value is RedirectError {
+  return isBrandedError(value, RedirectError, ['REDIRECT']);
+}
+
+/** True for a {@link ResponseValidationError}, from any copy of the package. */
+export function isResponseValidationError(value: unknown): value is ResponseValidationError {
+  return isBrandedError(value, ResponseValidationError, ['RESPONSE_VALIDATION']);
+}
+
+/** True for a {@link RequestValidationError}, from any copy of the package. */
+export function isRequestValidationError(value: unknown): value is RequestValidationError {
+  return isBrandedError(value, RequestValidationError, ['REQUEST_VALIDATION']);
+}
+
+/** True for a {@link ConfigError}, from any copy of the package. */
+export function isConfigError(value: unknown): value is ConfigError {
+  return isBrandedError(value, ConfigError, ['CONFIG']);
+}
+
+/** True for a {@link TimeoutError}, from any copy of the package. */
+export function isTimeoutError(value: unknown): value is TimeoutError {
+  return isBrandedError(value, TimeoutError, ['TIMEOUT']);
+}
+
+/** True for a {@link NetworkError}, from any copy of the package. */
+export function isNetworkError(value: unknown): value is NetworkError {
+  return isBrandedError(value, NetworkError, ['NETWORK']);
 }

@@ -2,7 +2,7 @@ import type { AttacheFetch, JsonWebKeyInput, WebCryptoKey, WebCryptoKeyPair } fr
 import { describe, expectTypeOf, it } from 'vitest';
 
 // Public signatures name these instead of the DOM lib's own, so projects without the DOM lib compile them
-// (checked against the published tarballs by scripts/check-packages.ts). Here, with the DOM lib, they must be
+// (checked against the published tarballs by scripts/check-packages/). Here, with the DOM lib, they must be
 // exactly what a caller holds.
 describe('web types usable with and without the DOM lib', () => {
   it('WebCryptoKey is the platform CryptoKey, both ways', () => {

@@ -114,8 +114,8 @@ const SIMPLE_ONLY = ['headers', 'encoding', 'timestampFormat', 'signedHeaders'] 
 const CLOCK_CORRECTION_MS = 2_000;
 const PRINTABLE = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/;
 
-// randomUUID draws from a pooled buffer; getRandomValues pays a system call per nonce (measured ~10 % of a
-// signature on Node). 122 random bits, dashes dropped.
+// randomUUID draws from a pooled buffer, where getRandomValues pays a system call per nonce (see "Where the
+// time goes" in docs/performance.md). 122 random bits, dashes dropped.
 function randomNonce(): string {
   return crypto.randomUUID().replaceAll('-', '');
 }

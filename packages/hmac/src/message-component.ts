@@ -1,6 +1,7 @@
 // RFC 9421 §2: component identifiers and their values. Derived components (§2.2) come from the method,
 // the target URI and the status; HTTP fields (§2.1) from the headers, whose values `Headers.get` already
 // gives as RFC 9421 wants them: each field line trimmed, repeated lines joined with ", ".
+import { isHttpToken } from '@attache/core/internal';
 import {
   type BareItem,
   isSfKey,
@@ -78,7 +79,7 @@ function checkComponentId(id: ComponentId): string | undefined {
     }
     return undefined;
   }
-  if (name !== name.toLowerCase() || !/^[!#$%&'*+\-.^_`|~0-9a-z]+$/.test(name)) {
+  if (name !== name.toLowerCase() || !isHttpToken(name)) {
     return `"${name}" is not a lower-case field name`;
   }
   for (const [key, value] of params) {

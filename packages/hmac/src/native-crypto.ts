@@ -16,7 +16,8 @@ type NativeKey = object;
 interface NativeCrypto {
   createHash(algorithm: string): NativeHash;
   createHmac(algorithm: string, key: NativeKey): NativeHash;
-  // A KeyObject made once: `createHmac` with raw bytes re-checks them as a key on every call (~5× the HMAC).
+  // A KeyObject made once: `createHmac` with raw bytes re-checks them as a key on every call, which costs
+  // more than the HMAC itself (docs/performance.md).
   createSecretKey(key: Uint8Array): NativeKey;
 }
 

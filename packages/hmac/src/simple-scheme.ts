@@ -5,6 +5,7 @@
 // where body-digest is the SHA-256 of the exact body bytes (of zero bytes when there is no body), written
 // in the signature's encoding, and the optional `name:value` lines are the configured signed headers.
 import { ConfigError } from '@attache/core';
+import { isHttpToken } from '@attache/core/internal';
 import { canonicalHeaders } from './canonical-headers.ts';
 import { canonicalQuery } from './canonical-query.ts';
 import { hashNow } from './content-digest.ts';
@@ -51,8 +52,6 @@ export interface ResolvedSimpleScheme {
   readonly signedHeaders: readonly string[];
 }
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-
 export function resolveSimpleScheme(options: SimpleSchemeOptions, owner: string): ResolvedSimpleScheme {
   const headers = {
     keyId: options.headers?.keyId ?? 'X-Key-Id',
@@ -62,7 +61,7 @@ export function resolveSimpleScheme(options: SimpleSchemeOptions, owner: string)
   };
   const names = new Set<string>();
   for (const [field, name] of Object.entries(headers)) {
-    if (typeof name !== 'string' || !TOKEN.test(name)) {
+    if (typeof name !== 'string' || !isHttpToken(name)) {
       throw new ConfigError(`${owner}: headers.${field} must be a header name`);
     }
     names.add(name.toLowerCase());
@@ -81,7 +80,7 @@ export function resolveSimpleScheme(options: SimpleSchemeOptions, owner: string)
     throw new ConfigError(`${owner}: signedHeaders must be a list of header names`);
   }
   for (const name of signedHeaders) {
-    if (typeof name !== 'string' || !TOKEN.test(name)) {
+    if (typeof name !== 'string' || !isHttpToken(name)) {
       throw new ConfigError(
         `${owner}: signedHeaders contains ${JSON.stringify(name)}, which is not a header name`,
       );

@@ -7,6 +7,7 @@ import {
   type SecretInput,
   type Transport,
 } from '@attache/core';
+import { callListener, checkOptionalNumber, type NumberRule, raceSignal } from '@attache/core/internal';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { classifyFailure } from './classify-failure.ts';
 import {
@@ -132,36 +133,12 @@ const CLIENT_CERTIFICATE_REASONS: ReadonlySet<TlsErrorReason> = new Set([
   'certificate-not-yet-valid',
 ]);
 
-function positive(value: unknown, field: string): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new ConfigError(`${field} must be a positive number, got ${String(value)}`);
-  }
-  return value;
-}
+const MS: NumberRule = { min: 'positive', unit: 'ms' };
 
 function snapshot(method: string, url: URL): RedactedRequest {
   // Only what cannot carry a credential: the transport does not know which headers or query parameters
   // the client's authenticators filled.
   return { method, url: `${url.origin}${url.pathname}`, headers: {} };
-}
-
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }
 
 /**
@@ -187,7 +164,9 @@ export function mtlsTransport(options: MtlsTransportOptions = {}): MtlsTransport
     throw new ConfigError('mtlsTransport options must be an object');
   const source = createCredentialSource(options);
   const reloadInterval =
-    options.reloadInterval === false ? false : (positive(options.reloadInterval, 'reloadInterval') ?? 60_000);
+    options.reloadInterval === false
+      ? false
+      : (checkOptionalNumber(options.reloadInterval, 'reloadInterval', MS) ?? 60_000);
   const pins = options.pins === undefined ? undefined : normalizePins(options.pins);
   const servername = options.servername;
   if (servername !== undefined && (typeof servername !== 'string' || servername.length === 0)) {
@@ -197,11 +176,12 @@ export function mtlsTransport(options: MtlsTransportOptions = {}): MtlsTransport
   if (minVersion !== undefined && minVersion !== 'TLSv1.2' && minVersion !== 'TLSv1.3') {
     throw new ConfigError(`minVersion must be 'TLSv1.2' or 'TLSv1.3', got ${String(minVersion)}`);
   }
-  const connectTimeout = positive(options.connectTimeout, 'connectTimeout') ?? 10_000;
-  const keepAliveTimeout = positive(options.keepAliveTimeout, 'keepAliveTimeout');
-  const connections = positive(options.connections, 'connections');
-  if (connections !== undefined && !Number.isInteger(connections))
-    throw new ConfigError('connections must be an integer');
+  const connectTimeout = checkOptionalNumber(options.connectTimeout, 'connectTimeout', MS) ?? 10_000;
+  const keepAliveTimeout = checkOptionalNumber(options.keepAliveTimeout, 'keepAliveTimeout', MS);
+  const connections = checkOptionalNumber(options.connections, 'connections', {
+    min: 'positive',
+    integer: true,
+  });
   const listener = options.onEvent;
   if (listener !== undefined && typeof listener !== 'function')
     throw new ConfigError('onEvent must be a function');
@@ -210,14 +190,7 @@ export function mtlsTransport(options: MtlsTransportOptions = {}): MtlsTransport
   const settings: ContextSettings = minVersion === undefined ? {} : { minVersion };
   const checkServerIdentity = createServerIdentityCheck(pins);
 
-  const emit = (event: MtlsEvent): void => {
-    if (!listener) return;
-    try {
-      listener(event);
-    } catch {
-      // A faulty listener must not break a request or a reload.
-    }
-  };
+  const emit = (event: MtlsEvent): void => callListener(listener, event);
 
   let nextId = 1;
   let current: Generation | undefined;
@@ -349,7 +322,7 @@ export function mtlsTransport(options: MtlsTransportOptions = {}): MtlsTransport
     const signal = outgoing.signal;
     const pending = active();
     let generation =
-      pending instanceof Promise ? await (signal ? raceAbort(pending, signal) : pending) : pending;
+      pending instanceof Promise ? await (signal ? raceSignal(pending, signal) : pending) : pending;
     if (closed) throw closedError();
     // A reload may have replaced (and begun closing) this generation while the request waited for it.
     if (generation.retired && current !== undefined) generation = current;

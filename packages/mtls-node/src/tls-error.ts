@@ -1,4 +1,5 @@
-import { AttacheError, type AttacheErrorOptions, isAttacheError } from '@attache/core';
+import { AttacheError, type AttacheErrorOptions } from '@attache/core';
+import { isBrandedError } from '@attache/core/internal';
 
 /**
  * Why a TLS connection or the client credentials failed, in terms a person can act on.
@@ -87,5 +88,5 @@ export class TlsError extends AttacheError {
 
 /** True for a {@link TlsError}, including one from another copy of this package. */
 export function isTlsError(value: unknown): value is TlsError {
-  return isAttacheError(value) && value.code === 'TLS' && 'reason' in value;
+  return isBrandedError(value, TlsError, ['TLS']);
 }

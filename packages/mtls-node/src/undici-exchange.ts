@@ -13,7 +13,9 @@ export function toUndiciInit(outgoing: OutgoingRequest, dispatcher: Dispatcher):
   return {
     method: outgoing.method,
     headers: Array.from(outgoing.headers),
-    ...(body === undefined ? {} : { body, ...(body instanceof Uint8Array ? {} : { duplex: 'half' as const }) }),
+    ...(body === undefined
+      ? {}
+      : { body, ...(body instanceof Uint8Array ? {} : { duplex: 'half' as const }) }),
     redirect: 'manual',
     ...(outgoing.signal === undefined ? {} : { signal: outgoing.signal }),
     dispatcher,

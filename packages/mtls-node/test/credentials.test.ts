@@ -247,7 +247,7 @@ describe('options are validated eagerly', () => {
     [{ pins: ['abc'] }, /pins\[0\] is not a base64 SHA-256 digest/],
     [{ minVersion: 'TLSv1.1' }, /minVersion/],
     [{ servername: '' }, /servername/],
-    [{ connections: 1.5 }, /connections must be an integer/],
+    [{ connections: 1.5 }, /connections must be a positive integer/],
     [{ cert: { file: '' }, key: 'x' }, /cert\.file must be a non-empty path/],
     [{ cert: { file: '/etc/partner/tls.crt' } }, /cert needs key/],
     [{ ca: 42 }, /ca must be a PEM string or bytes/],

@@ -1,4 +1,5 @@
 import {
+  type AttacheEventListener,
   type AuthContext,
   type Authenticator,
   ConfigError,

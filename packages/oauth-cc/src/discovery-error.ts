@@ -1,4 +1,5 @@
 import { TokenAcquisitionError } from '@attache/core';
+import { isBrandedError } from '@attache/core/internal';
 
 /** Why discovery failed. */
 export type DiscoveryFailure =
@@ -46,4 +47,12 @@ export class DiscoveryError extends TokenAcquisitionError {
     this.reason = reason;
     this.issuer = issuer;
   }
+}
+
+/**
+ * True for a {@link DiscoveryError}, including one from another copy of this package. It shares its code
+ * with every `TokenAcquisitionError`, so the `name` tells it apart.
+ */
+export function isDiscoveryError(value: unknown): value is DiscoveryError {
+  return isBrandedError(value, DiscoveryError, ['TOKEN_ACQUISITION'], 'DiscoveryError');
 }

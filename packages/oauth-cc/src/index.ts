@@ -21,7 +21,7 @@ export { clientSecretPost } from './client-secret-post.ts';
 export type { DiscoverOptions } from './discover.ts';
 export { discover } from './discover.ts';
 export type { DiscoveryFailure } from './discovery-error.ts';
-export { DiscoveryError } from './discovery-error.ts';
+export { DiscoveryError, isDiscoveryError } from './discovery-error.ts';
 export type { DpopOptions } from './dpop.ts';
 export { formUrlEncode } from './form-urlencode.ts';
 export type { GrantClientOptions } from './grant-client.ts';

@@ -1,4 +1,5 @@
 import { ConfigError, revealSecret, type Secret, type WebCryptoKey } from '@attache/core';
+import { ASYMMETRIC_JWS_ALGORITHMS } from '@attache/core/internal';
 import { importJWK, importPKCS8, type JWK } from 'jose';
 
 /** Asymmetric JWS algorithms accepted for `private_key_jwt` (and DPoP keys). */
@@ -21,19 +22,7 @@ export type PrivateKeyAlgorithm =
  */
 export type PrivateKeyInput = WebCryptoKey | JWK | string | Secret;
 
-const ALGORITHMS: readonly string[] = [
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'ES256',
-  'ES384',
-  'ES512',
-  'EdDSA',
-  'Ed25519',
-];
+const ALGORITHMS = ASYMMETRIC_JWS_ALGORITHMS;
 const EC_ALGS: Readonly<Record<string, string>> = { 'P-256': 'ES256', 'P-384': 'ES384', 'P-521': 'ES512' };
 
 /** A key ready to sign: its algorithm, `kid`, and the imported `CryptoKey` (imported once, on first use). */

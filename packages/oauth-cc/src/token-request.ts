@@ -1,5 +1,5 @@
 import { type AttacheEventListener, type Clock, TokenAcquisitionError, type Transport } from '@attache/core';
-import { type LearningClock, parseRetryAfter, sleep } from '@attache/core/internal';
+import { callListener, type LearningClock, parseRetryAfter, sleep } from '@attache/core/internal';
 import pRetry from 'p-retry';
 import type { ClientAuthentication } from './client-authentication.ts';
 import type { DpopProver } from './dpop.ts';
@@ -51,17 +51,6 @@ function sensitiveValues(headers: Headers, body: URLSearchParams): string[] {
     values.push(secret, new URLSearchParams(`s=${secret}`).get('s') ?? secret);
   }
   return values;
-}
-
-function emitSafely(
-  listener: AttacheEventListener | undefined,
-  event: Parameters<AttacheEventListener>[0],
-): void {
-  try {
-    listener?.(event);
-  } catch {
-    // A faulty listener must not break token acquisition.
-  }
 }
 
 /**
@@ -172,7 +161,7 @@ export async function requestToken(
       ) {
         throw error;
       }
-      emitSafely(settings.onEvent, {
+      callListener(settings.onEvent, {
         type: 'retry:scheduled',
         method: 'POST',
         url: endpoint,

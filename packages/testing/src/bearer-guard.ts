@@ -1,4 +1,5 @@
 import { ConfigError } from '@attache/core';
+import { checkNumber } from '@attache/core/internal';
 import { createRemoteJWKSet, type JWTPayload, jwtVerify } from 'jose';
 import { DPOP_ALGORITHMS, verifyDpopProof } from './dpop-proof.ts';
 import { errorResponse, type GuardRejection } from './guard-result.ts';
@@ -79,8 +80,10 @@ export interface BearerGuard {
 
 const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*$/;
 
+const OWNER = 'mockPartnerApi: guards.bearer.';
+
 function fail(message: string): never {
-  throw new ConfigError(`mockPartnerApi: guards.bearer.${message}`);
+  throw new ConfigError(`${OWNER}${message}`);
 }
 
 function isMock(server: BearerGuardOptions['authorizationServer']): server is MockAuthorizationServer {
@@ -117,17 +120,17 @@ export function createBearerGuard(options: BearerGuardOptions, defaultRealm: str
   if (!Array.isArray(scopes) || !scopes.every((scope) => typeof scope === 'string' && scope.length > 0)) {
     fail('scopes must be a list of non-empty strings');
   }
-  const clockTolerance = options.clockTolerance ?? 0;
-  if (typeof clockTolerance !== 'number' || !(clockTolerance >= 0))
-    fail('clockTolerance must be a non-negative number');
+  const clockTolerance = checkNumber(options.clockTolerance ?? 0, `${OWNER}clockTolerance`, {
+    min: 'non-negative',
+    unit: 'seconds',
+  });
   const realm = options.realm ?? defaultRealm;
   const dpop = options.dpop ?? {};
   const algorithms = dpop.algorithms ?? DPOP_ALGORITHMS;
   if (!Array.isArray(algorithms) || algorithms.some((alg) => !DPOP_ALGORITHMS.includes(alg))) {
     fail(`dpop.algorithms must be asymmetric JWS algorithms: ${DPOP_ALGORITHMS.join(', ')}`);
   }
-  const window = dpop.window ?? 60;
-  if (typeof window !== 'number' || !(window > 0)) fail('dpop.window must be a positive number of seconds');
+  const window = checkNumber(dpop.window ?? 60, `${OWNER}dpop.window`, { min: 'positive', unit: 'seconds' });
   const remoteKeys = isMock(server) ? undefined : createRemoteJWKSet(new URL(server.jwksUri));
   let nonce: string | undefined = dpop.nonce === true ? randomId() : undefined;
   let replay: ReplayCache = createReplayCache();

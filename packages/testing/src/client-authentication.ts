@@ -1,3 +1,4 @@
+import { ASYMMETRIC_JWS_ALGORITHMS } from '@attache/core/internal';
 import {
   createLocalJWKSet,
   decodeJwt,
@@ -76,19 +77,7 @@ export interface ClientAuthContext {
 
 const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'];
-const KEY_ALGORITHMS = [
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'ES256',
-  'ES384',
-  'ES512',
-  'EdDSA',
-  'Ed25519',
-];
+const KEY_ALGORITHMS = ASYMMETRIC_JWS_ALGORITHMS;
 
 /** Signing algorithms accepted for client assertions (`token_endpoint_auth_signing_alg_values_supported`). */
 export const ASSERTION_ALGORITHMS: readonly string[] = [...HMAC_ALGORITHMS, ...KEY_ALGORITHMS];
@@ -275,7 +264,7 @@ export async function authenticateClient(
       subject: clientId,
       audience: [context.tokenEndpoint, context.issuer],
       requiredClaims: ['exp', 'jti'],
-      algorithms: method === 'client_secret_jwt' ? HMAC_ALGORITHMS : KEY_ALGORITHMS,
+      algorithms: [...(method === 'client_secret_jwt' ? HMAC_ALGORITHMS : KEY_ALGORITHMS)],
       currentDate: new Date(context.now),
       clockTolerance: context.clockTolerance,
     };

@@ -1,3 +1,4 @@
+import { ASYMMETRIC_JWS_ALGORITHMS } from '@attache/core/internal';
 import {
   base64url,
   calculateJwkThumbprint,
@@ -10,19 +11,7 @@ import { withoutQuery } from './faults.ts';
 import type { ReplayCache } from './replay-cache.ts';
 
 /** Asymmetric JWS algorithms a DPoP proof may use (RFC 9449 §4.2: never `none`, never a MAC). */
-export const DPOP_ALGORITHMS: readonly string[] = [
-  'ES256',
-  'ES384',
-  'ES512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'RS256',
-  'RS384',
-  'RS512',
-  'EdDSA',
-  'Ed25519',
-];
+export const DPOP_ALGORITHMS: readonly string[] = ASYMMETRIC_JWS_ALGORITHMS;
 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 

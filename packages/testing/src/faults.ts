@@ -1,5 +1,7 @@
 import { ConfigError } from '@attache/core';
+import { checkNumber, sleep } from '@attache/core/internal';
 import { getResponse, HttpResponse, http, type RequestHandler } from 'msw';
+import { liveCounts } from './live-counts.ts';
 
 /**
  * Which requests a fault applies to: a URL (compared with the request's URL without its query and fragment)
@@ -137,10 +139,7 @@ interface FaultEngine {
 const engines = new WeakMap<Faults, FaultEngine>();
 
 function positiveInteger(value: unknown, name: string): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
-    throw new ConfigError(`faults: ${name} must be a positive integer`);
-  }
-  return value;
+  return checkNumber(value, `faults: ${name}`, { min: 'positive', integer: true });
 }
 
 function checkMatch(match: unknown): FaultMatch | undefined {
@@ -190,19 +189,6 @@ function failureResponder(status: number, options: FailNextOptions): () => Respo
     if (!headers.has('content-type')) headers.set('content-type', 'application/json');
   }
   return () => new Response(text, { status, headers });
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 /** A copy of `response` whose `Date` header says `now`. */
@@ -272,9 +258,7 @@ export function createFaults(options: CreateFaultsOptions = {}): Faults {
     },
     delayNext(count, ms, faultOptions = {}) {
       const n = positiveInteger(count, 'count');
-      if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
-        throw new ConfigError('faults: ms must be a non-negative number of milliseconds');
-      }
+      checkNumber(ms, 'faults: ms', { min: 'non-negative', unit: 'milliseconds' });
       rules.push({ kind: 'delay', remaining: n, match: checkMatch(faultOptions.match), ms });
       return faults;
     },
@@ -291,20 +275,7 @@ export function createFaults(options: CreateFaultsOptions = {}): Faults {
     get pending() {
       return rules.reduce((sum, rule) => sum + rule.remaining, 0);
     },
-    calls: {
-      get requests() {
-        return counts.requests;
-      },
-      get failed() {
-        return counts.failed;
-      },
-      get networkErrors() {
-        return counts.networkErrors;
-      },
-      get delayed() {
-        return counts.delayed;
-      },
-    },
+    calls: liveCounts(counts),
     now: () => clock() + skew,
     wrap(handlers) {
       const inner = [...handlers];
@@ -337,7 +308,9 @@ export function createFaults(options: CreateFaultsOptions = {}): Faults {
       const outcome = take(['fail', 'network'], request);
       if (delay !== undefined) {
         counts.delayed++;
-        await sleep(delay.ms, request.signal);
+        // A client that gave up ends the delay; the answer then goes to no one, which is harmless, where
+        // a rejection here would surface as an error in the test's msw handler.
+        await sleep(delay.ms, request.signal).catch(() => undefined);
       }
       if (outcome?.kind === 'network') {
         counts.networkErrors++;
@@ -376,4 +349,27 @@ export function checkFaults(value: unknown, owner: string): Faults {
     throw new ConfigError(`${owner}: faults must come from createFaults()`);
   }
   return value as Faults;
+}
+
+/**
+ * The faults a mock serves through: the ones given (shared with another mock), or new ones on the clock
+ * given. Not both: a mock's clock is its faults' clock, so `faults.skewDate()` moves everything it dates.
+ *
+ * @throws {ConfigError} for a `now` that is not a function, `now` with `faults`, or foreign `faults`.
+ */
+export function faultsOption(
+  options: { readonly now?: (() => number) | undefined; readonly faults?: Faults | undefined },
+  owner: string,
+): Faults {
+  if (options.now !== undefined && typeof options.now !== 'function') {
+    throw new ConfigError(`${owner}: now must be a function`);
+  }
+  if (options.now !== undefined && options.faults !== undefined) {
+    throw new ConfigError(
+      `${owner}: pass now to createFaults() when you pass faults: it uses the faults clock`,
+    );
+  }
+  return options.faults === undefined
+    ? createFaults(options.now === undefined ? {} : { now: options.now })
+    : checkFaults(options.faults, owner);
 }

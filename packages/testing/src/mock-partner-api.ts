@@ -1,19 +1,15 @@
-import { ConfigError } from '@attache/core';
 import type { HmacVerified, HmacVerifierOptions } from '@attache/hmac';
 import type { JWTPayload } from 'jose';
 import { http, type RequestHandler } from 'msw';
-import {
-  type ApiKeyGuard,
-  type ApiKeyGuardOptions,
-  checkApiKey,
-  checkApiKeyKeys,
-  createApiKeyGuard,
-} from './api-key-guard.ts';
-import { type BearerGuard, type BearerGuardOptions, createBearerGuard } from './bearer-guard.ts';
-import { checkFaults, createFaults, type Faults, serveWithFaults } from './faults.ts';
+import { type ApiKeyGuardOptions, checkApiKeyKeys, createApiKeyGuard } from './api-key-guard.ts';
+import { type BearerGuardOptions, createBearerGuard } from './bearer-guard.ts';
+import { type Faults, faultsOption } from './faults.ts';
 import type { PartnerGuardName } from './guard-result.ts';
-import { createHmacGuard, type HmacGuard } from './hmac-guard.ts';
+import { createHmacGuard } from './hmac-guard.ts';
+import { liveCounts } from './live-counts.ts';
 import type { AccessTokenClaims } from './mock-authorization-server.ts';
+import { answerRoute, type PartnerState } from './partner-api/guarded-route.ts';
+import { checkRoutes, ECHO_ROUTE, fail } from './partner-api/routes.ts';
 
 /**
  * The checks a partner API makes before a route answers. Every guard given must pass (partner APIs combine
@@ -164,62 +160,6 @@ export interface MockPartnerApi {
   reset(): void;
 }
 
-const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
-const ROUTE_KEY = /^(\*|[A-Z]+) (\/\S*)$/;
-
-function fail(message: string): never {
-  throw new ConfigError(`mockPartnerApi: ${message}`);
-}
-
-interface Route {
-  readonly key: string;
-  readonly method: (typeof METHODS)[number] | '*';
-  readonly path: string;
-  readonly scopes: readonly string[];
-  readonly public: boolean;
-  readonly respond: PartnerRouteResolver;
-}
-
-function checkRoutes(routes: unknown, hasBearer: boolean): Route[] {
-  if (typeof routes !== 'object' || routes === null)
-    fail('routes must be an object of routes by "METHOD /path"');
-  return Object.entries(routes).map(([key, value]) => {
-    const match = ROUTE_KEY.exec(key);
-    const method = match?.[1];
-    if (
-      !match ||
-      method === undefined ||
-      (method !== '*' && !(METHODS as readonly string[]).includes(method))
-    ) {
-      fail(`routes key ${JSON.stringify(key)} must be "METHOD /path", e.g. "GET /orders/:id"`);
-    }
-    const route: PartnerRoute | undefined =
-      typeof value === 'function' ? { respond: value as PartnerRouteResolver } : (value as PartnerRoute);
-    if (typeof route !== 'object' || route === null || typeof route.respond !== 'function') {
-      fail(`routes[${JSON.stringify(key)}] must be a function or { respond }`);
-    }
-    const scopes = route.scopes ?? [];
-    if (!Array.isArray(scopes) || !scopes.every((scope) => typeof scope === 'string' && scope.length > 0)) {
-      fail(`routes[${JSON.stringify(key)}].scopes must be a list of non-empty strings`);
-    }
-    if (scopes.length > 0 && !hasBearer) fail(`routes[${JSON.stringify(key)}].scopes needs guards.bearer`);
-    return {
-      key,
-      method: method as Route['method'],
-      path: match[2] as string,
-      scopes,
-      public: route.public === true,
-      respond: route.respond,
-    };
-  });
-}
-
-function toResponse(result: unknown): Response {
-  if (result instanceof Response) return result;
-  if (result === undefined) return new Response(null, { status: 204 });
-  return Response.json(result);
-}
-
 /**
  * Creates a mock partner API for msw (`msw/node` or `msw/browser`) that checks credentials the way partner
  * APIs do: an API key, a JWT access token verified against the (mock) authorization server's JWKS, DPoP
@@ -240,185 +180,36 @@ function toResponse(result: unknown): Response {
  */
 export function mockPartnerApi(options: MockPartnerApiOptions): MockPartnerApi {
   if (typeof options !== 'object' || options === null) fail('options must be an object');
-  const { baseUrl } = options;
-  if (typeof baseUrl !== 'string' || !URL.canParse(baseUrl)) fail('baseUrl must be an absolute URL');
-  const parsedBase = new URL(baseUrl);
-  if (parsedBase.protocol !== 'https:' && parsedBase.protocol !== 'http:')
-    fail('baseUrl must be an http(s) URL');
-  if (parsedBase.search !== '' || parsedBase.hash !== '') fail('baseUrl must have no query or fragment');
-  const base = `${parsedBase.origin}${parsedBase.pathname.replace(/\/$/, '')}`;
-
-  if (options.now !== undefined && typeof options.now !== 'function') fail('now must be a function');
-  if (options.now !== undefined && options.faults !== undefined) {
-    fail('pass now to createFaults() when you pass faults: the API uses the faults clock');
-  }
-  const faults =
-    options.faults === undefined
-      ? createFaults(options.now === undefined ? {} : { now: options.now })
-      : checkFaults(options.faults, 'mockPartnerApi');
+  const { base, host } = checkBaseUrl(options.baseUrl);
+  const faults = faultsOption(options, 'mockPartnerApi');
 
   const guards = options.guards ?? {};
   if (typeof guards !== 'object' || guards === null) fail('guards must be an object');
-  let apiKeyGuard: ApiKeyGuard | undefined;
-  let initialKeys: readonly string[] = [];
-  if (guards.apiKey !== undefined) {
-    apiKeyGuard = createApiKeyGuard(guards.apiKey);
-    initialKeys = checkApiKeyKeys(guards.apiKey.keys);
-  }
-  let apiKeys = initialKeys;
-  const bearerGuard: BearerGuard | undefined =
-    guards.bearer === undefined ? undefined : createBearerGuard(guards.bearer, parsedBase.host);
-  const hmacGuard: HmacGuard | undefined =
-    guards.hmac === undefined ? undefined : createHmacGuard(guards.hmac, () => faults.now());
-
-  const routes =
-    options.routes === undefined
-      ? [{ key: '* /*', method: '*', path: '/*', scopes: [], public: false, respond: echo } satisfies Route]
-      : checkRoutes(options.routes, bearerGuard !== undefined);
-
-  const counts = { total: 0, accepted: 0, rejected: 0, faulted: 0 };
-  const requests: PartnerCall[] = [];
-
-  function echo({ request, principal }: PartnerRequestInfo): unknown {
-    const token = principal.token as { client_id?: unknown } | undefined;
-    return {
-      ok: true,
-      method: request.method,
-      path: new URL(request.url).pathname,
-      clientId: typeof token?.client_id === 'string' ? token.client_id : null,
-      keyId: principal.signature?.keyId ?? null,
-    };
-  }
-
-  async function answer(
-    request: Request,
-    params: PartnerRequestInfo['params'],
-    route: Route,
-  ): Promise<Response | undefined> {
-    counts.total++;
-    const record = (call: Omit<PartnerCall, 'method' | 'url' | 'route'>): void => {
-      requests.push({ method: request.method, url: loggedUrl(request.url), route: route.key, ...call });
-    };
-    let recorded = false;
-    const response = await serveWithFaults(faults, request, async () => {
-      let principal: PartnerPrincipal = { apiKey: undefined, token: undefined, signature: undefined };
-      if (!route.public) {
-        const now = faults.now();
-        if (apiKeyGuard !== undefined) {
-          const result = checkApiKey(request, apiKeyGuard, apiKeys);
-          if (!result.ok) return refuse(result);
-          principal = { ...principal, apiKey: result.key };
-        }
-        if (bearerGuard !== undefined) {
-          const result = await bearerGuard.check(request, now, route.scopes);
-          if (!result.ok) return refuse(result);
-          principal = { ...principal, token: result.claims };
-        }
-        if (hmacGuard !== undefined) {
-          const result = await hmacGuard.check(request);
-          if (!result.ok) return refuse(result);
-          principal = { ...principal, signature: result.signature };
-        }
-      }
-      counts.accepted++;
-      const response = toResponse(await route.respond({ request, params, principal }));
-      const clientId = (principal.token as { client_id?: unknown } | undefined)?.client_id;
-      record({
-        status: response.status,
-        outcome: 'accepted',
-        rejectedBy: undefined,
-        reason: undefined,
-        clientId: typeof clientId === 'string' ? clientId : undefined,
-        keyId: principal.signature?.keyId,
-      });
-      recorded = true;
-      return response;
-    });
-    if (!recorded) {
-      counts.faulted++;
-      record({
-        status: response?.status ?? 0,
-        outcome: 'faulted',
-        rejectedBy: undefined,
-        reason: undefined,
-        clientId: undefined,
-        keyId: undefined,
-      });
-    }
-    return response;
-
-    function refuse(rejection: {
-      readonly guard: PartnerGuardName;
-      readonly reason: string;
-      readonly response: Response;
-    }): Response {
-      counts.rejected++;
-      record({
-        status: rejection.response.status,
-        outcome: 'rejected',
-        rejectedBy: rejection.guard,
-        reason: rejection.reason,
-        clientId: undefined,
-        keyId: undefined,
-      });
-      recorded = true;
-      return rejection.response;
-    }
-  }
-
-  /** The URL as logged: an API key in the query is masked, as Attaché masks credentials everywhere. */
-  const loggedUrl = (url: string): string => {
-    if (apiKeyGuard?.in !== 'query') return url;
-    const parsed = new URL(url);
-    if (!parsed.searchParams.has(apiKeyGuard.name)) return url;
-    parsed.searchParams.set(apiKeyGuard.name, '[redacted]');
-    return parsed.href;
+  const apiKeyGuard = guards.apiKey === undefined ? undefined : createApiKeyGuard(guards.apiKey);
+  const initialKeys = guards.apiKey === undefined ? [] : checkApiKeyKeys(guards.apiKey.keys);
+  const state: PartnerState = {
+    faults,
+    apiKeyGuard,
+    apiKeys: initialKeys,
+    bearerGuard: guards.bearer === undefined ? undefined : createBearerGuard(guards.bearer, host),
+    hmacGuard: guards.hmac === undefined ? undefined : createHmacGuard(guards.hmac, () => faults.now()),
+    counts: { total: 0, accepted: 0, rejected: 0, faulted: 0 },
+    requests: [],
   };
-
-  const underBase = (url: string): boolean => {
-    const { origin, pathname } = new URL(url);
-    const path = `${origin}${pathname}`;
-    return path === base || path.startsWith(`${base}/`);
-  };
-
-  const handlers: RequestHandler[] = routes.map((route) => {
-    if (route.key === '* /*' && options.routes === undefined) {
-      return http.all(
-        ({ request }) => underBase(request.url),
-        ({ request }) => answer(request, {}, route),
-      );
-    }
-    const url = `${base}${route.path}`;
-    const method =
-      route.method === '*' ? 'all' : (route.method.toLowerCase() as Lowercase<(typeof METHODS)[number]>);
-    return http[method](url, ({ request, params }) => answer(request, params, route));
-  });
+  const { counts, bearerGuard } = state;
 
   return {
-    handlers,
+    handlers: routeHandlers(options, state, base),
     baseUrl: base,
-    calls: {
-      get total() {
-        return counts.total;
-      },
-      get accepted() {
-        return counts.accepted;
-      },
-      get rejected() {
-        return counts.rejected;
-      },
-      get faulted() {
-        return counts.faulted;
-      },
-    },
-    requests,
+    calls: liveCounts(counts),
+    requests: state.requests,
     faults,
     get dpopNonce() {
       return bearerGuard?.dpopNonce;
     },
     setApiKeys(keys) {
-      if (apiKeyGuard === undefined) fail('setApiKeys needs guards.apiKey');
-      apiKeys = checkApiKeyKeys(keys, 'setApiKeys(keys)');
+      if (state.apiKeyGuard === undefined) fail('setApiKeys needs guards.apiKey');
+      state.apiKeys = checkApiKeyKeys(keys, 'setApiKeys(keys)');
     },
     rotateDpopNonce() {
       if (bearerGuard === undefined) fail('rotateDpopNonce needs guards.bearer');
@@ -429,11 +220,37 @@ export function mockPartnerApi(options: MockPartnerApiOptions): MockPartnerApi {
       counts.accepted = 0;
       counts.rejected = 0;
       counts.faulted = 0;
-      requests.length = 0;
-      apiKeys = initialKeys;
+      state.requests.length = 0;
+      state.apiKeys = initialKeys;
       bearerGuard?.reset();
-      hmacGuard?.reset();
+      state.hmacGuard?.reset();
       faults.reset();
     },
   };
+}
+
+/** `baseUrl` without a trailing slash, and its host (what a DPoP proof's `htu` is compared with). */
+function checkBaseUrl(baseUrl: unknown): { readonly base: string; readonly host: string } {
+  if (typeof baseUrl !== 'string' || !URL.canParse(baseUrl)) fail('baseUrl must be an absolute URL');
+  const parsed = new URL(baseUrl);
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') fail('baseUrl must be an http(s) URL');
+  if (parsed.search !== '' || parsed.hash !== '') fail('baseUrl must have no query or fragment');
+  return { base: `${parsed.origin}${parsed.pathname.replace(/\/$/, '')}`, host: parsed.host };
+}
+
+/** One msw handler per route; without `routes`, one that answers anything under `baseUrl`. */
+function routeHandlers(options: MockPartnerApiOptions, state: PartnerState, base: string): RequestHandler[] {
+  if (options.routes === undefined) {
+    const underBase = ({ request }: { request: Request }): boolean => {
+      const { origin, pathname } = new URL(request.url);
+      const path = `${origin}${pathname}`;
+      return path === base || path.startsWith(`${base}/`);
+    };
+    return [http.all(underBase, ({ request }) => answerRoute(state, ECHO_ROUTE, request, {}))];
+  }
+  return checkRoutes(options.routes, state.bearerGuard !== undefined).map((route) =>
+    http[route.method](`${base}${route.path}`, ({ request, params }) =>
+      answerRoute(state, route, request, params),
+    ),
+  );
 }

@@ -90,10 +90,10 @@ describe('README', () => {
     };
     // `dpop` and `guards` are documented field by field.
     const expected = [
-      ...fieldsOf('mock-authorization-server.ts', 'MockAuthorizationServerOptions').filter(
+      ...fieldsOf('authorization-server/options.ts', 'MockAuthorizationServerOptions').filter(
         (f) => f !== 'dpop',
       ),
-      ...fieldsOf('mock-authorization-server.ts', 'MockDpopOptions').map((field) => `dpop.${field}`),
+      ...fieldsOf('authorization-server/options.ts', 'MockDpopOptions').map((field) => `dpop.${field}`),
       ...fieldsOf('client-authentication.ts', 'MockClient'),
       ...fieldsOf('mock-partner-api.ts', 'MockPartnerApiOptions').filter((f) => f !== 'guards'),
       ...fieldsOf('mock-partner-api.ts', 'PartnerGuards').map((field) => `guards.${field}`),

@@ -57,11 +57,11 @@ function isCryptoKey(value: unknown): value is CryptoKey {
 function importKey(input: unknown, field: string, encrypts: boolean): Promise<CryptoKey> {
   if (isCryptoKey(input)) {
     if (input.type !== 'secret' || input.algorithm.name !== 'AES-GCM') {
-      throw new ConfigError(`redisTokenStore: ${field} must be an AES-GCM secret key`);
+      throw new ConfigError(`createRedisTokenStore: ${field} must be an AES-GCM secret key`);
     }
     for (const usage of encrypts ? (['encrypt', 'decrypt'] as const) : (['decrypt'] as const)) {
       if (!input.usages.includes(usage)) {
-        throw new ConfigError(`redisTokenStore: ${field} must allow the "${usage}" usage`);
+        throw new ConfigError(`createRedisTokenStore: ${field} must allow the "${usage}" usage`);
       }
     }
     return Promise.resolve(input);
@@ -71,12 +71,12 @@ function importKey(input: unknown, field: string, encrypts: boolean): Promise<Cr
   else if (input instanceof Uint8Array) bytes = new Uint8Array(input);
   else {
     throw new ConfigError(
-      `redisTokenStore: ${field} must be 16 or 32 raw bytes (a Uint8Array) or a CryptoKey`,
+      `createRedisTokenStore: ${field} must be 16 or 32 raw bytes (a Uint8Array) or a CryptoKey`,
     );
   }
   if (bytes.length !== 16 && bytes.length !== 32) {
     throw new ConfigError(
-      `redisTokenStore: ${field} must be 16 or 32 bytes long (AES-128 or AES-256), got ${bytes.length}`,
+      `createRedisTokenStore: ${field} must be 16 or 32 bytes long (AES-128 or AES-256), got ${bytes.length}`,
     );
   }
   // Imported at once and not extractable. importKey copies the bytes before it returns, so our copy is
@@ -97,14 +97,14 @@ function additionalData(cacheKey: string): Uint8Array<ArrayBuffer> {
 /** Builds the cipher, checking every key at once. @throws {ConfigError} naming the faulty key. */
 export function createEntryCipher(options: EntryEncryptionOptions): EntryCipher {
   if (typeof options !== 'object' || options === null) {
-    throw new ConfigError('redisTokenStore: encryption must be an object with a key');
+    throw new ConfigError('createRedisTokenStore: encryption must be an object with a key');
   }
   if (typeof globalThis.crypto?.subtle?.encrypt !== 'function') {
-    throw new ConfigError('redisTokenStore: encryption needs WebCrypto (globalThis.crypto.subtle)');
+    throw new ConfigError('createRedisTokenStore: encryption needs WebCrypto (globalThis.crypto.subtle)');
   }
   const previous = options.previousKeys ?? [];
   if (!Array.isArray(previous)) {
-    throw new ConfigError('redisTokenStore: encryption.previousKeys must be an array of keys');
+    throw new ConfigError('createRedisTokenStore: encryption.previousKeys must be an array of keys');
   }
   const current = importKey(options.key, 'encryption.key', true);
   const keys = [

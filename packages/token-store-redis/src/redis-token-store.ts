@@ -1,4 +1,5 @@
 import { ConfigError, revealSecret, type Secret, type TokenStore, type TokenStoreLock } from '@attache/core';
+import { callListener, checkOptionalNumber } from '@attache/core/internal';
 import { Cluster, type ClusterNode, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
 import { ACQUIRE_LOCK, lockAnswer } from './acquire-lock.ts';
 import { COMPARE_AND_DELETE, COMPARE_AND_SET } from './compare-and-delete.ts';
@@ -29,7 +30,7 @@ export interface RedisClusterOptions {
 }
 
 /**
- * Options of {@link redisTokenStore}. Give `client` (an ioredis client you own), or `url` and/or
+ * Options of {@link createRedisTokenStore}. Give `client` (an ioredis client you own), or `url` and/or
  * `redisOptions`, or `cluster` (the store creates its own client and closes it in `close()`).
  *
  * @example
@@ -151,13 +152,6 @@ function isClient(value: unknown): value is RedisCommands {
   );
 }
 
-function checkDuration(value: unknown, field: string): void {
-  if (value === undefined) return;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new ConfigError(`redisTokenStore: ${field} must be a positive number of ms, got ${String(value)}`);
-  }
-}
-
 function readUrl(value: unknown): string {
   let url: string;
   try {
@@ -172,7 +166,9 @@ function readUrl(value: unknown): string {
     // Not a URL; the message below must not repeat it (it may hold a password).
   }
   if (protocol !== 'redis:' && protocol !== 'rediss:') {
-    throw new ConfigError('redisTokenStore: url must be a redis:// or rediss:// URL (a string or a Secret)');
+    throw new ConfigError(
+      'createRedisTokenStore: url must be a redis:// or rediss:// URL (a string or a Secret)',
+    );
   }
   return url;
 }
@@ -184,11 +180,13 @@ function createCluster(cluster: RedisClusterOptions): RedisCommands {
     !Array.isArray(cluster.nodes) ||
     cluster.nodes.length === 0
   ) {
-    throw new ConfigError('redisTokenStore: cluster.nodes must list at least one node');
+    throw new ConfigError('createRedisTokenStore: cluster.nodes must list at least one node');
   }
   const extra = cluster.options;
   if (extra !== undefined && (typeof extra !== 'object' || extra === null)) {
-    throw new ConfigError('redisTokenStore: cluster.options must be an object of ioredis Cluster options');
+    throw new ConfigError(
+      'createRedisTokenStore: cluster.options must be an object of ioredis Cluster options',
+    );
   }
   const client = new Cluster([...cluster.nodes], {
     enableOfflineQueue: false,
@@ -207,7 +205,7 @@ function createClient(options: RedisTokenStoreOptions): RedisCommands {
   if (options.cluster !== undefined) return createCluster(options.cluster);
   const extra = options.redisOptions;
   if (extra !== undefined && (typeof extra !== 'object' || extra === null)) {
-    throw new ConfigError('redisTokenStore: redisOptions must be an object of ioredis options');
+    throw new ConfigError('createRedisTokenStore: redisOptions must be an object of ioredis options');
   }
   // The client is the store's alone; RESP2-shaped replies are what its few commands expect.
   const merged = { ...OWNED_CLIENT_DEFAULTS, ...extra, replyMapping: 'legacy' as const };
@@ -232,16 +230,16 @@ function createClient(options: RedisTokenStoreOptions): RedisCommands {
  * @throws {ConfigError} synchronously, for invalid options (the message names the field, never the URL).
  * @example
  * ```ts
- * const store = redisTokenStore({ url: 'redis://127.0.0.1:6379', encryption: { key } });
+ * const store = createRedisTokenStore({ url: 'redis://127.0.0.1:6379', encryption: { key } });
  * const source = createTokenSource(fetchToken, { key: tokenCacheKey({ tokenEndpoint, clientId }), store });
  * const fetch = createFetch({ baseUrl: 'https://partner.example', auth: tokenAuth({ source }) });
  * // on shutdown
  * await store.close();
  * ```
  */
-export function redisTokenStore(options: RedisTokenStoreOptions): RedisTokenStore {
+export function createRedisTokenStore(options: RedisTokenStoreOptions): RedisTokenStore {
   if (typeof options !== 'object' || options === null) {
-    throw new ConfigError('redisTokenStore: options must be an object');
+    throw new ConfigError('createRedisTokenStore: options must be an object');
   }
   const given = options.client;
   const ways = [
@@ -250,21 +248,22 @@ export function redisTokenStore(options: RedisTokenStoreOptions): RedisTokenStor
     options.cluster !== undefined,
   ].filter(Boolean).length;
   if (ways > 1) {
-    throw new ConfigError('redisTokenStore: give one of client, url/redisOptions or cluster');
+    throw new ConfigError('createRedisTokenStore: give one of client, url/redisOptions or cluster');
   }
   if (ways === 0) {
-    throw new ConfigError('redisTokenStore: client (an ioredis client), url or cluster is required');
+    throw new ConfigError('createRedisTokenStore: client (an ioredis client), url or cluster is required');
   }
   if (given !== undefined && !isClient(given)) {
-    throw new ConfigError('redisTokenStore: client must be an ioredis Redis or Cluster client');
+    throw new ConfigError('createRedisTokenStore: client must be an ioredis Redis or Cluster client');
   }
   const prefix = options.prefix ?? DEFAULTS.prefix;
-  if (typeof prefix !== 'string') throw new ConfigError('redisTokenStore: prefix must be a string');
-  checkDuration(options.operationTimeout, 'operationTimeout');
-  checkDuration(options.recheckInterval, 'recheckInterval');
+  if (typeof prefix !== 'string') throw new ConfigError('createRedisTokenStore: prefix must be a string');
+  const ms = { min: 'positive', unit: 'ms' } as const;
+  checkOptionalNumber(options.operationTimeout, 'createRedisTokenStore: operationTimeout', ms);
+  checkOptionalNumber(options.recheckInterval, 'createRedisTokenStore: recheckInterval', ms);
   const listener = options.onEvent;
   if (listener !== undefined && typeof listener !== 'function') {
-    throw new ConfigError('redisTokenStore: onEvent must be a function');
+    throw new ConfigError('createRedisTokenStore: onEvent must be a function');
   }
   const cipher: EntryCipher | undefined =
     options.encryption === undefined ? undefined : createEntryCipher(options.encryption);
@@ -272,14 +271,7 @@ export function redisTokenStore(options: RedisTokenStoreOptions): RedisTokenStor
   const owned = given === undefined;
   const client: RedisCommands = given === undefined ? createClient(options) : (given as RedisCommands);
 
-  function emit(event: RedisTokenStoreEvent): void {
-    if (listener === undefined) return;
-    try {
-      listener(event);
-    } catch {
-      // A faulty listener must not break token acquisition.
-    }
-  }
+  const emit = (event: RedisTokenStoreEvent): void => callListener(listener, event);
 
   const availability = createAvailability(client, {
     operationTimeout: options.operationTimeout ?? DEFAULTS.operationTimeout,

@@ -1,10 +1,10 @@
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { redisTokenStore } from '../src/index.ts';
+import { createRedisTokenStore } from '../src/index.ts';
 
 const URL = 'redis://127.0.0.1:1';
 
-describe('redisTokenStore options', () => {
+describe('createRedisTokenStore options', () => {
   it.each([
     ['options', null, /options must be an object/],
     ['client or url', {}, /client \(an ioredis client\), url or cluster is required/],
@@ -26,7 +26,7 @@ describe('redisTokenStore options', () => {
     ['recheckInterval', { url: URL, recheckInterval: -1 }, /recheckInterval must be a positive number of ms/],
     ['onEvent', { url: URL, onEvent: 'log' }, /onEvent must be a function/],
   ])('%s: throws a ConfigError naming it', (_field, options, message) => {
-    expect(() => redisTokenStore(options as never)).toThrowError(
+    expect(() => createRedisTokenStore(options as never)).toThrowError(
       expect.objectContaining({
         name: 'ConfigError',
         code: 'CONFIG',
@@ -37,14 +37,14 @@ describe('redisTokenStore options', () => {
 
   it('refuses client together with url or redisOptions', () => {
     const client = new Redis({ lazyConnect: true });
-    expect(() => redisTokenStore({ client, url: URL })).toThrowError(
+    expect(() => createRedisTokenStore({ client, url: URL })).toThrowError(
       /one of client, url\/redisOptions or cluster/,
     );
-    expect(() => redisTokenStore({ client, redisOptions: { db: 1 } })).toThrowError(/one of client/);
-    expect(() => redisTokenStore({ url: URL, cluster: { nodes: ['127.0.0.1:7000'] } })).toThrowError(
+    expect(() => createRedisTokenStore({ client, redisOptions: { db: 1 } })).toThrowError(/one of client/);
+    expect(() => createRedisTokenStore({ url: URL, cluster: { nodes: ['127.0.0.1:7000'] } })).toThrowError(
       /one of client/,
     );
-    expect(() => redisTokenStore({ cluster: { nodes: [] } })).toThrowError(
+    expect(() => createRedisTokenStore({ cluster: { nodes: [] } })).toThrowError(
       /cluster.nodes must list at least one node/,
     );
     client.disconnect();
@@ -54,7 +54,7 @@ describe('redisTokenStore options', () => {
     for (const url of ['ftp://user:hunter2@cache.internal', 'redis//:hunter2@cache.internal', 'hunter2']) {
       let caught: unknown;
       try {
-        redisTokenStore({ url });
+        createRedisTokenStore({ url });
       } catch (error) {
         caught = error;
       }

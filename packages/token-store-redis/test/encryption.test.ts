@@ -1,6 +1,6 @@
 import { createTokenSource, secret } from '@attache/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type RedisTokenStore, type RedisTokenStoreEvent, redisTokenStore } from '../src/index.ts';
+import { type RedisTokenStore, type RedisTokenStoreEvent, createRedisTokenStore } from '../src/index.ts';
 import { entry } from './support/entries.ts';
 import { type LocalRedis, startRedis } from './support/redis-server.ts';
 
@@ -22,10 +22,10 @@ afterAll(async () => {
 });
 
 function store(
-  encryption: Parameters<typeof redisTokenStore>[0]['encryption'],
+  encryption: Parameters<typeof createRedisTokenStore>[0]['encryption'],
   events?: RedisTokenStoreEvent[],
 ): RedisTokenStore {
-  const created = redisTokenStore({
+  const created = createRedisTokenStore({
     url: redis.url,
     ...(encryption === undefined ? {} : { encryption }),
     ...(events === undefined ? {} : { onEvent: (event: RedisTokenStoreEvent) => events.push(event) }),
@@ -187,7 +187,7 @@ describe('invalid encryption options', () => {
     ['yes', /encryption must be an object/],
   ])('%# throws a ConfigError naming the field', (encryption, message) => {
     expect(() =>
-      redisTokenStore({ url: 'redis://127.0.0.1:1', encryption: encryption as never }),
+      createRedisTokenStore({ url: 'redis://127.0.0.1:1', encryption: encryption as never }),
     ).toThrowError(expect.objectContaining({ code: 'CONFIG', message: expect.stringMatching(message) }));
   });
 
@@ -197,14 +197,17 @@ describe('invalid encryption options', () => {
       'decrypt',
     ]);
     const decryptOnly = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['decrypt']);
-    expect(() => redisTokenStore({ url: redis.url, encryption: { key: cbc } })).toThrowError(
+    expect(() => createRedisTokenStore({ url: redis.url, encryption: { key: cbc } })).toThrowError(
       /encryption\.key must be an AES-GCM secret key/,
     );
-    expect(() => redisTokenStore({ url: redis.url, encryption: { key: decryptOnly } })).toThrowError(
+    expect(() => createRedisTokenStore({ url: redis.url, encryption: { key: decryptOnly } })).toThrowError(
       /encryption\.key must allow the "encrypt" usage/,
     );
     // A previous key only needs to decrypt.
-    const ok = redisTokenStore({ url: redis.url, encryption: { key: KEY, previousKeys: [decryptOnly] } });
+    const ok = createRedisTokenStore({
+      url: redis.url,
+      encryption: { key: KEY, previousKeys: [decryptOnly] },
+    });
     stores.push(ok);
   });
 });

@@ -1,6 +1,6 @@
 // A fleet of 8 real processes sharing tokens through a real redis-server, calling a local partner whose
 // token endpoint counts requests. Each worker fires 100 concurrent calls through createFetch + tokenAuth +
-// createTokenSource({ store: redisTokenStore(...) }). Figures are written to .reports/ for the docs.
+// createTokenSource({ store: createRedisTokenStore(...) }). Figures are written to .reports/ for the docs.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

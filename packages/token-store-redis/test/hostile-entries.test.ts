@@ -5,7 +5,7 @@
 import { createFetch, createTokenSource, secret, tokenAuth } from '@attache/core';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type RedisTokenStore, type RedisTokenStoreEvent, redisTokenStore } from '../src/index.ts';
+import { type RedisTokenStore, type RedisTokenStoreEvent, createRedisTokenStore } from '../src/index.ts';
 import { entry } from './support/entries.ts';
 import { type LocalRedis, startRedis } from './support/redis-server.ts';
 import { startTokenServer, type TokenServer } from './support/token-server.ts';
@@ -29,7 +29,7 @@ afterAll(async () => {
 });
 
 function store(encrypted: boolean, events: RedisTokenStoreEvent[]): RedisTokenStore {
-  const created = redisTokenStore({
+  const created = createRedisTokenStore({
     url: redis.url,
     ...(encrypted ? { encryption: { key: KEY } } : {}),
     onEvent: (event) => events.push(event),

@@ -1,7 +1,7 @@
 import { createFetch, createTokenSource, secret, tokenAuth } from '@attache/core';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type RedisTokenStore, type RedisTokenStoreEvent, redisTokenStore } from '../src/index.ts';
+import { type RedisTokenStore, type RedisTokenStoreEvent, createRedisTokenStore } from '../src/index.ts';
 import { entry } from './support/entries.ts';
 import { type LocalRedis, startRedis } from './support/redis-server.ts';
 
@@ -18,12 +18,12 @@ afterAll(async () => {
   await redis?.close();
 });
 
-function store(options: Partial<Parameters<typeof redisTokenStore>[0]> = {}): {
+function store(options: Partial<Parameters<typeof createRedisTokenStore>[0]> = {}): {
   store: RedisTokenStore;
   events: RedisTokenStoreEvent[];
 } {
   const events: RedisTokenStoreEvent[] = [];
-  const created = redisTokenStore({
+  const created = createRedisTokenStore({
     url: redis.url,
     redisOptions: { retryStrategy: () => 50 },
     ...options,
@@ -97,7 +97,7 @@ describe('Redis that stops answering', () => {
     cleanup.push(() => client.disconnect());
     await client.ping();
     const events: RedisTokenStoreEvent[] = [];
-    const s = redisTokenStore({
+    const s = createRedisTokenStore({
       client,
       operationTimeout: 100,
       recheckInterval: 200,

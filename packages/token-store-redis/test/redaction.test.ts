@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import { createTokenSource, secret } from '@attache/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type RedisTokenStore, type RedisTokenStoreEvent, redisTokenStore } from '../src/index.ts';
+import { createRedisTokenStore, type RedisTokenStore, type RedisTokenStoreEvent } from '../src/index.ts';
 import { type LocalRedis, startRedis } from './support/redis-server.ts';
 
 let redis: LocalRedis;
@@ -37,7 +37,7 @@ function printed(value: unknown): string {
 describe('no token and no password in errors or events', () => {
   it('Redis refusing to store an entry (OOM): the error and the event do not carry the entry', async () => {
     const events: RedisTokenStoreEvent[] = [];
-    const s = redisTokenStore({ url: redis.url, onEvent: (event) => events.push(event) });
+    const s = createRedisTokenStore({ url: redis.url, onEvent: (event) => events.push(event) });
     stores.push(s);
     await s.get('warm-up');
     await redis.admin.config('SET', 'maxmemory-policy', 'noeviction');
@@ -55,7 +55,7 @@ describe('no token and no password in errors or events', () => {
 
   it('the token source over a failing store: its errors and events carry no token', async () => {
     const events: unknown[] = [];
-    const s = redisTokenStore({ url: redis.url, onEvent: (event) => events.push(event) });
+    const s = createRedisTokenStore({ url: redis.url, onEvent: (event) => events.push(event) });
     stores.push(s);
     await s.get('warm-up');
     await redis.admin.config('SET', 'maxmemory-policy', 'noeviction');
@@ -72,7 +72,7 @@ describe('no token and no password in errors or events', () => {
 
   it('a wrong password in the URL never appears in errors or events', async () => {
     const events: RedisTokenStoreEvent[] = [];
-    const s = redisTokenStore({
+    const s = createRedisTokenStore({
       url: secret(`redis://robot:${PASSWORD}@127.0.0.1:${redis.port}`),
       operationTimeout: 500,
       onEvent: (event) => events.push(event),

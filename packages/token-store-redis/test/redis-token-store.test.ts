@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type RedisTokenStore, type RedisTokenStoreEvent, redisTokenStore } from '../src/index.ts';
+import { type RedisTokenStore, type RedisTokenStoreEvent, createRedisTokenStore } from '../src/index.ts';
 import { entry } from './support/entries.ts';
 import { type LocalRedis, startRedis } from './support/redis-server.ts';
 
@@ -18,7 +18,7 @@ afterAll(async () => {
 });
 
 function store(events?: RedisTokenStoreEvent[]): RedisTokenStore {
-  const created = redisTokenStore({
+  const created = createRedisTokenStore({
     url: redis.url,
     ...(events === undefined ? {} : { onEvent: (event: RedisTokenStoreEvent) => events.push(event) }),
   });
@@ -54,7 +54,7 @@ describe('entries', () => {
   });
 
   it('uses the prefix it is given', async () => {
-    const s = redisTokenStore({ url: redis.url, prefix: 'svc-a:' });
+    const s = createRedisTokenStore({ url: redis.url, prefix: 'svc-a:' });
     stores.push(s);
     await s.set('k', entry('v'), 60_000);
     expect(await redis.admin.get('svc-a:token:k')).toBe(entry('v'));
@@ -159,7 +159,7 @@ describe('least privilege', () => {
       '+info',
     );
     await redis.admin.call('ACL', 'LOG', 'RESET');
-    const s = redisTokenStore({ url: `redis://attache:acl-pass@127.0.0.1:${redis.port}` });
+    const s = createRedisTokenStore({ url: `redis://attache:acl-pass@127.0.0.1:${redis.port}` });
     stores.push(s);
     await s.set('k', entry('v'), 60_000);
     expect(await s.get('k')).toBe(entry('v'));
@@ -180,7 +180,7 @@ describe('client', () => {
     const { Redis } = await import('ioredis');
     const client = new Redis({ port: redis.port, host: '127.0.0.1', maxRetriesPerRequest: 0 });
     try {
-      const s = redisTokenStore({ client });
+      const s = createRedisTokenStore({ client });
       await s.set('k', entry('v'), 60_000);
       expect(await s.get('k')).toBe(entry('v'));
       await s.close();
@@ -196,7 +196,7 @@ describe('client', () => {
     const { Redis } = await import('ioredis');
     const client = new Redis({ port: redis.port, host: '127.0.0.1', lazyConnect: true });
     try {
-      const s = redisTokenStore({ client });
+      const s = createRedisTokenStore({ client });
       expect(client.status).toBe('wait');
       await s.set('k', entry('v'), 60_000);
       expect(await s.get('k')).toBe(entry('v'));
@@ -209,7 +209,7 @@ describe('client', () => {
 
   it('closes the client it created', async () => {
     const events: RedisTokenStoreEvent[] = [];
-    const s = redisTokenStore({ url: redis.url, onEvent: (event) => events.push(event) });
+    const s = createRedisTokenStore({ url: redis.url, onEvent: (event) => events.push(event) });
     await s.set('k', entry('v'), 60_000);
     expect(s.isAvailable()).toBe(true);
     await s.close();

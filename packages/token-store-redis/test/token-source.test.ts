@@ -1,7 +1,7 @@
 // The store under the token source as core uses it: separate copies of @attache/core (separate token
 // registries, like separate processes) over one Redis.
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type RedisTokenStore, redisTokenStore } from '../src/index.ts';
+import { createRedisTokenStore, type RedisTokenStore } from '../src/index.ts';
 import { type LocalRedis, startRedis } from './support/redis-server.ts';
 
 let redis: LocalRedis;
@@ -28,7 +28,10 @@ describe.each([
   ['encrypted', { key: crypto.getRandomValues(new Uint8Array(32)) }],
 ])('token source over the Redis store (%s)', (_name, encryption) => {
   function store(): RedisTokenStore {
-    const created = redisTokenStore({ url: redis.url, ...(encryption === undefined ? {} : { encryption }) });
+    const created = createRedisTokenStore({
+      url: redis.url,
+      ...(encryption === undefined ? {} : { encryption }),
+    });
     stores.push(created);
     return created;
   }

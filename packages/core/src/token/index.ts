@@ -5,7 +5,7 @@ export { tokenAuth } from './token-auth.ts';
 export type { TokenCacheKeyParts } from './token-cache-key.ts';
 export { tokenCacheKey } from './token-cache-key.ts';
 export type { TokenResponseField } from './token-response-error.ts';
-export { TokenResponseError } from './token-response-error.ts';
+export { isTokenResponseError, TokenResponseError } from './token-response-error.ts';
 export type {
   FetchToken,
   FetchTokenContext,

@@ -1,4 +1,4 @@
-import { TokenAcquisitionError } from '../errors.ts';
+import { isBrandedError, TokenAcquisitionError } from '../errors.ts';
 
 /** The field of a token response that {@link TokenResponseError} found unusable. */
 export type TokenResponseField = 'access_token' | 'token_type' | 'expires_in' | 'refresh_in' | 'exp';
@@ -27,4 +27,12 @@ export class TokenResponseError extends TokenAcquisitionError {
     super(message, { error: 'invalid_token_response', retryable: false });
     this.field = field;
   }
+}
+
+/**
+ * True for a {@link TokenResponseError}, including one from another copy of the package. It shares its
+ * code with every `TokenAcquisitionError`, so the `name` tells it apart.
+ */
+export function isTokenResponseError(value: unknown): value is TokenResponseError {
+  return isBrandedError(value, TokenResponseError, ['TOKEN_ACQUISITION'], 'TokenResponseError');
 }
