@@ -2,6 +2,7 @@ import {
   type Authenticator,
   ConfigError,
   type CredentialInput,
+  checkHeaderValue,
   prepareRequest,
   type RequestDraft,
   revealSecret,
@@ -61,9 +62,6 @@ const DEFAULT_NAMES: Readonly<Record<ApiKeyPlacement, string>> = {
 
 // RFC 9110 §5.6.2 token: header field names and cookie names (RFC 6265 §4.1.1).
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-// Visible ASCII: what every placement carries unchanged. Keys never need spaces or control characters,
-// and a header value with either would be trimmed or rejected by fetch (with the value in the message).
-const VISIBLE_ASCII = /^[\x21-\x7e]+$/;
 // RFC 6265 §4.1.1 cookie-octet also excludes `"`, `,`, `;` and `\`.
 const COOKIE_OCTETS = /^[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]+$/;
 const PREFIX = /^[\x20-\x7e]*$/;
@@ -148,12 +146,12 @@ export function apiKeyAuth(options: ApiKeyAuthOptions): Authenticator {
 
   // Throws without ever quoting the key: messages end up in logs.
   function checkKey(key: string): void {
-    if (key.length === 0) throw new ConfigError('apiKeyAuth: key must not be empty');
-    if (!(placement === 'cookie' ? COOKIE_OCTETS : VISIBLE_ASCII).test(key)) {
+    // Visible ASCII in every placement: keys never need spaces or controls, and fetch would trim the one
+    // and refuse the other with the value in its message.
+    checkHeaderValue(key, 'apiKeyAuth: key', 'config');
+    if (placement === 'cookie' && !COOKIE_OCTETS.test(key)) {
       throw new ConfigError(
-        placement === 'cookie'
-          ? 'apiKeyAuth: key must be visible ASCII without ", comma, ; or \\ to travel in a cookie'
-          : 'apiKeyAuth: key must be visible ASCII without spaces or control characters',
+        'apiKeyAuth: key must be visible ASCII without ", comma, ; or \\ to travel in a cookie',
       );
     }
     const match = matchSecretPattern(key, refused);

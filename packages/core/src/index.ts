@@ -62,6 +62,9 @@ export type {
   RetryScheduledEvent,
   TokenAcquiredEvent,
 } from './events.ts';
+// For sibling packages (to move to an internal entry point): one check for every credential put on the wire.
+export type { HeaderValueCharset, HeaderValueOrigin } from './header-value.ts';
+export { checkHeaderValue, headerValueProblem } from './header-value.ts';
 export { isLoopbackHost } from './origin-policy.ts';
 export type { RedactedRequest, SensitiveNames } from './redact.ts';
 export { redactRequest, redactUrl } from './redact.ts';

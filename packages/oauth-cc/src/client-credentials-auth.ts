@@ -2,6 +2,7 @@ import {
   type AuthContext,
   type Authenticator,
   ConfigError,
+  checkHeaderValue,
   createLearningClock,
   createTokenSource,
   type EventListener,
@@ -243,10 +244,8 @@ export function clientCredentialsAuth(options: ClientCredentialsAuthOptions): Cl
   if (typeof options !== 'object' || options === null) {
     throw new ConfigError('clientCredentialsAuth: options must be an object');
   }
-  const clientId = options.clientId;
-  if (typeof clientId !== 'string' || clientId.length === 0) {
-    throw new ConfigError('clientCredentialsAuth: clientId must be a non-empty string');
-  }
+  // Travels encoded (Basic, form body, assertion claims): any text but controls.
+  const clientId = checkHeaderValue(options.clientId, 'clientCredentialsAuth: clientId', 'config', 'text');
   if (options.clientSecret !== undefined && options.clientAuthentication !== undefined) {
     throw new ConfigError('clientCredentialsAuth: give clientSecret or clientAuthentication, not both');
   }

@@ -1,4 +1,11 @@
-import { ConfigError, revealSecret, type Secret, type TokenStore, type TokenStoreLock } from '@attache/core';
+import {
+  ConfigError,
+  revealSecret,
+  type Secret,
+  type TokenStore,
+  type TokenStoreLock,
+  tokenEntryProblem,
+} from '@attache/core';
 import { type Cluster, Redis, type RedisOptions } from 'ioredis';
 import { COMPARE_AND_DELETE } from './compare-and-delete.ts';
 import { createEntryCipher, type EntryCipher, type EntryEncryptionOptions } from './entry-cipher.ts';
@@ -252,8 +259,9 @@ export function redisTokenStore(options: RedisTokenStoreOptions): RedisTokenStor
 
   return {
     async get(key) {
-      const raw = await availability.run(() => client.get(entryKey(key)));
-      return open(key, raw);
+      const entry = await open(key, await availability.run(() => client.get(entryKey(key))));
+      // A token entry whose token is not header-safe is a miss: it is never handed out to be sent.
+      return entry !== null && tokenEntryProblem(entry) === 'not-header-safe' ? null : entry;
     },
     async set(key, entry, ttlMs) {
       if (!(ttlMs > 0)) return;
