@@ -67,7 +67,7 @@ export type { HeaderValueCharset, HeaderValueOrigin } from './header-value.ts';
 export { checkHeaderValue, headerValueProblem } from './header-value.ts';
 export { isLoopbackHost } from './origin-policy.ts';
 export type { RedactedRequest, SensitiveNames } from './redact.ts';
-export { redactRequest, redactUrl } from './redact.ts';
+export { redactRequest, redactResponseHeaders, redactUrl } from './redact.ts';
 export type { ResponseMeta } from './response-meta.ts';
 export { getResponseMeta } from './response-meta.ts';
 export { parseRetryAfter } from './retry-after.ts';

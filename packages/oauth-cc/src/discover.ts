@@ -46,6 +46,15 @@ function wellKnownUrls(issuer: URL): readonly string[] {
   ];
 }
 
+/** Only the origin of a server-given issuer: its path and query are the server's text, not ours to log. */
+function originOf(value: string): string {
+  try {
+    return new URL(value).origin;
+  } catch {
+    return 'that is not a URL';
+  }
+}
+
 async function fetchDocument(
   issuer: string,
   url: string,
@@ -109,7 +118,7 @@ async function fetchDocument(
     throw new DiscoveryError(
       'issuer_mismatch',
       issuer,
-      `Discovery for ${issuer}: ${safeUrl(url)} describes issuer ${JSON.stringify(parsed.data.issuer)}; ` +
+      `Discovery for ${issuer}: ${safeUrl(url)} describes issuer ${originOf(parsed.data.issuer)}; ` +
         'metadata is only trusted when its issuer is exactly the one asked for',
     );
   }
