@@ -23,6 +23,7 @@ import { discover } from './discover.ts';
 import { DiscoveryError } from './discovery-error.ts';
 import { createDpopProver, type DpopOptions, type DpopProver } from './dpop.ts';
 import { checkSecureUrl, parseSecureUrl } from './endpoint-url.ts';
+import { DEFAULT_MAX_RESPONSE_BYTES, isByteLimit } from './read-bounded.ts';
 import { resolveTokenRetry, type TokenEndpointRetryOptions } from './token-endpoint-retry.ts';
 import { requestToken, type TokenRequestTarget } from './token-request.ts';
 
@@ -88,6 +89,14 @@ export interface ClientCredentialsAuthOptions {
    * is given, else `false`.
    */
   readonly mtlsEndpointAliases?: boolean;
+  /**
+   * The most bytes of a token endpoint or discovery answer that are read. A larger answer is refused with a
+   * `TokenAcquisitionError` (`error` `response_too_large`; a `DiscoveryError` for metadata) and not read
+   * further, so a broken or hostile server cannot fill memory; a body still arriving at the deadline
+   * (`tokenSource.fetchTimeout`) is cut there. Default `65536` (64 KiB: a token response with a large JWT
+   * is a few KiB).
+   */
+  readonly maxResponseBytes?: number;
   /** Token endpoint retries, a number of retries, or `false`. See {@link TokenEndpointRetryOptions}. */
   readonly retry?: TokenEndpointRetryOptions | number | false;
   /**
@@ -299,6 +308,10 @@ export function clientCredentialsAuth(options: ClientCredentialsAuthOptions): Cl
   const resource = resources(options.resource);
   const extras = extraParams(options.extraParams);
   const retry = resolveTokenRetry(options.retry);
+  const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  if (!isByteLimit(maxResponseBytes)) {
+    throw new ConfigError('clientCredentialsAuth: maxResponseBytes must be a whole number of bytes above 0');
+  }
   const dpopOption = options.dpop ?? false;
   if (typeof dpopOption !== 'boolean' && (typeof dpopOption !== 'object' || dpopOption === null)) {
     throw new ConfigError('clientCredentialsAuth: dpop must be true, false or { key, alg }');
@@ -339,12 +352,13 @@ export function clientCredentialsAuth(options: ClientCredentialsAuthOptions): Cl
     clock: createLearningClock(now),
     dpop,
     onEvent: options.onEvent,
+    maxResponseBytes,
   };
 
   async function target(signal: AbortSignal): Promise<TokenRequestTarget> {
     if (tokenEndpoint !== undefined) return { url: tokenEndpoint, issuer };
     const issuerId = issuer ?? '';
-    const metadata = await discover(issuerId, { transport, signal });
+    const metadata = await discover(issuerId, { transport, signal, maxResponseBytes });
     const alias = useAliases ? metadata.mtls_endpoint_aliases?.token_endpoint : undefined;
     const chosen = alias ?? metadata.token_endpoint;
     const url = parseSecureUrl(chosen);

@@ -3,6 +3,7 @@ import * as z from 'zod/mini';
 import type { AuthorizationServerMetadata } from './authorization-server-metadata.ts';
 import { DiscoveryError } from './discovery-error.ts';
 import { parseSecureUrl } from './endpoint-url.ts';
+import { DEFAULT_MAX_RESPONSE_BYTES, isByteLimit, readBounded } from './read-bounded.ts';
 import { describeBody, parseJson, safeUrl, send } from './send.ts';
 
 /** Options of {@link discover}. */
@@ -16,6 +17,12 @@ export interface DiscoverOptions {
    * fetches again and replaces the cached copy. Default `true`.
    */
   readonly cache?: boolean;
+  /**
+   * The most bytes of a metadata document that are read; a larger one is a `DiscoveryError`
+   * (`invalid_metadata`) and is not read further, so a broken or hostile server cannot fill memory.
+   * Default `65536` (64 KiB: real documents are a few KiB).
+   */
+  readonly maxResponseBytes?: number;
 }
 
 const urlString = z.string().check(z.refine((value) => parseSecureUrl(value) !== undefined));
@@ -60,6 +67,7 @@ async function fetchDocument(
   url: string,
   transport: Transport,
   signal: AbortSignal,
+  maxBytes: number,
 ): Promise<AuthorizationServerMetadata | 'not_found'> {
   // Redirects are followed: the document is public, and the issuer check below decides whether it is trusted.
   const request = new Request(url, { headers: { accept: 'application/json' }, signal });
@@ -78,8 +86,8 @@ async function fetchDocument(
     await response.body?.cancel().catch(() => undefined);
     return 'not_found';
   }
-  const text = await response.text();
   if (response.status >= 500) {
+    await response.body?.cancel().catch(() => undefined);
     throw new DiscoveryError(
       'unavailable',
       issuer,
@@ -90,10 +98,20 @@ async function fetchDocument(
     );
   }
   if (response.status !== 200) {
+    await response.body?.cancel().catch(() => undefined);
     throw new DiscoveryError(
       'invalid_metadata',
       issuer,
       `Discovery for ${issuer}: ${safeUrl(url)} answered HTTP ${response.status} instead of 200`,
+      { status: response.status },
+    );
+  }
+  const text = await readBounded(response, maxBytes, signal);
+  if (typeof text !== 'string') {
+    throw new DiscoveryError(
+      'invalid_metadata',
+      issuer,
+      `Discovery for ${issuer}: ${safeUrl(url)} returned more than ${text.limit} bytes (maxResponseBytes); the document was not read further`,
       { status: response.status },
     );
   }
@@ -130,9 +148,10 @@ async function lookUp(
   url: URL,
   transport: Transport,
   signal: AbortSignal,
+  maxBytes: number,
 ): Promise<AuthorizationServerMetadata> {
   for (const candidate of wellKnownUrls(url)) {
-    const metadata = await fetchDocument(issuer, candidate, transport, signal);
+    const metadata = await fetchDocument(issuer, candidate, transport, signal, maxBytes);
     if (metadata !== 'not_found') return metadata;
   }
   throw new DiscoveryError(
@@ -177,9 +196,15 @@ export function discover(
     );
   }
   const transport = options.transport ?? globalFetchTransport;
+  const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  if (!isByteLimit(maxBytes)) {
+    return Promise.reject(
+      new ConfigError('discover: maxResponseBytes must be a whole number of bytes above 0'),
+    );
+  }
   let lookup = options.cache === false ? undefined : cache.get(issuer);
   if (lookup === undefined) {
-    const started = lookUp(issuer, url, transport, AbortSignal.timeout(LOOKUP_TIMEOUT));
+    const started = lookUp(issuer, url, transport, AbortSignal.timeout(LOOKUP_TIMEOUT), maxBytes);
     lookup = started;
     cache.set(issuer, started);
     started.catch(() => {
