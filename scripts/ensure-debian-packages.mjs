@@ -10,9 +10,9 @@ const list = readFileSync(new URL('./debian-packages.txt', import.meta.url), 'ut
 
 function installed(name) {
   try {
-    return execFileSync('dpkg-query', ['-W', '-f=${Status}', name], { encoding: 'utf8' }).includes(
-      'install ok installed',
-    );
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query expands ${Status} itself
+    const status = execFileSync('dpkg-query', ['-W', '-f=${Status}', name], { encoding: 'utf8' });
+    return status.includes('install ok installed');
   } catch {
     return false;
   }
