@@ -107,7 +107,8 @@ export function redactRequest(
 }
 
 /**
- * A copy of a response's headers with credential-bearing ones masked ({@link SENSITIVE_RESPONSE_HEADERS}):
+ * A copy of a response's headers with credential-bearing ones masked (`Set-Cookie`, `Authentication-Info`,
+ * `X-Auth-Token`, `X-Access-Token`, `X-Refresh-Token`, `X-Api-Key`, `X-CSRF-Token` and the like):
  * `Set-Cookie` stays present, so the copy still says a cookie was set, but never which.
  */
 export function redactResponseHeaders(headers: Headers): Headers {
