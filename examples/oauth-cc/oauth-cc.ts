@@ -78,6 +78,8 @@ export async function runOAuthExample(
       resource,
       now,
       tokenSource: { random: () => 0.5 }, // refresh at 80 % of the lifetime
+      // Token and metadata answers are read up to this many bytes (the default, 64 KiB, shown here).
+      maxResponseBytes: 64 * 1024,
     });
     const partnerFetch = createFetch({ baseUrl: api.origin, auth, onEvent: (event) => events.push(event) });
     const statuses: number[] = [];

@@ -2,7 +2,11 @@ import { defineConfig } from 'tsup';
 
 export default defineConfig({
   // The engines check is its own entry, imported first, so it runs before any dependency is evaluated.
-  entry: { index: 'src/index.ts', 'internal/index': 'src/internal/index.ts', 'require-node': 'src/require-node.ts' },
+  entry: {
+    index: 'src/index.ts',
+    'internal/index': 'src/internal/index.ts',
+    'require-node': 'src/require-node.ts',
+  },
   format: ['esm'],
   target: 'es2023',
   dts: { compilerOptions: { composite: false, allowImportingTsExtensions: true } },

@@ -6,7 +6,7 @@ import {
   revealSecret,
   type SecretInput,
 } from '@attache/core';
-import { isHttpToken } from '@attache/core/internal';
+import { checkHeaderValue, isHttpToken } from '@attache/core/internal';
 import { getCookiePair, setCookiePair } from './cookie-header.ts';
 import { isBrowser } from './is-browser.ts';
 import { createKeySource } from './key-source.ts';
@@ -147,12 +147,12 @@ export function apiKeyAuth(options: ApiKeyAuthOptions): Authenticator {
 
   // Throws without ever quoting the key: messages end up in logs.
   function checkKey(key: string): void {
-    if (key.length === 0) throw new ConfigError('apiKeyAuth: key must not be empty');
-    if (!(placement === 'cookie' ? COOKIE_OCTETS : VISIBLE_ASCII).test(key)) {
+    // Visible ASCII in every placement: keys never need spaces or controls, and fetch would trim the one
+    // and refuse the other with the value in its message.
+    checkHeaderValue(key, 'apiKeyAuth: key', 'config');
+    if (placement === 'cookie' && !COOKIE_OCTETS.test(key)) {
       throw new ConfigError(
-        placement === 'cookie'
-          ? 'apiKeyAuth: key must be visible ASCII without ", comma, ; or \\ to travel in a cookie'
-          : 'apiKeyAuth: key must be visible ASCII without spaces or control characters',
+        'apiKeyAuth: key must be visible ASCII without ", comma, ; or \\ to travel in a cookie',
       );
     }
     const match = matchSecretPattern(key, refused);

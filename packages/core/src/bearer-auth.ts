@@ -1,6 +1,7 @@
 import type { Authenticator, ChallengeOutcome, RequestDraft } from './authenticator.ts';
 import { ConfigError } from './errors.ts';
-import { revealSecret, type SecretInput } from './secret.ts';
+import { checkHeaderValue } from './header-value.ts';
+import type { SecretInput } from './secret.ts';
 
 /** A credential given as a value or read from a (possibly async) provider. */
 export type CredentialInput = SecretInput | (() => SecretInput | Promise<SecretInput>);
@@ -17,25 +18,25 @@ export interface BearerAuthOptions {
   readonly scheme?: string;
 }
 
-function readCredential(input: CredentialInput): Promise<string> | string {
-  if (typeof input !== 'function') return revealSecret(input);
-  return Promise.resolve(input()).then(revealSecret);
+/** Reads the credential, checked header-safe: a provider's answer is a configured value too. */
+function readCredential(input: CredentialInput, field = 'bearerAuth: token'): Promise<string> | string {
+  if (typeof input !== 'function') return checkHeaderValue(input, field, 'config');
+  return Promise.resolve(input()).then((value) =>
+    checkHeaderValue(value, `${field} provider result`, 'config'),
+  );
 }
 
 function checkCredentialInput(input: unknown, field: string): void {
   if (typeof input === 'function') return;
-  const value =
-    typeof input === 'string' ? input : (input as { reveal?: () => string } | undefined)?.reveal?.();
-  if (typeof value !== 'string' || value.length === 0) {
-    throw new ConfigError(`${field} must be a non-empty string, a Secret, or a function returning one`);
-  }
+  checkHeaderValue(input, field, 'config');
 }
 
 /**
  * Sends `Authorization: Bearer <token>` (RFC 6750). A static token cannot be refreshed, so a 401 is final;
  * a provider is re-read on 401 and the call replayed once if it returned a different token.
  *
- * @throws {ConfigError} when `token` is missing or empty.
+ * @throws {ConfigError} when `token` (or what its provider returns) is missing, empty or not header-safe
+ *   (CR, LF, controls, spaces, non-ASCII); the message names the field, never the value.
  * @example
  * ```ts
  * createFetch({ baseUrl, auth: bearerAuth({ token: secret(process.env.PARTNER_TOKEN!) }) });

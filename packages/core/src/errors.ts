@@ -1,4 +1,4 @@
-import type { RedactedRequest } from './redact.ts';
+import { type RedactedRequest, redactResponseHeaders } from './redact.ts';
 
 const BRAND = Symbol.for('attache.error');
 
@@ -77,9 +77,29 @@ export interface HttpErrorOptions extends AttacheErrorOptions {
   readonly response: Response;
 }
 
+// Statuses whose response cannot have a body (Fetch standard "null body status").
+const NULL_BODY = new Set([101, 103, 204, 205, 304]);
+
+/**
+ * The response an error keeps: its status and body, with credential-bearing headers (`Set-Cookie`, tokens
+ * the partner hands back) masked, so logging the error whole never logs them. Falls back to the response
+ * itself when it cannot be copied (a status `Response` cannot be built with).
+ */
+function keptResponse(response: Response): Response {
+  try {
+    const headers = redactResponseHeaders(response.headers);
+    const body = NULL_BODY.has(response.status) ? null : response.body;
+    return new Response(body, { status: response.status, statusText: response.statusText, headers });
+  } catch {
+    return response;
+  }
+}
+
 /**
  * A non-2xx response, thrown by `createClient` (never by `createFetch`, which returns the response).
- * `response` is the real response: read its body for the partner's error details.
+ * `response` is a copy of the response with credential-bearing headers (`Set-Cookie`, `Authentication-Info`,
+ * `X-Auth-Token` …) masked: read its body for the partner's error details. Neither the message nor
+ * `util.inspect` of the error shows the body.
  */
 export class HttpError extends AttacheError {
   override name: string = 'HttpError';
@@ -95,7 +115,7 @@ export class HttpError extends AttacheError {
     const status = options.response.status;
     super(code, message, options, retryable ?? (status === 408 || status === 429 || status >= 500));
     this.status = status;
-    this.response = options.response;
+    this.response = keptResponse(options.response);
   }
 }
 

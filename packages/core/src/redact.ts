@@ -21,6 +21,30 @@ export const SENSITIVE_HEADERS: ReadonlySet<string> = new Set([
   'x-amz-security-token',
 ]);
 
+/**
+ * Response header names (lower case) whose values are masked in what errors keep of a response: the
+ * partner's credentials for us (a session cookie, a token it hands back), which have no place in a log.
+ */
+export const SENSITIVE_RESPONSE_HEADERS: ReadonlySet<string> = new Set([
+  'set-cookie',
+  'set-cookie2',
+  'cookie',
+  'authorization',
+  'proxy-authorization',
+  'authentication-info',
+  'proxy-authentication-info',
+  'x-api-key',
+  'api-key',
+  'x-auth-token',
+  'x-access-token',
+  'x-refresh-token',
+  'x-id-token',
+  'x-session-token',
+  'x-csrf-token',
+  'x-xsrf-token',
+  'x-amz-security-token',
+]);
+
 /** Query parameter names (lower case) whose values are always masked. */
 export const SENSITIVE_QUERY: ReadonlySet<string> = new Set([
   'api_key',
@@ -80,4 +104,18 @@ export function redactRequest(
     headers[name] = SENSITIVE_HEADERS.has(name) || extra.headers.has(name) ? REDACTED : value;
   });
   return { method: request.method, url: redactUrl(request.url, extra), headers };
+}
+
+/**
+ * A copy of a response's headers with credential-bearing ones masked (`Set-Cookie`, `Authentication-Info`,
+ * `X-Auth-Token`, `X-Access-Token`, `X-Refresh-Token`, `X-Api-Key`, `X-CSRF-Token` and the like):
+ * `Set-Cookie` stays present, so the copy still says a cookie was set, but never which.
+ */
+export function redactResponseHeaders(headers: Headers): Headers {
+  const copy = new Headers();
+  // Iteration yields each Set-Cookie on its own (the one header it does not join): each is masked.
+  for (const [name, value] of headers) {
+    copy.append(name, SENSITIVE_RESPONSE_HEADERS.has(name) ? REDACTED : value);
+  }
+  return copy;
 }

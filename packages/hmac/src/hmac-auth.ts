@@ -5,6 +5,7 @@ import {
   isAttacheError,
   type RequestDraft,
 } from '@attache/core';
+import { checkHeaderValue } from '@attache/core/internal';
 import {
   type ContentDigestAlgorithm,
   checkContentDigest,
@@ -112,7 +113,6 @@ const RFC9421_ONLY = ['label', 'components', 'digestAlgorithm', 'expiresIn', 'al
 const SIMPLE_ONLY = ['headers', 'encoding', 'timestampFormat', 'signedHeaders'] as const;
 // The pipeline learns offsets from `Date`, which has one-second resolution: below two seconds is noise.
 const CLOCK_CORRECTION_MS = 2_000;
-const PRINTABLE = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/;
 
 // randomUUID draws from a pooled buffer, where getRandomValues pays a system call per nonce (see "Where the
 // time goes" in docs/performance.md). 122 random bits, dashes dropped.
@@ -152,9 +152,8 @@ export function hmacAuth(options: HmacAuthOptions): Authenticator {
       fail(`${field} applies to scheme '${scheme === 'simple' ? 'rfc9421' : 'simple'}' only`);
     }
   }
-  if (typeof options.keyId !== 'string' || !PRINTABLE.test(options.keyId)) {
-    fail('keyId must be a non-empty printable ASCII string');
-  }
+  // Printable ASCII: the simple scheme sends it as a header value, rfc9421 as a structured-field string.
+  checkHeaderValue(options.keyId, 'hmacAuth: keyId', 'config', 'printable');
   const keyEncoding = options.keyEncoding ?? 'utf8';
   if (!KEY_ENCODINGS.includes(keyEncoding)) fail(`keyEncoding must be one of ${KEY_ENCODINGS.join(', ')}`);
   const algorithm = checkAlgorithm(
@@ -188,11 +187,7 @@ export function hmacAuth(options: HmacAuthOptions): Authenticator {
   };
   const nextNonce = (): string | undefined => {
     if (nonce === false) return undefined;
-    const value = nonce();
-    if (typeof value !== 'string' || !PRINTABLE.test(value)) {
-      fail('nonce() must return a non-empty printable ASCII string');
-    }
-    return value;
+    return checkHeaderValue(nonce(), 'hmacAuth: nonce() result', 'config', 'printable');
   };
 
   const simple = scheme === 'simple' ? resolveSimpleScheme(options, 'hmacAuth') : undefined;

@@ -1,4 +1,5 @@
 import { ConfigError, revealSecret, type SecretInput } from '@attache/core';
+import { checkHeaderValue } from '@attache/core/internal';
 
 /** Checks a client secret eagerly; returns a reader so the value is revealed only on the wire. */
 export function checkClientSecret(value: unknown, factory: string): () => string {
@@ -10,6 +11,7 @@ export function checkClientSecret(value: unknown, factory: string): () => string
     throw new ConfigError(`${factory}: clientSecret must be a string or a Secret`);
   }
   const input = value as SecretInput;
-  if (revealSecret(input).length === 0) throw new ConfigError(`${factory}: clientSecret must not be empty`);
+  // Encoded before it travels, so any text will do; controls (a newline read from a file) never will.
+  checkHeaderValue(input, `${factory}: clientSecret`, 'config', 'text');
   return () => revealSecret(input);
 }

@@ -4,6 +4,7 @@ import * as z from 'zod/mini';
 import type { AuthorizationServerMetadata } from './authorization-server-metadata.ts';
 import { DiscoveryError } from './discovery-error.ts';
 import { parseSecureUrl } from './endpoint-url.ts';
+import { DEFAULT_MAX_RESPONSE_BYTES, isByteLimit, readBounded } from './read-bounded.ts';
 import { describeBody, parseJson, safeUrl, send } from './send.ts';
 
 /** Options of {@link discover}. */
@@ -22,6 +23,12 @@ export interface DiscoverOptions {
    * already held keeps being used (and the next call tries again). Default `3_600_000` (one hour).
    */
   readonly maxAge?: number;
+  /**
+   * The most bytes of a metadata document that are read; a larger one is a `DiscoveryError`
+   * (`invalid_metadata`) and is not read further, so a broken or hostile server cannot fill memory.
+   * Default `65536` (64 KiB: real documents are a few KiB).
+   */
+  readonly maxResponseBytes?: number;
 }
 
 const urlString = z.string().check(z.refine((value) => parseSecureUrl(value) !== undefined));
@@ -61,11 +68,21 @@ function wellKnownUrls(issuer: URL): readonly string[] {
   ];
 }
 
+/** Only the origin of a server-given issuer: its path and query are the server's text, not ours to log. */
+function originOf(value: string): string {
+  try {
+    return new URL(value).origin;
+  } catch {
+    return 'that is not a URL';
+  }
+}
+
 async function fetchDocument(
   issuer: string,
   url: string,
   transport: Transport,
   signal: AbortSignal,
+  maxBytes: number,
 ): Promise<AuthorizationServerMetadata | 'not_found'> {
   // Redirects are followed: the document is public, and the issuer check below decides whether it is trusted.
   const headers = new Headers({ accept: 'application/json' });
@@ -85,8 +102,8 @@ async function fetchDocument(
     await response.body?.cancel().catch(() => undefined);
     return 'not_found';
   }
-  const text = await response.text();
   if (response.status >= 500) {
+    await response.body?.cancel().catch(() => undefined);
     throw new DiscoveryError(
       'unavailable',
       issuer,
@@ -97,10 +114,20 @@ async function fetchDocument(
     );
   }
   if (response.status !== 200) {
+    await response.body?.cancel().catch(() => undefined);
     throw new DiscoveryError(
       'invalid_metadata',
       issuer,
       `Discovery for ${issuer}: ${safeUrl(url)} answered HTTP ${response.status} instead of 200`,
+      { status: response.status },
+    );
+  }
+  const text = await readBounded(response, maxBytes, signal);
+  if (typeof text !== 'string') {
+    throw new DiscoveryError(
+      'invalid_metadata',
+      issuer,
+      `Discovery for ${issuer}: ${safeUrl(url)} returned more than ${text.limit} bytes (maxResponseBytes); the document was not read further`,
       { status: response.status },
     );
   }
@@ -125,7 +152,7 @@ async function fetchDocument(
     throw new DiscoveryError(
       'issuer_mismatch',
       issuer,
-      `Discovery for ${issuer}: ${safeUrl(url)} describes issuer ${JSON.stringify(parsed.data.issuer)}; ` +
+      `Discovery for ${issuer}: ${safeUrl(url)} describes issuer ${originOf(parsed.data.issuer)}; ` +
         'metadata is only trusted when its issuer is exactly the one asked for',
     );
   }
@@ -137,9 +164,10 @@ async function lookUp(
   url: URL,
   transport: Transport,
   signal: AbortSignal,
+  maxBytes: number,
 ): Promise<AuthorizationServerMetadata> {
   for (const candidate of wellKnownUrls(url)) {
-    const metadata = await fetchDocument(issuer, candidate, transport, signal);
+    const metadata = await fetchDocument(issuer, candidate, transport, signal, maxBytes);
     if (metadata !== 'not_found') return metadata;
   }
   throw new DiscoveryError(
@@ -159,9 +187,10 @@ function refresh(
   transport: Transport,
   maxAge: number,
   held: CachedMetadata | undefined,
+  maxBytes: number,
 ): Promise<AuthorizationServerMetadata> {
   const settledBefore = held?.previous;
-  const started = lookUp(issuer, url, transport, AbortSignal.timeout(LOOKUP_TIMEOUT)).then(
+  const started = lookUp(issuer, url, transport, AbortSignal.timeout(LOOKUP_TIMEOUT), maxBytes).then(
     (metadata) => {
       cache.set(issuer, {
         lookup: Promise.resolve(metadata),
@@ -224,11 +253,17 @@ export function discover(
   if (typeof maxAge !== 'number' || !(maxAge >= 0)) {
     return Promise.reject(new ConfigError('discover: maxAge must be a number of ms >= 0'));
   }
+  const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  if (!isByteLimit(maxBytes)) {
+    return Promise.reject(
+      new ConfigError('discover: maxResponseBytes must be a whole number of bytes above 0'),
+    );
+  }
   const transport = options.transport ?? globalFetchTransport;
   const held = cache.get(issuer);
   const lookup =
     held === undefined || options.cache === false || Date.now() >= held.freshUntil
-      ? refresh(issuer, url, transport, maxAge, held)
+      ? refresh(issuer, url, transport, maxAge, held, maxBytes)
       : held.lookup;
   return options.signal === undefined ? lookup : raceSignal(lookup, options.signal);
 }

@@ -1,4 +1,5 @@
-import { ConfigError, type WebCryptoKeyPair } from '@attache/core';
+import { ConfigError, TokenAcquisitionError, type WebCryptoKeyPair } from '@attache/core';
+import { checkHeaderValue } from '@attache/core/internal';
 import { base64url, calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { type PrivateKeyAlgorithm, preparePrivateKey } from './private-key.ts';
 
@@ -50,6 +51,11 @@ interface ReadyKey {
   readonly privateKey: CryptoKey;
   readonly publicJwk: JWK;
 }
+
+// RFC 9449 §8.1: nonce = 1*NQCHAR (visible ASCII but `"` and `\`). A bound keeps a hostile server from
+// growing every proof.
+const MAX_NONCE = 1024;
+const NQCHAR = new RegExp(`^[\\x21\\x23-\\x5b\\x5d-\\x7e]{1,${MAX_NONCE}}$`);
 
 const keyIds = new WeakMap<CryptoKey, string>();
 let keyCount = 0;
@@ -162,6 +168,14 @@ export function createDpopProver(options: true | DpopOptions): DpopProver {
         .sign(key.privateKey);
     },
     rememberNonce(origin, nonce) {
+      // Every later proof carries it: a server's value is checked like any credential it hands us.
+      checkHeaderValue(nonce, `DPoP-Nonce from ${origin}`, 'endpoint');
+      if (!NQCHAR.test(nonce)) {
+        throw new TokenAcquisitionError(
+          `DPoP-Nonce from ${origin} is not a nonce (RFC 9449 §8.1: 1*NQCHAR, at most ${MAX_NONCE} characters)`,
+          { error: 'invalid_dpop_nonce', retryable: false },
+        );
+      }
       nonces.set(origin, nonce);
     },
     nonce: (origin) => nonces.get(origin),

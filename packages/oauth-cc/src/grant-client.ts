@@ -7,6 +7,7 @@ import {
   TokenAcquisitionError,
   type Transport,
 } from '@attache/core';
+import { checkHeaderValue } from '@attache/core/internal';
 import type { ClientAuthentication } from './client-authentication.ts';
 import { clientSecretBasic } from './client-secret-basic.ts';
 import { discover } from './discover.ts';
@@ -14,6 +15,7 @@ import { DiscoveryError } from './discovery-error.ts';
 import type { DpopProver } from './dpop.ts';
 import { checkSecureUrl, parseSecureUrl } from './endpoint-url.ts';
 import { checkClientAuthentication } from './grant-params.ts';
+import { DEFAULT_MAX_RESPONSE_BYTES, isByteLimit } from './read-bounded.ts';
 import { resolveTokenRetry, type TokenEndpointRetryOptions } from './token-endpoint-retry.ts';
 import { requestToken, type TokenRequestTarget } from './token-request.ts';
 import type { GrantResponse } from './token-response.ts';
@@ -48,6 +50,14 @@ export interface GrantClientOptions {
    * is given, else `false`.
    */
   readonly mtlsEndpointAliases?: boolean;
+  /**
+   * The most bytes of a token endpoint or discovery answer that are read. A larger answer is refused with a
+   * `TokenAcquisitionError` (`error` `response_too_large`; a `DiscoveryError` for metadata) and not read
+   * further, so a broken or hostile server cannot fill memory; a body still arriving at the deadline
+   * (`tokenSource.fetchTimeout`) is cut there. Default `65536` (64 KiB: a token response with a large JWT
+   * is a few KiB).
+   */
+  readonly maxResponseBytes?: number;
   /** Token endpoint retries, a number of retries, or `false`. See {@link TokenEndpointRetryOptions}. */
   readonly retry?: TokenEndpointRetryOptions | number | false;
   /** Receives token events (`token:acquired`, `token:refresh-failed`) and token endpoint retries. */
@@ -109,9 +119,11 @@ function resolveEndpoint(options: GrantClientOptions, who: string): { issuer?: s
  * @throws {ConfigError} naming the field, prefixed with `who` (the factory's name).
  */
 export function createGrantClient(options: GrantClientOptions, who: string): GrantClient {
-  const clientId = options.clientId;
-  if (typeof clientId !== 'string' || clientId.length === 0) {
-    throw new ConfigError(`${who}: clientId must be a non-empty string`);
+  // Travels encoded (Basic, form body, assertion claims): any text but controls.
+  const clientId = checkHeaderValue(options.clientId, `${who}: clientId`, 'config', 'text');
+  const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  if (!isByteLimit(maxResponseBytes)) {
+    throw new ConfigError(`${who}: maxResponseBytes must be a whole number of bytes above 0`);
   }
   const clientAuthentication = resolveClientAuthentication(options, who);
   const { issuer, tokenEndpoint } = resolveEndpoint(options, who);
@@ -136,7 +148,12 @@ export function createGrantClient(options: GrantClientOptions, who: string): Gra
   async function target(signal: AbortSignal): Promise<TokenRequestTarget> {
     if (tokenEndpoint !== undefined) return { url: tokenEndpoint, issuer };
     const issuerId = issuer ?? '';
-    const metadata = await discover(issuerId, { transport, signal, ...(rediscover ? { cache: false } : {}) });
+    const metadata = await discover(issuerId, {
+      transport,
+      signal,
+      maxResponseBytes,
+      ...(rediscover ? { cache: false } : {}),
+    });
     rediscover = false;
     const alias = useAliases ? metadata.mtls_endpoint_aliases?.token_endpoint : undefined;
     const chosen = alias ?? metadata.token_endpoint;
@@ -164,6 +181,7 @@ export function createGrantClient(options: GrantClientOptions, who: string): Gra
         retry,
         dpop,
         onEvent: options.onEvent,
+        maxResponseBytes,
       };
       const where = await target(context.signal);
       try {

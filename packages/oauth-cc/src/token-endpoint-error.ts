@@ -19,6 +19,9 @@ export function parseOAuthError(json: unknown): OAuthErrorBody | undefined {
   return parsed.success ? parsed.data : undefined;
 }
 
+const MAX_CODE = 64;
+const MAX_DESCRIPTION = 300;
+
 /** Replaces every occurrence of each value (and its form-encoded spelling) with `[redacted]`. */
 export function scrub(text: string, values: readonly string[]): string {
   let result = text;
@@ -35,6 +38,18 @@ export function scrub(text: string, values: readonly string[]): string {
   return result;
 }
 
+// RFC 6749 §5.2: `error` and `error_description` are `%x20-21 / %x23-5B / %x5D-7E`, one line.
+const RFC6749_TEXT = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/**
+ * The server's text when it is what RFC 6749 §5.2 allows (that charset, at most `max` characters), else
+ * `undefined`: a multi-line, binary or very long "description" is a dumped body or stack trace, and is not
+ * carried into our errors, where it would be logged.
+ */
+function quotable(text: string, max: number): string | undefined {
+  return text.length <= max && RFC6749_TEXT.test(text) ? text : undefined;
+}
+
 /**
  * The `TokenAcquisitionError` for an RFC 6749 §5.2 error response: `error`, `errorDescription`, `errorUri`
  * and `status` set; retryable for 429 and 5xx only. The description is the server's text, with any of the
@@ -48,14 +63,22 @@ export function oauthError(
   retryAfter: number | undefined,
 ): TokenAcquisitionError {
   const description =
-    body.error_description === undefined ? undefined : scrub(body.error_description, sensitive);
-  const text = description === undefined ? '' : `: ${description}`;
+    body.error_description === undefined
+      ? undefined
+      : quotable(scrub(body.error_description, sensitive), MAX_DESCRIPTION);
+  const code = quotable(body.error, MAX_CODE);
+  const text =
+    description !== undefined
+      ? `: ${description}`
+      : body.error_description === undefined
+        ? ''
+        : ' (its error_description is not RFC 6749 text and is not quoted)';
   return new TokenAcquisitionError(
-    `Token endpoint ${endpoint} refused the request with ${body.error} (HTTP ${status})${text}`,
+    `Token endpoint ${endpoint} refused the request with ${code ?? 'an error code that is not RFC 6749 text'} (HTTP ${status})${text}`,
     {
-      error: body.error,
+      error: code ?? 'invalid_error_response',
       errorDescription: description,
-      errorUri: body.error_uri,
+      errorUri: body.error_uri === undefined ? undefined : quotable(body.error_uri, MAX_DESCRIPTION),
       status,
       retryable: status === 429 || status >= 500,
       ...(retryAfter === undefined ? {} : { retryAfter }),

@@ -3,6 +3,7 @@ import { callListener, type LearningClock, parseRetryAfter, sleep } from '@attac
 import pRetry from 'p-retry';
 import type { ClientAuthentication } from './client-authentication.ts';
 import type { DpopProver } from './dpop.ts';
+import { readBounded } from './read-bounded.ts';
 import { describeBody, parseJson, safeUrl, send } from './send.ts';
 import { oauthError, parseOAuthError } from './token-endpoint-error.ts';
 import { isTransient, type ResolvedTokenRetry } from './token-endpoint-retry.ts';
@@ -18,6 +19,8 @@ export interface TokenRequestSettings {
   readonly retry: ResolvedTokenRetry;
   readonly dpop: DpopProver | undefined;
   readonly onEvent: AttacheEventListener | undefined;
+  /** The most bytes of a token endpoint answer that are read. */
+  readonly maxResponseBytes: number;
 }
 
 /** Where one token request goes. */
@@ -107,7 +110,14 @@ export async function requestToken(
           { status, retryable: false },
         );
       }
-      const text = await response.text();
+      const read = await readBounded(response, settings.maxResponseBytes, signal);
+      if (typeof read !== 'string') {
+        throw new TokenAcquisitionError(
+          `Token endpoint ${endpoint} answered HTTP ${status} with more than ${read.limit} bytes (maxResponseBytes); the answer was not read further`,
+          { status, error: 'response_too_large', retryable: false },
+        );
+      }
+      const text = read;
       const json = parseJson(text);
       if (response.ok) {
         if (json === undefined) {

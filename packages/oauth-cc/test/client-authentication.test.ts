@@ -42,9 +42,9 @@ describe('formUrlEncode (application/x-www-form-urlencoded, as RFC 6749 §2.3.1 
 });
 
 describe('client_secret_basic', () => {
-  it('sends Basic base64(form(id):form(secret)) and nothing in the body', async () => {
+  it('sends Basic base64(enc(id):enc(secret)), a space as %20, and nothing in the body', async () => {
     const request = await apply(clientSecretBasic(secret('p a:s%s+')));
-    expect(request.headers.get('authorization')).toBe(`Basic ${btoa('client%3A1:p+a%3As%25s%2B')}`);
+    expect(request.headers.get('authorization')).toBe(`Basic ${btoa('client%3A1:p%20a%3As%25s%2B')}`);
     expect([...request.body.keys()]).toEqual(['grant_type']);
   });
 

@@ -230,11 +230,11 @@ describe('client authentication methods against oidc-provider', () => {
     expect(claims.jti).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  it('form-urlencodes the client id and secret before base64 (":", "%", "+", spaces)', async () => {
+  it('percent-encodes the client id and secret before base64 (":", "%", "+", spaces as %20)', async () => {
     const { payload, headers } = await obtain(SPECIAL_ID, clientSecretBasic(SPECIAL_SECRET));
     expect(payload.client_id).toBe(SPECIAL_ID);
     const encoded = atob((headers.get('authorization') ?? '').slice('Basic '.length));
-    expect(encoded).toBe('special%3Aclient+id%2B%25:p%3Aa%25s%2Bs+w%26o%3Dr%2Fd%3F%27%7E%21*%28%29');
+    expect(encoded).toBe('special%3Aclient%20id%2B%25:p%3Aa%25s%2Bs%20w%26o%3Dr%2Fd%3F%27%7E%21*%28%29');
   });
 
   it('a wrong secret gives TokenAcquisitionError with invalid_client and the HTTP status', async () => {

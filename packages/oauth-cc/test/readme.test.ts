@@ -90,7 +90,7 @@ describe('README examples run as written', () => {
     authorizationServer((request, form) => {
       forms.push(form);
       expect(request.headers.get('authorization')).toBe(
-        `Basic ${btoa('billing-service:readme+secret%3A%2B%25')}`,
+        `Basic ${btoa('billing-service:readme%20secret%3A%2B%25')}`,
       );
       return HttpResponse.json({ access_token: 'readme-token', token_type: 'Bearer', expires_in: 3600 });
     });

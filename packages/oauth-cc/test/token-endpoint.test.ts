@@ -87,7 +87,7 @@ describe('the token request', () => {
     ]);
   });
 
-  it('form-urlencodes id and secret before base64, non-ASCII included (RFC 6749 §2.3.1)', async () => {
+  it('percent-encodes id and secret (a space as %20) before base64, non-ASCII included (RFC 6749 §2.3.1)', async () => {
     const requests = tokenEndpoint(ok());
     const clientSecret = 'ü: ß%+€ 秘密';
     await clientCredentialsAuth({
@@ -97,11 +97,12 @@ describe('the token request', () => {
     }).source.get();
     const header = requests[0]?.headers.get('authorization') ?? '';
     const decoded = atob(header.replace(/^Basic /, ''));
-    expect(decoded).toBe('cl%C3%AFent%3A1:%C3%BC%3A+%C3%9F%25%2B%E2%82%AC+%E7%A7%98%E5%AF%86');
+    expect(decoded).toBe('cl%C3%AFent%3A1:%C3%BC%3A%20%C3%9F%25%2B%E2%82%AC%20%E7%A7%98%E5%AF%86');
     // What a server does (RFC 6749 §2.3.1): split at the first ":", then form-decode each half.
     const [id, value] = decoded.split(':') as [string, string];
     expect(new URLSearchParams(`x=${id}`).get('x')).toBe('clïent:1');
     expect(new URLSearchParams(`x=${value}`).get('x')).toBe(clientSecret);
+    expect(decodeURIComponent(value)).toBe(clientSecret);
   });
 
   it('accepts expires_in as a numeric string and keeps the granted scope', async () => {

@@ -1,6 +1,6 @@
 import { createTokenSource, secret } from '@attache/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type RedisTokenStore, type RedisTokenStoreEvent, createRedisTokenStore } from '../src/index.ts';
+import { createRedisTokenStore, type RedisTokenStore, type RedisTokenStoreEvent } from '../src/index.ts';
 import { entry } from './support/entries.ts';
 import { type LocalRedis, startRedis } from './support/redis-server.ts';
 

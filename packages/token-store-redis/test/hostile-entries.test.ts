@@ -5,7 +5,7 @@
 import { createFetch, createTokenSource, secret, tokenAuth } from '@attache/core';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type RedisTokenStore, type RedisTokenStoreEvent, createRedisTokenStore } from '../src/index.ts';
+import { createRedisTokenStore, type RedisTokenStore, type RedisTokenStoreEvent } from '../src/index.ts';
 import { entry } from './support/entries.ts';
 import { type LocalRedis, startRedis } from './support/redis-server.ts';
 import { startTokenServer, type TokenServer } from './support/token-server.ts';

@@ -3,7 +3,7 @@
 // `store:lock-bypassed` event says so. Against a real redis-server; each token source is its own copy of
 // @attache/core, as a separate process would be.
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type RedisTokenStore, type RedisTokenStoreEvent, createRedisTokenStore } from '../src/index.ts';
+import { createRedisTokenStore, type RedisTokenStore, type RedisTokenStoreEvent } from '../src/index.ts';
 import { type LocalRedis, startRedis } from './support/redis-server.ts';
 
 let redis: LocalRedis;

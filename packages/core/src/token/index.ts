@@ -16,4 +16,5 @@ export type {
   TokenSourceOptions,
 } from './token-source.ts';
 export { createTokenSource } from './token-source.ts';
-export type { TokenStore, TokenStoreLock } from './token-store.ts';
+export type { TokenEntryProblem, TokenStore, TokenStoreLock } from './token-store.ts';
+export { tokenEntryProblem } from './token-store.ts';

@@ -1,5 +1,6 @@
 import type { AuthContext, Authenticator, ChallengeOutcome, RequestDraft } from '../authenticator.ts';
 import { ConfigError } from '../errors.ts';
+import { checkHeaderValue } from '../header-value.ts';
 import { Secret } from '../secret.ts';
 import type { Token, TokenSource } from './token-source.ts';
 
@@ -58,7 +59,11 @@ export function tokenAuth(options: TokenAuthOptions): Authenticator {
 
   const attach = async (draft: RequestDraft, context: AuthContext): Promise<void> => {
     const token = await source.get({ signal: context.signal, onEvent: context.emit, clock: context.clock });
-    draft.headers.set('authorization', `${scheme ?? token.type} ${token.value.reveal()}`);
+    // A token source of another making may hand out anything: checked before it is written.
+    const value = checkHeaderValue(token.value, `${name}: access token from the token source`, 'endpoint');
+    const type =
+      scheme ?? checkHeaderValue(token.type, `${name}: token type from the token source`, 'endpoint');
+    draft.headers.set('authorization', `${type} ${value}`);
   };
 
   return {

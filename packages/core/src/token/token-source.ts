@@ -2,6 +2,7 @@ import type { Clock } from '../clock.ts';
 import { raceSignal, sleep } from '../deadline.ts';
 import { ConfigError, isAttacheError, TimeoutError, TokenAcquisitionError } from '../errors.ts';
 import type { AttacheEvent, AttacheEventListener } from '../events.ts';
+import { headerValueProblem } from '../header-value.ts';
 import { Secret } from '../secret.ts';
 import { clockOffsetFrom, parseSeconds, resolveLifetime } from './lifetime.ts';
 import { type HeldToken, type KeyState, privateState, sharedState } from './token-registry.ts';
@@ -254,14 +255,6 @@ function revealAccessToken(value: unknown): string | undefined {
   return undefined;
 }
 
-function hasControlCharacters(value: string): boolean {
-  for (let i = 0; i < value.length; i++) {
-    const code = value.charCodeAt(i);
-    if (code < 0x20 || code === 0x7f) return true;
-  }
-  return false;
-}
-
 function normalizeTokenType(type: unknown): string {
   if (type === undefined || type === null || type === '') return 'Bearer';
   if (typeof type !== 'string' || !TOKEN.test(type)) {
@@ -426,11 +419,10 @@ export function createTokenSource(fetchToken: FetchToken, options: TokenSourceOp
     if (accessToken === undefined || accessToken.length === 0) {
       throw new TokenResponseError('access_token', 'Token response has no access token');
     }
-    if (hasControlCharacters(accessToken)) {
-      throw new TokenResponseError(
-        'access_token',
-        'The access token contains control characters and cannot be sent',
-      );
+    const problem = headerValueProblem(accessToken);
+    if (problem !== undefined) {
+      // Never quoted: the message says what is wrong, not what the token is.
+      throw new TokenResponseError('access_token', `The access token ${problem}; it cannot be sent`);
     }
     const tokenType = normalizeTokenType(response.tokenType);
     // The response's own Date wins; without one, the offset the caller's client already learned from the

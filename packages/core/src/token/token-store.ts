@@ -1,3 +1,5 @@
+import { headerValueProblem } from '../header-value.ts';
+
 /**
  * A lock on one cache key, held by the process that fetches the token for it. See {@link TokenStore}.
  */
@@ -96,28 +98,60 @@ export function serializeRecord(record: StoredTokenRecord): string {
   return JSON.stringify(record);
 }
 
-/** Parses an entry; anything malformed (another writer, another version) reads as absent. */
-export function parseRecord(entry: string | null | undefined): StoredTokenRecord | undefined {
-  if (typeof entry !== 'string') return undefined;
+/** Why a {@link TokenStore} entry cannot be used: not a token source's entry, or a token that is not header-safe. */
+export type TokenEntryProblem = 'malformed' | 'not-header-safe';
+
+function readRecord(entry: unknown): StoredTokenRecord | TokenEntryProblem {
+  if (typeof entry !== 'string') return 'malformed';
   let value: unknown;
   try {
     value = JSON.parse(entry);
   } catch {
-    return undefined;
+    return 'malformed';
   }
-  if (typeof value !== 'object' || value === null) return undefined;
+  if (typeof value !== 'object' || value === null) return 'malformed';
   const record = value as Record<string, unknown>;
   if (
     record.version !== 1 ||
     typeof record.accessToken !== 'string' ||
-    record.accessToken.length === 0 ||
     typeof record.tokenType !== 'string' ||
     typeof record.issuedAt !== 'number' ||
     typeof record.expiresAt !== 'number' ||
     (record.refreshIn !== undefined && typeof record.refreshIn !== 'number') ||
     (record.extra !== undefined && (typeof record.extra !== 'object' || record.extra === null))
   ) {
-    return undefined;
+    return 'malformed';
+  }
+  if (
+    headerValueProblem(record.accessToken) !== undefined ||
+    headerValueProblem(record.tokenType) !== undefined
+  ) {
+    return 'not-header-safe';
   }
   return record as unknown as StoredTokenRecord;
+}
+
+/**
+ * Checks an entry the way a token source does before using it, for stores that want to report a bad entry
+ * themselves: `undefined` when it is usable.
+ *
+ * @example
+ * ```ts
+ * const entry = await redis.get(key);
+ * return entry !== null && tokenEntryProblem(entry) === undefined ? entry : null;
+ * ```
+ */
+export function tokenEntryProblem(entry: string): TokenEntryProblem | undefined {
+  const read = readRecord(entry);
+  return typeof read === 'string' ? read : undefined;
+}
+
+/**
+ * Parses an entry; anything malformed (another writer, another version) reads as absent, and so does a token
+ * or token type that could not be sent as it is: a tampered entry costs a token request, it neither puts a
+ * forged header on the wire nor stops every process that shares the store until it expires.
+ */
+export function parseRecord(entry: string | null | undefined): StoredTokenRecord | undefined {
+  const read = readRecord(entry);
+  return typeof read === 'string' ? undefined : read;
 }
