@@ -5,6 +5,8 @@ export type { MtlsCredentials } from './credentials.ts';
 export type { ClientCertificateInfo, MtlsEvent } from './mtls-events.ts';
 export type { MtlsTransport, MtlsTransportOptions } from './mtls-transport.ts';
 export { mtlsTransport } from './mtls-transport.ts';
+export type { NodeTransport, NodeTransportOptions } from './node-transport.ts';
+export { nodeTransport } from './node-transport.ts';
 export { spkiPin } from './spki-pin.ts';
 export type { TlsErrorOptions, TlsErrorReason } from './tls-error.ts';
 export { isTlsError, TlsError } from './tls-error.ts';

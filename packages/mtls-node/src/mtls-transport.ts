@@ -2,12 +2,11 @@ import {
   ConfigError,
   isAttacheError,
   type OutgoingRequest,
-  type RedactedRequest,
   type Secret,
   type SecretInput,
   type Transport,
 } from '@attache/core';
-import { Agent, fetch as undiciFetch } from 'undici';
+import { Agent } from 'undici';
 import { classifyFailure } from './classify-failure.ts';
 import {
   createCredentialSource,
@@ -15,11 +14,12 @@ import {
   type MtlsCredentialsProvider,
 } from './credential-source.ts';
 import { type ContextSettings, fingerprint, type LoadedCredentials, loadCredentials } from './credentials.ts';
+import { dispatchExchange } from './dispatch-exchange.ts';
 import { type ClientCertificateInfo, certificateInfo, type MtlsEvent } from './mtls-events.ts';
+import { poolOptions, snapshotOf } from './node-transport.ts';
 import { createServerIdentityCheck, normalizePins } from './server-pinning.ts';
 import { createObservingConnector, type ObservingConnector } from './tls-connector.ts';
 import { TlsError, type TlsErrorReason } from './tls-error.ts';
-import { toGlobalResponse, toUndiciInit } from './undici-exchange.ts';
 
 /**
  * Options of {@link mtlsTransport}.
@@ -78,6 +78,10 @@ export interface MtlsTransportOptions {
   readonly keepAliveTimeout?: number;
   /** Most connections per origin. Default: unlimited. */
   readonly connections?: number;
+  /** Requests sent on one HTTP/1.1 connection before the first answer arrives. Default `1`. */
+  readonly pipelining?: number;
+  /** Offer HTTP/2 in the TLS handshake (ALPN) and use it when the server picks it. Default `false`. */
+  readonly allowH2?: boolean;
   /** Receives credential loads, reload failures and agent closes. See {@link MtlsEvent}. */
   readonly onEvent?: (event: MtlsEvent) => void;
   /** Time source in epoch ms (for tests). Default `Date.now`. */
@@ -139,12 +143,6 @@ function positive(value: unknown, field: string): number | undefined {
   return value;
 }
 
-function snapshot(method: string, url: URL): RedactedRequest {
-  // Only what cannot carry a credential: the transport does not know which headers or query parameters
-  // the client's authenticators filled.
-  return { method, url: `${url.origin}${url.pathname}`, headers: {} };
-}
-
 function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise<T>((resolve, reject) => {
@@ -197,10 +195,12 @@ export function mtlsTransport(options: MtlsTransportOptions = {}): MtlsTransport
     throw new ConfigError(`minVersion must be 'TLSv1.2' or 'TLSv1.3', got ${String(minVersion)}`);
   }
   const connectTimeout = positive(options.connectTimeout, 'connectTimeout') ?? 10_000;
-  const keepAliveTimeout = positive(options.keepAliveTimeout, 'keepAliveTimeout');
-  const connections = positive(options.connections, 'connections');
-  if (connections !== undefined && !Number.isInteger(connections))
-    throw new ConfigError('connections must be an integer');
+  const pool = poolOptions({
+    ...(options.connections === undefined ? {} : { connections: options.connections }),
+    ...(options.pipelining === undefined ? {} : { pipelining: options.pipelining }),
+    ...(options.allowH2 === undefined ? {} : { allowH2: options.allowH2 }),
+    ...(options.keepAliveTimeout === undefined ? {} : { keepAliveTimeout: options.keepAliveTimeout }),
+  });
   const listener = options.onEvent;
   if (listener !== undefined && typeof listener !== 'function')
     throw new ConfigError('onEvent must be a function');
@@ -231,13 +231,11 @@ export function mtlsTransport(options: MtlsTransportOptions = {}): MtlsTransport
       secureContext: loaded.secureContext,
       checkServerIdentity,
       timeout: connectTimeout,
+      // A connector of our own must offer HTTP/2 itself: undici adds the ALPN only to connectors it builds.
+      ...(pool.allowH2 === true ? { allowH2: true } : {}),
       ...(servername === undefined ? {} : { servername }),
     });
-    const agent = new Agent({
-      connect: observer.connect,
-      ...(keepAliveTimeout === undefined ? {} : { keepAliveTimeout }),
-      ...(connections === undefined ? {} : { connections }),
-    });
+    const agent = new Agent({ ...pool, connect: observer.connect });
     let markDone = (): void => undefined;
     const done = new Promise<void>((resolve) => {
       markDone = resolve;
@@ -349,36 +347,35 @@ export function mtlsTransport(options: MtlsTransportOptions = {}): MtlsTransport
     // A reload may have replaced (and begun closing) this generation while the request waited for it.
     if (generation.retired && current !== undefined) generation = current;
     generation.inflight++;
-    try {
-      const response = await undiciFetch(outgoing.url, toUndiciInit(outgoing, generation.agent));
-      return toGlobalResponse(response);
-    } catch (error) {
-      // Aborts (the caller's or the pipeline's deadline) pass through untouched: they are not failures.
-      if (signal?.aborted) throw signal.reason ?? error;
-      if (isAttacheError(error)) throw error;
+    const chosen = generation;
+    const fail = (error: unknown): Error => {
       const url = new URL(outgoing.url);
       const failure = classifyFailure(error, {
         host: url.host,
         hostname: servername ?? url.hostname.replace(/^\[|\]$/g, ''),
-        request: snapshot(outgoing.method, url),
-        certificate: generation.loaded.certificate,
-        hasClientCertificate: generation.loaded.hasClientCertificate,
+        request: snapshotOf(outgoing.method, url),
+        certificate: chosen.loaded.certificate,
+        hasClientCertificate: chosen.loaded.hasClientCertificate,
         now: now(),
-        observedTlsError: generation.observer.observedTlsError,
-        phaseOf: generation.observer.phaseOf,
+        observedTlsError: chosen.observer.observedTlsError,
+        phaseOf: chosen.observer.phaseOf,
       });
       if (
         failure instanceof TlsError &&
         CLIENT_CERTIFICATE_REASONS.has(failure.reason) &&
-        generation === current
+        chosen === current
       ) {
         // The certificate may have been rotated on disk or in the provider since the last check.
         stale = true;
       }
-      throw failure;
+      return failure;
+    };
+    try {
+      // The same exchange as nodeTransport's: aborts reject with the signal's reason, untouched.
+      return await dispatchExchange(chosen.agent, outgoing, fail);
     } finally {
-      generation.inflight--;
-      if (generation.retired && generation.inflight === 0) void closeGeneration(generation);
+      chosen.inflight--;
+      if (chosen.retired && chosen.inflight === 0) void closeGeneration(chosen);
     }
   }
 
