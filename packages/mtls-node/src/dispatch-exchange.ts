@@ -107,8 +107,8 @@ export function dispatchExchange(
                     );
                   },
                 },
-                // One chunk ahead: enough to keep the socket busy while the reader works.
-                { highWaterMark: 1 },
+                // Up to 64 KiB ahead of the reader before the connection pauses: a typical answer never does.
+                { highWaterMark: 65_536, size: (chunk) => chunk.byteLength },
               );
         const response = new Response(
           stream,
