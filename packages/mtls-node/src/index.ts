@@ -7,6 +7,7 @@ export type { MtlsTransport, MtlsTransportOptions } from './mtls-transport.ts';
 export { mtlsTransport } from './mtls-transport.ts';
 export type { NodeTransport, NodeTransportOptions } from './node-transport.ts';
 export { nodeTransport } from './node-transport.ts';
+export type { ProxySetting } from './proxy.ts';
 export { spkiPin } from './spki-pin.ts';
 export type { TlsErrorOptions, TlsErrorReason } from './tls-error.ts';
 export { isTlsError, TlsError } from './tls-error.ts';

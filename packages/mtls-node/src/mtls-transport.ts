@@ -1,12 +1,11 @@
 import {
   ConfigError,
-  isAttacheError,
   type OutgoingRequest,
   type Secret,
   type SecretInput,
   type Transport,
 } from '@attache/core';
-import { Agent } from 'undici';
+import type { buildConnector, Dispatcher } from 'undici';
 import { classifyFailure } from './classify-failure.ts';
 import {
   createCredentialSource,
@@ -17,6 +16,7 @@ import { type ContextSettings, fingerprint, type LoadedCredentials, loadCredenti
 import { dispatchExchange } from './dispatch-exchange.ts';
 import { type ClientCertificateInfo, certificateInfo, type MtlsEvent } from './mtls-events.ts';
 import { poolOptions, snapshotOf } from './node-transport.ts';
+import { checkProxy, createDispatcher, type ProxySetting } from './proxy.ts';
 import { createServerIdentityCheck, normalizePins } from './server-pinning.ts';
 import { createObservingConnector, type ObservingConnector } from './tls-connector.ts';
 import { TlsError, type TlsErrorReason } from './tls-error.ts';
@@ -78,6 +78,11 @@ export interface MtlsTransportOptions {
   readonly keepAliveTimeout?: number;
   /** Most connections per origin. Default: unlimited. */
   readonly connections?: number;
+  /**
+   * Send through a forward proxy (`'env'` for `HTTPS_PROXY`/`NO_PROXY`, or a URL): a CONNECT tunnel to the
+   * partner, inside which the TLS handshake (and the client certificate) is end to end. See `nodeTransport`.
+   */
+  readonly proxy?: ProxySetting;
   /** Requests sent on one HTTP/1.1 connection before the first answer arrives. Default `1`. */
   readonly pipelining?: number;
   /** Offer HTTP/2 in the TLS handshake (ALPN) and use it when the server picks it. Default `false`. */
@@ -114,7 +119,7 @@ export interface MtlsTransport extends Transport {
 
 interface Generation {
   readonly id: number;
-  readonly agent: Agent;
+  readonly agent: Dispatcher;
   readonly loaded: LoadedCredentials;
   readonly observer: ObservingConnector;
   inflight: number;
@@ -195,6 +200,8 @@ export function mtlsTransport(options: MtlsTransportOptions = {}): MtlsTransport
     throw new ConfigError(`minVersion must be 'TLSv1.2' or 'TLSv1.3', got ${String(minVersion)}`);
   }
   const connectTimeout = positive(options.connectTimeout, 'connectTimeout') ?? 10_000;
+  const proxy = options.proxy;
+  checkProxy(proxy);
   const pool = poolOptions({
     ...(options.connections === undefined ? {} : { connections: options.connections }),
     ...(options.pipelining === undefined ? {} : { pipelining: options.pipelining }),
@@ -227,15 +234,22 @@ export function mtlsTransport(options: MtlsTransportOptions = {}): MtlsTransport
   let closed = false;
 
   function createGeneration(loaded: LoadedCredentials): Generation {
-    const observer = createObservingConnector({
+    const endpointTls: buildConnector.BuildOptions = {
       secureContext: loaded.secureContext,
       checkServerIdentity,
       timeout: connectTimeout,
       // A connector of our own must offer HTTP/2 itself: undici adds the ALPN only to connectors it builds.
       ...(pool.allowH2 === true ? { allowH2: true } : {}),
       ...(servername === undefined ? {} : { servername }),
-    });
-    const agent = new Agent({ ...pool, connect: observer.connect });
+    };
+    const observer = createObservingConnector(endpointTls);
+    // Through a proxy the same TLS options are used inside the CONNECT tunnel: the certificate goes to the
+    // partner, never to the proxy.
+    const { dispatcher: agent } = createDispatcher(
+      proxy,
+      { ...pool, connect: observer.connect },
+      endpointTls,
+    );
     let markDone = (): void => undefined;
     const done = new Promise<void>((resolve) => {
       markDone = resolve;

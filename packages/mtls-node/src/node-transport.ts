@@ -5,8 +5,9 @@ import {
   type RedactedRequest,
   type Transport,
 } from '@attache/core';
-import { Agent } from 'undici';
+import type { Agent } from 'undici';
 import { dispatchExchange } from './dispatch-exchange.ts';
+import { createDispatcher, type ProxySetting } from './proxy.ts';
 
 /**
  * Options of {@link nodeTransport}. Every option has undici's default when left out.
@@ -37,6 +38,13 @@ export interface NodeTransportOptions {
   readonly headersTimeout?: number;
   /** Longest pause between two body chunks, in ms; `0` for none. Default `300_000` (undici's). */
   readonly bodyTimeout?: number;
+  /**
+   * Send through a forward proxy: `'env'` honours `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` (read once, when
+   * the transport is created); a URL, credentials included (wrap it in `secret()`), is used for every
+   * request. https targets go through a CONNECT tunnel (TLS is end to end with the partner); http targets
+   * are forwarded. The proxy's credentials never appear in errors. Default: no proxy, environment ignored.
+   */
+  readonly proxy?: ProxySetting;
 }
 
 /** A {@link Transport} with its own keep-alive connection pools, one per origin, and their lifecycle. */
@@ -103,10 +111,15 @@ function codeOf(error: unknown): string | undefined {
 }
 
 /** A retryable `NetworkError` naming the hop (without its query) and undici's code and message. */
-export function networkFailure(error: unknown, method: string, target: string): NetworkError {
+export function networkFailure(
+  error: unknown,
+  method: string,
+  target: string,
+  scrub: (text: string) => string = (text) => text,
+): NetworkError {
   const url = new URL(target);
   const code = codeOf(error);
-  const message = error instanceof Error ? error.message : String(error);
+  const message = scrub(error instanceof Error ? error.message : String(error));
   const detail = code === undefined || message.includes(code) ? message : `${code} ${message}`;
   return new NetworkError(`Network error for ${method} ${url.origin}${url.pathname} (${detail})`, {
     cause: error,
@@ -136,12 +149,19 @@ export function nodeTransport(options: NodeTransportOptions = {}): NodeTransport
   if (typeof options !== 'object' || options === null)
     throw new ConfigError('nodeTransport options must be an object');
   const connectTimeout = numberOption(options.connectTimeout, 'connectTimeout', { min: 1, integer: false });
-  const agent = new Agent({ ...poolOptions(options), connect: { timeout: connectTimeout ?? 10_000 } });
+  const timeout = connectTimeout ?? 10_000;
+  const { dispatcher: agent, scrub } = createDispatcher(
+    options.proxy,
+    { ...poolOptions(options), connect: { timeout } },
+    { timeout, ...(options.allowH2 === true ? { allowH2: true } : {}) },
+  );
   let closed = false;
 
   const send = (outgoing: OutgoingRequest): Promise<Response> => {
     if (closed) return Promise.reject(new ConfigError('This nodeTransport was closed; create a new one'));
-    return dispatchExchange(agent, outgoing, (error) => networkFailure(error, outgoing.method, outgoing.url));
+    return dispatchExchange(agent, outgoing, (error) =>
+      networkFailure(error, outgoing.method, outgoing.url, scrub),
+    );
   };
   return Object.assign(send, {
     close(): Promise<void> {
