@@ -85,7 +85,7 @@ export interface MtlsTransportOptions {
   readonly proxy?: ProxySetting;
   /** Requests sent on one HTTP/1.1 connection before the first answer arrives. Default `1`. */
   readonly pipelining?: number;
-  /** Offer HTTP/2 in the TLS handshake (ALPN) and use it when the server picks it. Default `false`. */
+  /** Offer HTTP/2 in the TLS handshake (ALPN); `false` keeps to HTTP/1.1. Default `true` (undici's). */
   readonly allowH2?: boolean;
   /** Receives credential loads, reload failures and agent closes. See {@link MtlsEvent}. */
   readonly onEvent?: (event: MtlsEvent) => void;
@@ -238,8 +238,8 @@ export function mtlsTransport(options: MtlsTransportOptions = {}): MtlsTransport
       secureContext: loaded.secureContext,
       checkServerIdentity,
       timeout: connectTimeout,
-      // A connector of our own must offer HTTP/2 itself: undici adds the ALPN only to connectors it builds.
-      ...(pool.allowH2 === true ? { allowH2: true } : {}),
+      // The connector makes the ALPN offer, so the choice goes to it (undici's default offers HTTP/2).
+      ...(pool.allowH2 === undefined ? {} : { allowH2: pool.allowH2 }),
       ...(servername === undefined ? {} : { servername }),
     };
     const observer = createObservingConnector(endpointTls);

@@ -25,7 +25,10 @@ export interface NodeTransportOptions {
    * each answer; more helps against servers known to handle pipelining, and hurts behind ones that do not.
    */
   readonly pipelining?: number;
-  /** Offer HTTP/2 in the TLS handshake (ALPN) and use it when the server picks it. Default `false`. */
+  /**
+   * Offer HTTP/2 in the TLS handshake (ALPN, after HTTP/1.1) and use it when the server picks it; `false`
+   * keeps to HTTP/1.1. Default `true` (undici's). Plain-http origins always use HTTP/1.1.
+   */
   readonly allowH2?: boolean;
   /** How long an idle connection is kept open, in ms. Default `4_000` (undici's). */
   readonly keepAliveTimeout?: number;
@@ -153,7 +156,7 @@ export function nodeTransport(options: NodeTransportOptions = {}): NodeTransport
   const { dispatcher: agent, scrub } = createDispatcher(
     options.proxy,
     { ...poolOptions(options), connect: { timeout } },
-    { timeout, ...(options.allowH2 === true ? { allowH2: true } : {}) },
+    { timeout, ...(options.allowH2 === undefined ? {} : { allowH2: options.allowH2 }) },
   );
   let closed = false;
 

@@ -56,7 +56,9 @@ export async function startTinyproxy(auth?: { user: string; password: string }):
   ].join('\n');
   const file = join(dir, 'tinyproxy.conf');
   await writeFile(file, `${config}\n`);
-  const child = spawn(process.env.TINYPROXY_PATH || 'tinyproxy', ['-d', '-c', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.env.TINYPROXY_PATH || 'tinyproxy', ['-d', '-c', file], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => {
     output += chunk.toString();
