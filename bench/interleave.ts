@@ -21,9 +21,15 @@ export interface ScenarioResult extends Stats {
  */
 export async function runPipelineBench(
   scenarios: readonly Scenario[],
-  options: { total: number; rounds: number; concurrencies: readonly number[] },
+  options: {
+    total: number;
+    rounds: number;
+    concurrencies: readonly number[];
+    /** Serve https with these PEMs, demanding a client certificate signed by `ca`. */
+    tls?: { cert: string; key: string; ca: string };
+  },
 ): Promise<ScenarioResult[]> {
-  const server = await startServerProcess();
+  const server = await startServerProcess(options.tls);
   try {
     const calls = new Map<string, () => Promise<unknown>>();
     for (const scenario of scenarios) calls.set(scenario.name, await scenario.setup(server.origin));

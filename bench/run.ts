@@ -4,8 +4,8 @@
  * the same flags): a section that makes a million calls leaves a heap that would slow the next one down.
  *
  * Environment: BENCH_TOTAL (requests per round, default 5000), BENCH_ROUNDS (default 5),
- * BENCH_ONLY (comma-separated: memory, pipeline, transport, transport-isolated, overhead, storm, signing,
- * token), BENCH_SCALE (multiplies
+ * BENCH_ONLY (comma-separated: memory, pipeline, transport, transport-isolated, mtls, overhead, storm,
+ * signing, token), BENCH_SCALE (multiplies
  * every count but the storm's 1,000 calls; default 1: the smoke test runs a tiny scale), BENCH_OUT (where
  * the results go; default bench/results.json).
  */
@@ -20,6 +20,7 @@ const SECTIONS = [
   'pipeline',
   'transport',
   'transport-isolated',
+  'mtls',
   'overhead',
   'storm',
   'signing',
@@ -98,6 +99,32 @@ async function runSection(section: Section): Promise<[string, unknown]> {
       );
       printTransportTable(isolated);
       return ['transportIsolated', isolated];
+    }
+    case 'mtls': {
+      const prepared = await (await import('./transport-mtls.ts')).prepareMtlsBench();
+      try {
+        const mtls = await runPipelineBench(prepared.scenarios, {
+          total,
+          rounds,
+          concurrencies: TRANSPORT_CONCURRENCIES,
+          tls: prepared.tls,
+        });
+        console.log(
+          `\nMutual TLS: ${total} requests per round, ${rounds} rounds interleaved, median reported`,
+        );
+        console.table(
+          mtls.map((r) => ({
+            client: r.name,
+            c: r.concurrency,
+            'req/s': Math.round(r.throughput),
+            'p50 ms': r.p50.toFixed(2),
+            "vs undici's fetch": r.ratio === undefined ? '' : `${r.ratio.toFixed(2)}×`,
+          })),
+        );
+        return ['mtls', mtls];
+      } finally {
+        await prepared.cleanup();
+      }
     }
     case 'overhead': {
       const overhead = await (await import('./overhead.ts')).runOverheadBench(scaled(50_000), rounds);
