@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { apiKeyAuth } from '@attache/api-key';
 import { ConfigError, createFetch, NetworkError, type OutgoingRequest, secret } from '@attache/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { mtlsTransport, nodeTransport } from '../src/index.ts';
+import { mtlsTransport, nodeTransport, TlsError } from '../src/index.ts';
 import { createPki, type Pki } from './fixtures/pki.ts';
 import { type HttpsTestServer, startHttpsServer } from './support/https-server.ts';
 import { startTinyproxy, type Tinyproxy } from './support/tinyproxy.ts';
@@ -114,6 +114,21 @@ describe('nodeTransport through a real forward proxy (tinyproxy)', () => {
     );
     expect(partner.seen.length - before).toBe(4);
     expect(proxy.log()).toContain(`CONNECT 127.0.0.1:${partner.port}`);
+  });
+
+  it('TLS failures inside the tunnel are still a TlsError: an untrusted partner is unknown-ca', async () => {
+    const otherCa = await pki.ca('Not The Partner CA');
+    const transport = mtlsTransport({
+      cert: client.cert,
+      key: secret(client.key),
+      ca: otherCa.cert,
+      proxy: proxy.url,
+    });
+    closers.push(() => transport.destroy());
+    const error = await transport(outgoing(`${partner.url}/untrusted`)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TlsError);
+    expect(error).toMatchObject({ code: 'TLS', reason: 'unknown-ca', isRetryable: false });
+    expect((error as Error).message).not.toContain(PROXY_PASSWORD);
   });
 
   it('a proxy that refuses the credentials is a NetworkError that never shows them', async () => {
