@@ -42,10 +42,10 @@ export interface NodeTransportOptions {
   /** Longest pause between two body chunks, in ms; `0` for none. Default `300_000` (undici's). */
   readonly bodyTimeout?: number;
   /**
-   * Send through a forward proxy: `'env'` honours `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` (read once, when
-   * the transport is created); a URL, credentials included (wrap it in `secret()`), is used for every
-   * request. https targets go through a CONNECT tunnel (TLS is end to end with the partner); http targets
-   * are forwarded. The proxy's credentials never appear in errors. Default: no proxy, environment ignored.
+   * Send through a forward proxy: `'env'` honours `HTTPS_PROXY` and `HTTP_PROXY` (read when the transport is
+   * created) and `NO_PROXY`; a URL, credentials included (wrap it in `secret()`), is used for every request.
+   * https targets go through a CONNECT tunnel (TLS is end to end with the partner); http targets are
+   * forwarded. The proxy's credentials never appear in errors. Default: no proxy, environment ignored.
    */
   readonly proxy?: ProxySetting;
 }

@@ -2,8 +2,8 @@ import { ConfigError, revealSecret, Secret } from '@attache/core';
 import { Agent, type buildConnector, type Dispatcher, EnvHttpProxyAgent, ProxyAgent } from 'undici';
 
 /**
- * Where a transport's requests go through: `'env'` reads `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY` (and
- * their lower-case forms) when the transport is created; a URL (`http://proxy.corp:3128`, credentials in
+ * Where a transport's requests go through: `'env'` reads `HTTPS_PROXY` / `HTTP_PROXY` (and their lower-case
+ * forms) when the transport is created, and honours `NO_PROXY`; a URL (`http://proxy.corp:3128`, credentials in
  * it allowed, best wrapped in `secret()`) sends every request through that proxy.
  */
 export type ProxySetting = 'env' | string | Secret;
