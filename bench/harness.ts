@@ -8,14 +8,19 @@ export interface Stats {
 }
 
 /** Starts `bench/server.ts` in a child process; resolves with its origin and a stop function. */
-export async function startServerProcess(): Promise<{ origin: string; stop: () => Promise<void> }> {
+export async function startServerProcess(tls?: {
+  cert: string;
+  key: string;
+  ca: string;
+}): Promise<{ origin: string; stop: () => Promise<void> }> {
   const child = fork(new URL('./server.ts', import.meta.url), [], {
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+    ...(tls === undefined ? {} : { env: { ...process.env, BENCH_TLS: JSON.stringify(tls) } }),
   });
   const [chunk] = (await once(child.stdout!, 'data')) as [Buffer];
   const port = Number(chunk.toString().trim());
   return {
-    origin: `http://127.0.0.1:${port}`,
+    origin: `${tls === undefined ? 'http' : 'https'}://127.0.0.1:${port}`,
     stop: async () => {
       child.disconnect();
       await once(child, 'exit');

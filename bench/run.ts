@@ -4,7 +4,8 @@
  * the same flags): a section that makes a million calls leaves a heap that would slow the next one down.
  *
  * Environment: BENCH_TOTAL (requests per round, default 5000), BENCH_ROUNDS (default 5),
- * BENCH_ONLY (comma-separated: memory, pipeline, overhead, storm, signing, token), BENCH_SCALE (multiplies
+ * BENCH_ONLY (comma-separated: memory, pipeline, transport, transport-isolated, mtls, overhead, storm,
+ * signing, token), BENCH_SCALE (multiplies
  * every count but the storm's 1,000 calls; default 1: the smoke test runs a tiny scale), BENCH_OUT (where
  * the results go; default bench/results.json).
  */
@@ -12,14 +13,20 @@ import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
-import { runMemoryBench } from './memory.ts';
-import { runOverheadBench } from './overhead.ts';
-import { coreScenarios, runPipelineBench } from './pipeline.ts';
-import { runSigningBench } from './signing.ts';
-import { runStorm } from './storm.ts';
-import { runTokenGetBench } from './token-get.ts';
+import { runPipelineBench, type ScenarioResult } from './interleave.ts';
 
-const SECTIONS = ['memory', 'pipeline', 'overhead', 'storm', 'signing', 'token'] as const;
+const SECTIONS = [
+  'memory',
+  'pipeline',
+  'transport',
+  'transport-isolated',
+  'mtls',
+  'overhead',
+  'storm',
+  'signing',
+  'token',
+] as const;
+const TRANSPORT_CONCURRENCIES = [1, 32] as const;
 type Section = (typeof SECTIONS)[number];
 const scale = Number(process.env.BENCH_SCALE ?? 1);
 const scaled = (count: number): number => Math.max(50, Math.round(count * scale));
@@ -31,14 +38,18 @@ const out = process.env.BENCH_OUT ?? new URL('./results.json', import.meta.url);
 async function runSection(section: Section): Promise<[string, unknown]> {
   switch (section) {
     case 'memory': {
-      const memory = await runMemoryBench(scaled(100_000));
+      const memory = await (await import('./memory.ts')).runMemoryBench(scaled(100_000));
       console.log(
         `\nMemory: heap ${memory.heapAfter1kMiB.toFixed(1)} MiB after 1,000 calls, ${memory.heapAfter100kMiB.toFixed(1)} MiB after 100,000 (growth ${memory.growthMiB.toFixed(1)} MiB)`,
       );
       return ['memory', memory];
     }
     case 'pipeline': {
-      const pipeline = await runPipelineBench(coreScenarios, { total, rounds, concurrencies: [1, 50] });
+      const pipeline = await runPipelineBench((await import('./pipeline.ts')).coreScenarios, {
+        total,
+        rounds,
+        concurrencies: [1, 50],
+      });
       console.log(`\nPipeline: ${total} requests per round, ${rounds} rounds interleaved, median reported`);
       console.table(
         pipeline.map((r) => ({
@@ -52,8 +63,71 @@ async function runSection(section: Section): Promise<[string, unknown]> {
       );
       return ['pipeline', pipeline];
     }
+    case 'transport': {
+      const transport = await runPipelineBench((await import('./transport.ts')).transportScenarios, {
+        total,
+        rounds,
+        concurrencies: TRANSPORT_CONCURRENCIES,
+      });
+      console.log(`\nTransports: ${total} requests per round, ${rounds} rounds interleaved, median reported`);
+      printTransportTable(transport);
+      return ['transport', transport];
+    }
+    case 'transport-isolated': {
+      // Each client alone in a process of its own: no JIT or heap shared with the others.
+      const isolated: ScenarioResult[] = [];
+      for (const scenario of (await import('./transport.ts')).transportScenarios) {
+        const worker = fork(new URL(import.meta.url), [], {
+          env: { ...process.env, BENCH_SECTION: 'transport-one', BENCH_SCENARIO: scenario.name },
+          stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+        });
+        let message: ScenarioResult[] | undefined;
+        worker.on('message', (m) => {
+          message = (m as { value: ScenarioResult[] }).value;
+        });
+        const [code] = (await once(worker, 'exit')) as [number | null];
+        if (code !== 0 || message === undefined) throw new Error(`bench scenario ${scenario.name} failed`);
+        isolated.push(...message);
+      }
+      for (const result of isolated) {
+        const base = isolated.find((r) => r.name === 'raw fetch' && r.concurrency === result.concurrency);
+        if (result.name !== 'raw fetch' && base !== undefined)
+          Object.assign(result, { baseline: 'raw fetch', ratio: result.throughput / base.throughput });
+      }
+      console.log(
+        `\nTransports, each client in its own process: ${total} requests per round, ${rounds} rounds`,
+      );
+      printTransportTable(isolated);
+      return ['transportIsolated', isolated];
+    }
+    case 'mtls': {
+      const prepared = await (await import('./transport-mtls.ts')).prepareMtlsBench();
+      try {
+        const mtls = await runPipelineBench(prepared.scenarios, {
+          total,
+          rounds,
+          concurrencies: TRANSPORT_CONCURRENCIES,
+          tls: prepared.tls,
+        });
+        console.log(
+          `\nMutual TLS: ${total} requests per round, ${rounds} rounds interleaved, median reported`,
+        );
+        console.table(
+          mtls.map((r) => ({
+            client: r.name,
+            c: r.concurrency,
+            'req/s': Math.round(r.throughput),
+            'p50 ms': r.p50.toFixed(2),
+            "vs undici's fetch": r.ratio === undefined ? '' : `${r.ratio.toFixed(2)}×`,
+          })),
+        );
+        return ['mtls', mtls];
+      } finally {
+        await prepared.cleanup();
+      }
+    }
     case 'overhead': {
-      const overhead = await runOverheadBench(scaled(50_000), rounds);
+      const overhead = await (await import('./overhead.ts')).runOverheadBench(scaled(50_000), rounds);
       console.log('\nPer-call cost without a network (canned fetch, 50 in flight), µs per call');
       console.table(
         overhead.map((r) => ({
@@ -65,7 +139,7 @@ async function runSection(section: Section): Promise<[string, unknown]> {
       return ['overhead', overhead];
     }
     case 'storm': {
-      const storm = await runStorm(1_000);
+      const storm = await (await import('./storm.ts')).runStorm(1_000);
       console.log('\n401 storm: 1,000 concurrent calls on a token the server just invalidated');
       console.table([
         {
@@ -81,7 +155,7 @@ async function runSection(section: Section): Promise<[string, unknown]> {
       return ['storm', storm];
     }
     case 'signing': {
-      const signing = await runSigningBench(scaled(20_000), rounds);
+      const signing = await (await import('./signing.ts')).runSigningBench(scaled(20_000), rounds);
       console.log('\nSigning a 1 KiB body, 50 in flight');
       console.table(
         signing.map((r) => ({
@@ -94,7 +168,7 @@ async function runSection(section: Section): Promise<[string, unknown]> {
       return ['signing', signing];
     }
     case 'token': {
-      const token = await runTokenGetBench(scaled(1_000_000), rounds);
+      const token = await (await import('./token-get.ts')).runTokenGetBench(scaled(1_000_000), rounds);
       console.log(
         `\ntokenSource.get() on a warm token: ${Math.round(token.opsPerSecond).toLocaleString('en')} ops/s`,
       );
@@ -103,8 +177,29 @@ async function runSection(section: Section): Promise<[string, unknown]> {
   }
 }
 
-const child = process.env.BENCH_SECTION as Section | undefined;
-if (child !== undefined) {
+function printTransportTable(results: readonly ScenarioResult[]): void {
+  const undici = (c: number): number | undefined =>
+    results.find((r) => r.name === 'bare undici.request' && r.concurrency === c)?.throughput;
+  console.table(
+    results.map((r) => ({
+      client: r.name,
+      c: r.concurrency,
+      'req/s': Math.round(r.throughput),
+      'p50 ms': r.p50.toFixed(2),
+      'vs raw fetch': r.ratio === undefined ? '' : `${r.ratio.toFixed(2)}×`,
+      'vs undici.request': `${(r.throughput / (undici(r.concurrency) ?? Number.NaN)).toFixed(2)}×`,
+    })),
+  );
+}
+
+const child = process.env.BENCH_SECTION as Section | 'transport-one' | undefined;
+if (child === 'transport-one') {
+  const only = (await import('./transport.ts')).transportScenarios.filter(
+    (s) => s.name === process.env.BENCH_SCENARIO,
+  );
+  const value = await runPipelineBench(only, { total, rounds, concurrencies: TRANSPORT_CONCURRENCIES });
+  process.send?.({ key: 'transport-one', value });
+} else if (child !== undefined) {
   const [key, value] = await runSection(child);
   process.send?.({ key, value });
 } else {

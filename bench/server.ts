@@ -9,8 +9,12 @@
  * - `GET /storm/*`: needs `Authorization: Bearer v<N>` with the current token version, else 401 invalid_token.
  * - `POST /control/rotate`: bumps the token version (every issued token becomes invalid).
  * - `GET /control/stats`: `{ tokenRequests, stormRequests, unauthorized }`.
+ *
+ * With `BENCH_TLS` set to JSON `{ cert, key, ca }` (PEM) it serves https and demands a client certificate
+ * signed by `ca` (the mutual-TLS comparison).
  */
-import { createServer, type ServerResponse } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 const body = JSON.stringify({ id: 'o-1', status: 'open', total: 42.5, items: [{ sku: 'A-1', quantity: 2 }] });
@@ -33,7 +37,8 @@ function json(
   res.end(text);
 }
 
-const server = createServer((req, res) => {
+const tls = process.env.BENCH_TLS === undefined ? undefined : (JSON.parse(process.env.BENCH_TLS) as object);
+const handle = (req: IncomingMessage, res: ServerResponse): void => {
   req.resume();
   req.on('end', () => {
     const url = req.url ?? '/';
@@ -68,7 +73,11 @@ const server = createServer((req, res) => {
       json(res, 404, { error: 'not_found' });
     }
   });
-});
+};
+const server =
+  tls === undefined
+    ? createHttpServer(handle)
+    : createHttpsServer({ ...tls, requestCert: true, rejectUnauthorized: true }, handle);
 server.keepAliveTimeout = 60_000;
 server.listen(0, '127.0.0.1', () => {
   process.stdout.write(`${(server.address() as AddressInfo).port}\n`);

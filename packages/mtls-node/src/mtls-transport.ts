@@ -1,14 +1,12 @@
 import {
   ConfigError,
-  isAttacheError,
   type OutgoingRequest,
-  type RedactedRequest,
   type Secret,
   type SecretInput,
   type Transport,
 } from '@attache/core';
-import { callListener, checkOptionalNumber, type NumberRule, raceSignal } from '@attache/core/internal';
-import { Agent, fetch as undiciFetch } from 'undici';
+import { checkOptionalNumber, type NumberRule, raceSignal } from '@attache/core/internal';
+import type { buildConnector, Dispatcher } from 'undici';
 import { classifyFailure } from './classify-failure.ts';
 import {
   createCredentialSource,
@@ -16,12 +14,14 @@ import {
   type MtlsCredentialsProvider,
 } from './credential-source.ts';
 import { type ContextSettings, fingerprint, type LoadedCredentials, loadCredentials } from './credentials.ts';
+import { dispatchExchange } from './dispatch-exchange.ts';
 import { type ClientCertificateInfo, certificateInfo, type MtlsEvent, validityEvent } from './mtls-events.ts';
+import { poolOptions, snapshotOf } from './node-transport.ts';
+import { checkProxy, createDispatcher, type ProxySetting } from './proxy.ts';
 import { proxyCertificateRejection } from './proxy-certificate-rejection.ts';
 import { createServerIdentityCheck, normalizePins } from './server-pinning.ts';
 import { createObservingConnector, type ObservingConnector } from './tls-connector.ts';
 import { TlsError, type TlsErrorReason } from './tls-error.ts';
-import { toGlobalResponse, toUndiciInit } from './undici-exchange.ts';
 
 /**
  * Options of {@link mtlsTransport}.
@@ -80,6 +80,15 @@ export interface MtlsTransportOptions {
   readonly keepAliveTimeout?: number;
   /** Most connections per origin. Default: unlimited. */
   readonly connections?: number;
+  /**
+   * Send through a forward proxy (`'env'` for `HTTPS_PROXY`/`NO_PROXY`, or a URL): a CONNECT tunnel to the
+   * partner, inside which the TLS handshake (and the client certificate) is end to end. See `nodeTransport`.
+   */
+  readonly proxy?: ProxySetting;
+  /** Requests sent on one HTTP/1.1 connection before the first answer arrives. Default `1`. */
+  readonly pipelining?: number;
+  /** Offer HTTP/2 in the TLS handshake (ALPN); `false` keeps to HTTP/1.1. Default `true` (undici's). */
+  readonly allowH2?: boolean;
   /** Receives credential loads, reload failures and agent closes. See {@link MtlsEvent}. */
   readonly onEvent?: (event: MtlsEvent) => void;
   /** Time source in epoch ms (for tests). Default `Date.now`. */
@@ -112,7 +121,7 @@ export interface MtlsTransport extends Transport {
 
 interface Generation {
   readonly id: number;
-  readonly agent: Agent;
+  readonly agent: Dispatcher;
   readonly loaded: LoadedCredentials;
   readonly observer: ObservingConnector;
   inflight: number;
@@ -134,12 +143,6 @@ const CLIENT_CERTIFICATE_REASONS: ReadonlySet<TlsErrorReason> = new Set([
 ]);
 
 const MS: NumberRule = { min: 'positive', unit: 'ms' };
-
-function snapshot(method: string, url: URL): RedactedRequest {
-  // Only what cannot carry a credential: the transport does not know which headers or query parameters
-  // the client's authenticators filled.
-  return { method, url: `${url.origin}${url.pathname}`, headers: {} };
-}
 
 /**
  * Creates a mutual-TLS transport for Node: requests go through undici's `fetch` with an undici `Agent`
@@ -177,10 +180,13 @@ export function mtlsTransport(options: MtlsTransportOptions = {}): MtlsTransport
     throw new ConfigError(`minVersion must be 'TLSv1.2' or 'TLSv1.3', got ${String(minVersion)}`);
   }
   const connectTimeout = checkOptionalNumber(options.connectTimeout, 'connectTimeout', MS) ?? 10_000;
-  const keepAliveTimeout = checkOptionalNumber(options.keepAliveTimeout, 'keepAliveTimeout', MS);
-  const connections = checkOptionalNumber(options.connections, 'connections', {
-    min: 'positive',
-    integer: true,
+  const proxy = options.proxy;
+  checkProxy(proxy);
+  const pool = poolOptions({
+    ...(options.connections === undefined ? {} : { connections: options.connections }),
+    ...(options.pipelining === undefined ? {} : { pipelining: options.pipelining }),
+    ...(options.allowH2 === undefined ? {} : { allowH2: options.allowH2 }),
+    ...(options.keepAliveTimeout === undefined ? {} : { keepAliveTimeout: options.keepAliveTimeout }),
   });
   const listener = options.onEvent;
   if (listener !== undefined && typeof listener !== 'function')
@@ -190,7 +196,14 @@ export function mtlsTransport(options: MtlsTransportOptions = {}): MtlsTransport
   const settings: ContextSettings = minVersion === undefined ? {} : { minVersion };
   const checkServerIdentity = createServerIdentityCheck(pins);
 
-  const emit = (event: MtlsEvent): void => callListener(listener, event);
+  const emit = (event: MtlsEvent): void => {
+    if (!listener) return;
+    try {
+      listener(event);
+    } catch {
+      // A faulty listener must not break a request or a reload.
+    }
+  };
 
   let nextId = 1;
   let current: Generation | undefined;
@@ -201,17 +214,22 @@ export function mtlsTransport(options: MtlsTransportOptions = {}): MtlsTransport
   let closed = false;
 
   function createGeneration(loaded: LoadedCredentials): Generation {
-    const observer = createObservingConnector({
+    const endpointTls: buildConnector.BuildOptions = {
       secureContext: loaded.secureContext,
       checkServerIdentity,
       timeout: connectTimeout,
+      // The connector makes the ALPN offer, so the choice goes to it (undici's default offers HTTP/2).
+      ...(pool.allowH2 === undefined ? {} : { allowH2: pool.allowH2 }),
       ...(servername === undefined ? {} : { servername }),
-    });
-    const agent = new Agent({
-      connect: observer.connect,
-      ...(keepAliveTimeout === undefined ? {} : { keepAliveTimeout }),
-      ...(connections === undefined ? {} : { connections }),
-    });
+    };
+    const observer = createObservingConnector(endpointTls);
+    // Through a proxy the same TLS options are used inside the CONNECT tunnel: the certificate goes to the
+    // partner, never to the proxy.
+    const { dispatcher: agent } = createDispatcher(
+      proxy,
+      { ...pool, connect: observer.connect },
+      endpointTls,
+    );
     let markDone = (): void => undefined;
     const done = new Promise<void>((resolve) => {
       markDone = resolve;
@@ -327,46 +345,46 @@ export function mtlsTransport(options: MtlsTransportOptions = {}): MtlsTransport
     // A reload may have replaced (and begun closing) this generation while the request waited for it.
     if (generation.retired && current !== undefined) generation = current;
     generation.inflight++;
-    try {
-      const response = await undiciFetch(outgoing.url, toUndiciInit(outgoing, generation.agent));
-      const answer = toGlobalResponse(response);
-      const url = new URL(outgoing.url);
-      const refused = await proxyCertificateRejection(answer, {
-        ...generation.loaded,
-        host: url.host,
-        request: snapshot(outgoing.method, url),
-        now: now(),
-      });
-      if (refused === undefined) return answer;
-      if (generation === current) stale = true;
-      throw refused;
-    } catch (error) {
-      // Aborts (the caller's or the pipeline's deadline) pass through untouched: they are not failures.
-      if (signal?.aborted) throw signal.reason ?? error;
-      if (isAttacheError(error)) throw error;
+    const chosen = generation;
+    const fail = (error: unknown): Error => {
       const url = new URL(outgoing.url);
       const failure = classifyFailure(error, {
         host: url.host,
         hostname: servername ?? url.hostname.replace(/^\[|\]$/g, ''),
-        request: snapshot(outgoing.method, url),
-        certificate: generation.loaded.certificate,
-        hasClientCertificate: generation.loaded.hasClientCertificate,
+        request: snapshotOf(outgoing.method, url),
+        certificate: chosen.loaded.certificate,
+        hasClientCertificate: chosen.loaded.hasClientCertificate,
         now: now(),
-        observedTlsError: generation.observer.observedTlsError,
-        phaseOf: generation.observer.phaseOf,
+        observedTlsError: chosen.observer.observedTlsError,
+        phaseOf: chosen.observer.phaseOf,
       });
       if (
         failure instanceof TlsError &&
         CLIENT_CERTIFICATE_REASONS.has(failure.reason) &&
-        generation === current
+        chosen === current
       ) {
         // The certificate may have been rotated on disk or in the provider since the last check.
         stale = true;
       }
-      throw failure;
+      return failure;
+    };
+    try {
+      // The same exchange as nodeTransport's: aborts reject with the signal's reason, untouched.
+      const answer = await dispatchExchange(chosen.agent, outgoing, fail);
+      // A TLS-terminating proxy (nginx) answers a missing or refused client certificate with HTTP 400.
+      const url = new URL(outgoing.url);
+      const refused = await proxyCertificateRejection(answer, {
+        ...chosen.loaded,
+        host: url.host,
+        request: snapshotOf(outgoing.method, url),
+        now: now(),
+      });
+      if (refused === undefined) return answer;
+      if (chosen === current) stale = true;
+      throw refused;
     } finally {
-      generation.inflight--;
-      if (generation.retired && generation.inflight === 0) void closeGeneration(generation);
+      chosen.inflight--;
+      if (chosen.retired && chosen.inflight === 0) void closeGeneration(chosen);
     }
   }
 

@@ -110,7 +110,7 @@ describe('server pinning (SPKI SHA-256)', () => {
     expect(error).toMatchObject({ code: 'TLS', reason: 'pin-mismatch', isRetryable: false });
     expect((error as Error).message).toContain(`its leaf key pin is ${spkiPin(serverCert.cert)}`);
     expect((error as Error).message).toMatch(/matches the 2 configured pin\(s\)/);
-    expect((error as Error).cause).toBeInstanceOf(TypeError);
+    expect((error as Error).cause).toBeInstanceOf(TlsError);
     expect(server.seen.length).toBe(before);
   });
 

@@ -1,4 +1,7 @@
+import { once } from 'node:events';
 import { readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -68,5 +71,37 @@ describe('README', () => {
     expect(printed).toEqual([[{ accounts: [{ id: 'acc-1' }], cn: 'readme-client', apiKey: API_KEY }]]);
     expect(server.seen).toHaveLength(1);
     expect(server.seen[0]).toMatchObject({ path: '/accounts', cn: 'readme-client' });
+  });
+
+  it('runs the nodeTransport example against a loopback partner, environment proxies unset', async () => {
+    const keys: unknown[] = [];
+    const partner = createServer((request, response) => {
+      keys.push(request.headers['x-api-key']);
+      response.setHeader('content-type', 'application/json');
+      response.end(JSON.stringify({ orders: [{ id: 'o-1' }], path: request.url }));
+    });
+    partner.listen(0, '127.0.0.1');
+    await once(partner, 'listening');
+    const origin = `http://127.0.0.1:${(partner.address() as AddressInfo).port}`;
+    for (const name of ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy']) vi.stubEnv(name, '');
+    vi.stubEnv('PARTNER_KEY', 'ak_live_node_readme');
+    const source = (await readmeBlock('## `nodeTransport(options)`'))
+      .replace("'https://api.partner.example'", JSON.stringify(origin))
+      .replace("from '@attache/mtls-node'", "from '../src/index.ts'")
+      .replace("from '@attache/api-key'", "from '../../api-key/src/index.ts'");
+    const file = join(here, `.readme-node-example-${process.pid}.ts`);
+    const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    let printed: unknown[][] = [];
+    await writeFile(file, source);
+    try {
+      await import(/* @vite-ignore */ file);
+    } finally {
+      printed = [...log.mock.calls];
+      await rm(file, { force: true });
+      log.mockRestore();
+      partner.close();
+    }
+    expect(printed).toEqual([[{ orders: [{ id: 'o-1' }], path: '/orders' }]]);
+    expect(keys).toEqual(['ak_live_node_readme']);
   });
 });

@@ -95,11 +95,11 @@ async function expectTlsError(
   });
   expect(tlsError.message).toMatch(message);
   expect(tlsError.host).toBe(new URL(url).host);
-  // The whole chain is kept: undici's TypeError('fetch failed') and what it wraps.
+  // The whole chain is kept: the error undici's dispatcher failed with (a socket or TLS error with its code).
   const chain = errorChain(tlsError);
-  expect(chain[1]).toBeInstanceOf(TypeError);
-  expect((chain[1] as Error).message).toBe('fetch failed');
-  expect(chain.length).toBeGreaterThanOrEqual(3);
+  expect(chain[1]).toBeInstanceOf(Error);
+  expect(typeof (chain[1] as { code?: unknown }).code).toBe('string');
+  expect(chain.length).toBeGreaterThanOrEqual(2);
   expect(tlsError.request).toEqual({ method: 'GET', url: `${new URL(url).origin}/path`, headers: {} });
   return tlsError;
 }

@@ -42,4 +42,6 @@ export type {
   PartnerRouteResolver,
 } from './mock-partner-api.ts';
 export { mockPartnerApi } from './mock-partner-api.ts';
+export type { HandlerSource, MswTransportOptions } from './msw-transport.ts';
+export { mswTransport } from './msw-transport.ts';
 export type { OAuthErrorCode, TokenRejection } from './oauth-error.ts';

@@ -1,11 +1,10 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const ENSURE = join(HERE, '..', '..', '..', '..', 'scripts', 'ensure-python-authlib.mjs');
 
 /** Python Authlib's authorization server (test/support/authlib_server.py) on 127.0.0.1, as a child process. */
 export interface AuthlibServer {
@@ -22,21 +21,17 @@ export interface AuthlibServer {
 }
 
 /**
- * Makes sure Debian's python3-authlib and python3-flask are there (installing them through the project's
- * script when allowed), then starts the server and waits for the port it prints.
+ * Starts the server with Debian's python3 (and its python3-authlib and python3-flask) and waits for the port
+ * it prints.
  */
 export async function startAuthlibServer(options: {
   clientId: string;
   clientSecret: string;
   lifetime: number;
 }): Promise<AuthlibServer> {
-  const python = execFileSync(process.execPath, [ENSURE], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-    .trim()
-    .split('\n')
-    .at(-1) as string;
+  // Debian's interpreter, not whatever python3 is first on PATH: the packages live in its dist-packages
+  // (`pnpm test` installs them first, through scripts/ensure-system-packages.mjs).
+  const python = process.env.ATTACHE_PYTHON || '/usr/bin/python3';
   const child: ChildProcess = spawn(
     python,
     [join(HERE, 'authlib_server.py'), options.clientId, options.clientSecret, String(options.lifetime)],

@@ -1,0 +1,62 @@
+import { apiKeyAuth } from '@attache/api-key';
+import { createFetch, secret } from '@attache/core';
+import { nodeTransport } from '@attache/mtls-node';
+import { Agent, request } from 'undici';
+import type { Scenario } from './interleave.ts';
+
+const consume = async (response: Response): Promise<unknown> => response.json();
+
+/**
+ * The Node transport against the clients a user would otherwise pick: raw `fetch`, and undici's dispatcher
+ * API used bare (`undici.request` on an `Agent`, the floor a transport on it can reach).
+ */
+export const transportScenarios: Scenario[] = [
+  { name: 'raw fetch', setup: (origin) => () => fetch(`${origin}/orders/1`).then(consume) },
+  {
+    name: 'bare undici.request',
+    baseline: 'raw fetch',
+    setup: (origin) => {
+      const agent = new Agent();
+      return async () => (await request(`${origin}/orders/1`, { dispatcher: agent })).body.json();
+    },
+  },
+  {
+    name: 'createFetch + apiKeyAuth (global fetch)',
+    baseline: 'raw fetch',
+    setup: (origin) => {
+      const attache = createFetch({ baseUrl: origin, auth: apiKeyAuth({ key: secret('bench-key') }) });
+      return () => attache('orders/1').then(consume);
+    },
+  },
+  {
+    name: 'createFetch + apiKeyAuth (nodeTransport)',
+    baseline: 'raw fetch',
+    setup: (origin) => {
+      const attache = createFetch({
+        baseUrl: origin,
+        auth: apiKeyAuth({ key: secret('bench-key') }),
+        transport: nodeTransport(),
+      });
+      return () => attache('orders/1').then(consume);
+    },
+  },
+  {
+    // The transport alone, without the pipeline: what the wrapping in a web Response costs over bare undici.
+    name: 'nodeTransport alone',
+    baseline: 'raw fetch',
+    setup: (origin) => {
+      const transport = nodeTransport();
+      const url = `${origin}/orders/1`;
+      return () =>
+        transport({
+          url,
+          method: 'GET',
+          headers: new Headers(),
+          body: undefined,
+          signal: undefined,
+          redirect: 'manual',
+          init: {},
+        }).then(consume);
+    },
+  },
+];
