@@ -5,6 +5,7 @@ import {
   type RedactedRequest,
   type Transport,
 } from '@attache/core';
+import { checkOptionalNumber } from '@attache/core/internal';
 import type { Agent } from 'undici';
 import { dispatchExchange } from './dispatch-exchange.ts';
 import { createDispatcher, type ProxySetting } from './proxy.ts';
@@ -60,36 +61,28 @@ export interface NodeTransport extends Transport {
   destroy(): Promise<void>;
 }
 
-/** Reads an optional count or duration, naming the field when it is not a number in range. */
-export function numberOption(
-  value: unknown,
-  field: string,
-  { min, integer }: { readonly min: number; readonly integer: boolean },
-): number | undefined {
-  if (value === undefined) return undefined;
-  if (
-    typeof value !== 'number' ||
-    !Number.isFinite(value) ||
-    value < min ||
-    (integer && !Number.isInteger(value))
-  ) {
-    throw new ConfigError(
-      `${field} must be ${integer ? 'an integer' : 'a number'} >= ${min}, got ${String(value)}`,
-    );
-  }
-  return value;
-}
-
 /** undici `Agent` options shared by {@link nodeTransport} and `mtlsTransport`, checked. */
 export function poolOptions(options: NodeTransportOptions): Agent.Options {
-  const connections = numberOption(options.connections, 'connections', { min: 1, integer: true });
-  const pipelining = numberOption(options.pipelining, 'pipelining', { min: 0, integer: true });
-  const keepAliveTimeout = numberOption(options.keepAliveTimeout, 'keepAliveTimeout', {
-    min: 1,
-    integer: false,
+  const connections = checkOptionalNumber(options.connections, 'connections', {
+    min: 'positive',
+    integer: true,
   });
-  const headersTimeout = numberOption(options.headersTimeout, 'headersTimeout', { min: 0, integer: false });
-  const bodyTimeout = numberOption(options.bodyTimeout, 'bodyTimeout', { min: 0, integer: false });
+  const pipelining = checkOptionalNumber(options.pipelining, 'pipelining', {
+    min: 'non-negative',
+    integer: true,
+  });
+  const keepAliveTimeout = checkOptionalNumber(options.keepAliveTimeout, 'keepAliveTimeout', {
+    min: 'positive',
+    unit: 'ms',
+  });
+  const headersTimeout = checkOptionalNumber(options.headersTimeout, 'headersTimeout', {
+    min: 'non-negative',
+    unit: 'ms',
+  });
+  const bodyTimeout = checkOptionalNumber(options.bodyTimeout, 'bodyTimeout', {
+    min: 'non-negative',
+    unit: 'ms',
+  });
   if (options.allowH2 !== undefined && typeof options.allowH2 !== 'boolean') {
     throw new ConfigError(`allowH2 must be a boolean, got ${String(options.allowH2)}`);
   }
@@ -151,7 +144,10 @@ export function networkFailure(
 export function nodeTransport(options: NodeTransportOptions = {}): NodeTransport {
   if (typeof options !== 'object' || options === null)
     throw new ConfigError('nodeTransport options must be an object');
-  const connectTimeout = numberOption(options.connectTimeout, 'connectTimeout', { min: 1, integer: false });
+  const connectTimeout = checkOptionalNumber(options.connectTimeout, 'connectTimeout', {
+    min: 'positive',
+    unit: 'ms',
+  });
   const timeout = connectTimeout ?? 10_000;
   const { dispatcher: agent, scrub } = createDispatcher(
     options.proxy,
