@@ -70,9 +70,9 @@ export function decodeBytes(text: string, encoding: Encoding): Uint8Array<ArrayB
   }
 }
 
-/** The UTF-8 bytes of a string. */
-export function utf8(text: string): Uint8Array<ArrayBuffer> {
-  return new TextEncoder().encode(text);
+/** The UTF-8 bytes of a string; bytes (a message to sign that is already binary) pass through as they are. */
+export function utf8(text: string | Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
+  return typeof text === 'string' ? new TextEncoder().encode(text) : text;
 }
 
 /** Copies any byte view into a fresh `Uint8Array` backed by an `ArrayBuffer`, as WebCrypto wants. */

@@ -1,9 +1,4 @@
-import {
-  type AuthContext,
-  type Authenticator,
-  ConfigError,
-  type RequestDraft,
-} from '@attache/core';
+import { type AuthContext, type Authenticator, ConfigError, type RequestDraft } from '@attache/core';
 import {
   type ContentDigestAlgorithm,
   checkContentDigest,
@@ -32,6 +27,7 @@ import {
   formatTimestamp,
   type ResolvedSimpleScheme,
   resolveSimpleScheme,
+  SIMPLE_SCHEME_FIELDS,
   type SimpleSchemeOptions,
   simpleStringToSign,
 } from './simple-scheme.ts';
@@ -107,7 +103,6 @@ export interface HmacAuthOptions extends SimpleSchemeOptions {
 // Credentials other authenticators may have put on the request, covered by default when present.
 const OPTIONAL_COVERED = ['content-type', 'authorization', 'dpop', 'x-api-key', 'idempotency-key'];
 const RFC9421_ONLY = ['label', 'components', 'digestAlgorithm', 'expiresIn', 'algParameter', 'tag'] as const;
-const SIMPLE_ONLY = ['headers', 'encoding', 'timestampFormat', 'signedHeaders'] as const;
 // The pipeline learns offsets from `Date`, which has one-second resolution: below two seconds is noise.
 const CLOCK_CORRECTION_MS = 2_000;
 const PRINTABLE = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/;
@@ -145,7 +140,7 @@ export function hmacAuth(options: HmacAuthOptions): Authenticator {
   if (typeof options !== 'object' || options === null) fail('options must be an object');
   const scheme = options.scheme ?? 'rfc9421';
   if (scheme !== 'rfc9421' && scheme !== 'simple') fail(`scheme must be 'rfc9421' or 'simple'`);
-  for (const field of scheme === 'simple' ? RFC9421_ONLY : SIMPLE_ONLY) {
+  for (const field of scheme === 'simple' ? RFC9421_ONLY : SIMPLE_SCHEME_FIELDS) {
     if (options[field] !== undefined) {
       fail(`${field} applies to scheme '${scheme === 'simple' ? 'rfc9421' : 'simple'}' only`);
     }

@@ -19,4 +19,10 @@ export { createHmacVerifier } from './hmac-verifier.ts';
 export type { MemoryNonceStoreOptions, NonceStore } from './nonce-store.ts';
 export { createMemoryNonceStore } from './nonce-store.ts';
 export type { KeyMaterial, SignatureAlgorithm } from './signature-algorithm.ts';
-export type { SimpleSchemeHeaders, SimpleSchemeOptions, TimestampFormat } from './simple-scheme.ts';
+export type { SimpleSchemePreset } from './simple-presets.ts';
+export type {
+  SimplePart,
+  SimpleSchemeHeaders,
+  SimpleSchemeOptions,
+  TimestampFormat,
+} from './simple-scheme.ts';
