@@ -105,8 +105,8 @@ describe('simple scheme parts', () => {
             },
           );
           const same = new Request(url, { method, headers: draft.headers });
-        expect(await verifier.verify(same, { body })).toMatchObject({ ok: true, keyId: 'k1' });
-        // The method is covered: the same headers on another method do not verify.
+          expect(await verifier.verify(same, { body })).toMatchObject({ ok: true, keyId: 'k1' });
+          // The method is covered: the same headers on another method do not verify.
           expect(result).toMatchObject({ ok: false, reason: 'signature-mismatch' });
         },
       ),
