@@ -5,14 +5,12 @@ import {
   checkDigestAlgorithms,
   hashNow,
 } from './content-digest.ts';
-import { encodeBytes, KEY_ENCODINGS, type KeyEncoding, ownBytes, utf8 } from './encoding.ts';
+import { encodeBytes, KEY_ENCODINGS, type KeyEncoding, ownBytes } from './encoding.ts';
 import { type ComponentId, parseComponentId } from './message-component.ts';
 import {
   checkAlgorithm,
   HMAC_ALGORITHMS,
-  importPreparedKey,
   type KeyMaterial,
-  prepareKey,
   RFC9421_ALGORITHMS,
   type SignatureAlgorithm,
   signNow,
@@ -23,6 +21,7 @@ import {
   planComponents,
   signatureParamsList,
 } from './signature-base.ts';
+import { createSigningKeySource, type SigningEntry, type SigningKeyProvider } from './signing-key-source.ts';
 import {
   formatTimestamp,
   type ResolvedSimpleScheme,
@@ -65,13 +64,22 @@ export interface HmacAuthOptions extends SimpleSchemeOptions {
    * RFC 9530 `Content-Digest` for the body. `'simple'`: key id, timestamp, nonce and signature headers.
    */
   readonly scheme?: HmacScheme;
-  /** The key id the partner knows the key by (`keyid` in RFC 9421). Printable ASCII. */
-  readonly keyId: string;
+  /**
+   * The key id the partner knows the key by (`keyid` in RFC 9421). Printable ASCII. Required unless
+   * `signingKey` is given.
+   */
+  readonly keyId?: string;
   /**
    * The key: an HMAC secret (string, `Secret`, bytes, `CryptoKey`) or, for asymmetric algorithms, a private
-   * `CryptoKey`, a private JWK or a PKCS #8 PEM.
+   * `CryptoKey`, a private JWK or a PKCS #8 PEM. Required unless `signingKey` is given.
    */
-  readonly key: KeyMaterial;
+  readonly key?: KeyMaterial;
+  /**
+   * Instead of `keyId` and `key`: reads both from a provider, once, and again when the partner answers a
+   * signed request with 401 (and the clock was not the cause). When the provider then returns another key,
+   * the request is signed with it and sent once more; a failing provider is a `TokenAcquisitionError`.
+   */
+  readonly signingKey?: SigningKeyProvider;
   /** How a string HMAC secret becomes bytes: `'utf8'` (default), `'hex'`, `'base64'` or `'base64url'`. */
   readonly keyEncoding?: KeyEncoding;
   /**
@@ -145,9 +153,6 @@ export function hmacAuth(options: HmacAuthOptions): Authenticator {
       fail(`${field} applies to scheme '${scheme === 'simple' ? 'rfc9421' : 'simple'}' only`);
     }
   }
-  if (typeof options.keyId !== 'string' || !PRINTABLE.test(options.keyId)) {
-    fail('keyId must be a non-empty printable ASCII string');
-  }
   const keyEncoding = options.keyEncoding ?? 'utf8';
   if (!KEY_ENCODINGS.includes(keyEncoding)) fail(`keyEncoding must be one of ${KEY_ENCODINGS.join(', ')}`);
   const algorithm = checkAlgorithm(
@@ -155,27 +160,26 @@ export function hmacAuth(options: HmacAuthOptions): Authenticator {
     scheme === 'simple' ? HMAC_ALGORITHMS : RFC9421_ALGORITHMS,
     'hmacAuth: algorithm',
   );
-  if (options.key === undefined || options.key === null) fail('key is required');
-  const prepared = prepareKey(options.key, algorithm, 'sign', keyEncoding, 'hmacAuth: key');
+  const provider = options.signingKey;
+  if (provider !== undefined) {
+    if (typeof provider !== 'function') fail('signingKey must be a function returning { keyId, key }');
+    if (options.keyId !== undefined || options.key !== undefined)
+      fail('give either signingKey or keyId and key');
+  } else {
+    if (typeof options.keyId !== 'string' || !PRINTABLE.test(options.keyId)) {
+      fail('keyId must be a non-empty printable ASCII string');
+    }
+    if (options.key === undefined || options.key === null) fail('key is required');
+  }
+  const source = createSigningKeySource(
+    provider ?? { keyId: options.keyId as string, key: options.key as KeyMaterial },
+    algorithm,
+    keyEncoding,
+    'hmacAuth',
+  );
   const nonce = options.nonce ?? randomNonce;
   if (nonce !== false && typeof nonce !== 'function') fail('nonce must be a function or false');
 
-  let imported: Promise<CryptoKey> | undefined;
-  let importedKey: CryptoKey | undefined;
-  // The key itself once imported: signing then waits on nothing.
-  const signingKey = (): CryptoKey | Promise<CryptoKey> => {
-    if (importedKey !== undefined) return importedKey;
-    imported ??= importPreparedKey(prepared, algorithm, 'sign').then(
-      (key) => {
-        importedKey = key;
-        return key;
-      },
-      (cause: unknown) => {
-        throw new ConfigError(`hmacAuth: key could not be imported for ${algorithm}`, { cause });
-      },
-    );
-    return imported;
-  };
   const nextNonce = (): string | undefined => {
     if (nonce === false) return undefined;
     const value = nonce();
@@ -187,20 +191,22 @@ export function hmacAuth(options: HmacAuthOptions): Authenticator {
 
   const simple = scheme === 'simple' ? resolveSimpleScheme(options, 'hmacAuth') : undefined;
   const sign = simple
-    ? simpleSigner(simple, options.keyId, algorithm, signingKey, nextNonce)
-    : rfc9421Signer(options, algorithm, signingKey, nextNonce);
+    ? simpleSigner(simple, algorithm, nextNonce)
+    : rfc9421Signer(options, algorithm, nextNonce);
 
-  // The clock offset each call last signed with, by the call's signal (one per call, shared by its attempts and
-  // its challenge), to tell on a 401 whether re-signing would help.
-  const signedOffsets = new WeakMap<AbortSignal, number>();
+  // The clock offset and key each call last signed with, by the call's signal (one per call, shared by its
+  // attempts and its challenge), to tell on a 401 whether re-signing would help.
+  const signedWith = new WeakMap<AbortSignal, { offset: number; key: SigningEntry }>();
 
   const attach = async (draft: RequestDraft, context: AuthContext): Promise<void> => {
     const given = draft.body;
     // The pipeline's bytes are its own ArrayBuffer already; anything else is copied into one.
     const body =
       given === null || given === undefined || given.buffer instanceof ArrayBuffer ? given : ownBytes(given);
-    await sign(draft, body, context);
-    signedOffsets.set(context.signal, context.clock.offset);
+    const current = source.current();
+    const key = current instanceof Promise ? await current : current;
+    await sign(draft, body, context, key);
+    signedWith.set(context.signal, { offset: context.clock.offset, key });
   };
 
   return {
@@ -208,10 +214,11 @@ export function hmacAuth(options: HmacAuthOptions): Authenticator {
     signer: true,
     sensitiveHeaders: [simple ? simple.headers.signature : 'signature'],
     attach,
-    challenge(_response, _sent, context) {
-      const offset = signedOffsets.get(context.signal);
-      if (offset === undefined) return 'fail';
-      return Math.abs(context.clock.offset - offset) >= CLOCK_CORRECTION_MS ? 'replay' : 'fail';
+    async challenge(_response, _sent, context) {
+      const signed = signedWith.get(context.signal);
+      if (signed === undefined) return 'fail';
+      if (Math.abs(context.clock.offset - signed.offset) >= CLOCK_CORRECTION_MS) return 'replay';
+      return source.rotates && (await source.renew(signed.key)) ? 'replay' : 'fail';
     },
   };
 }
@@ -220,6 +227,7 @@ type Sign = (
   draft: RequestDraft,
   body: Uint8Array<ArrayBuffer> | null | undefined,
   context: AuthContext,
+  key: SigningEntry,
 ) => Promise<void>;
 
 function streamError(): never {
@@ -231,17 +239,15 @@ function streamError(): never {
 
 function simpleSigner(
   simple: ResolvedSimpleScheme,
-  keyId: string,
   algorithm: SignatureAlgorithm,
-  signingKey: () => CryptoKey | Promise<CryptoKey>,
   nextNonce: () => string | undefined,
 ): Sign {
-  return async (draft, body, context) => {
+  return async (draft, body, context, signingKey) => {
     if (body === null) streamError();
     const timestamp = formatTimestamp(context.clock.now(), simple.timestampFormat);
     const nonce = nextNonce();
     const headers = draft.headers;
-    headers.set(simple.headers.keyId, keyId);
+    headers.set(simple.headers.keyId, signingKey.keyId);
     headers.set(simple.headers.timestamp, timestamp);
     if (nonce === undefined) headers.delete(simple.headers.nonce);
     else headers.set(simple.headers.nonce, nonce);
@@ -256,7 +262,7 @@ function simpleSigner(
       },
       simple,
     );
-    const key = signingKey();
+    const key = signingKey.cryptoKey();
     const signing = signNow(algorithm, key instanceof Promise ? await key : key, toSign);
     const signature = signing instanceof Promise ? await signing : signing;
     headers.set(simple.headers.signature, encodeBytes(signature, simple.encoding));
@@ -266,7 +272,6 @@ function simpleSigner(
 function rfc9421Signer(
   options: HmacAuthOptions,
   algorithm: SignatureAlgorithm,
-  signingKey: () => CryptoKey | Promise<CryptoKey>,
   nextNonce: () => string | undefined,
 ): Sign {
   const label = options.label ?? 'sig1';
@@ -301,12 +306,11 @@ function rfc9421Signer(
   const fixedPlan = configured === undefined ? undefined : planComponents(configured);
   if (typeof fixedPlan === 'string') fail(`components: ${fixedPlan}`);
   const defaultPlans = new Map<string, ComponentPlan>();
-  const keyParams =
-    `;keyid=${serializeBareItem(sfString(options.keyId))}` +
-    (algParameter ? `;alg=${serializeBareItem(sfString(algorithm))}` : '');
+  const algParam = algParameter ? `;alg=${serializeBareItem(sfString(algorithm))}` : '';
   const tagParam = tag === undefined ? '' : `;tag=${serializeBareItem(sfString(tag))}`;
 
-  return async (draft, body, context) => {
+  return async (draft, body, context, signingKey) => {
+    const keyId = signingKey.keyId;
     const headers = draft.headers;
     const plan = fixedPlan ?? defaultPlan(defaultPlans, headers, body !== undefined);
     const components = plan.components;
@@ -327,21 +331,22 @@ function rfc9421Signer(
     const paramsText =
       `;created=${created}` +
       (expiresIn === undefined ? '' : `;expires=${created + expiresIn}`) +
-      keyParams +
+      `;keyid=${serializeBareItem(sfString(keyId))}` +
+      algParam +
       (nonce === undefined ? '' : `;nonce=${serializeBareItem(sfString(nonce))}`) +
       tagParam;
     const base = createPlannedBase(draft, plan, `(${plan.ids.join(' ')})${paramsText}`);
     if ('error' in base) {
       fail(`cannot sign ${draft.method} ${draft.url.origin}${draft.url.pathname}: ${base.error}`);
     }
-    const key = signingKey();
+    const key = signingKey.cryptoKey();
     const signing = signNow(algorithm, key instanceof Promise ? await key : key, base.base);
     const signature = signing instanceof Promise ? await signing : signing;
     // The structured form is needed only to merge with another signature already on the request.
     const params = (): Map<string, BareItem> => {
       const map = new Map<string, BareItem>([['created', sfInteger(created)]]);
       if (expiresIn !== undefined) map.set('expires', sfInteger(created + expiresIn));
-      map.set('keyid', sfString(options.keyId));
+      map.set('keyid', sfString(keyId));
       if (algParameter) map.set('alg', sfString(algorithm));
       if (nonce !== undefined) map.set('nonce', sfString(nonce));
       if (tag !== undefined) map.set('tag', sfString(tag));

@@ -19,6 +19,7 @@ export { createHmacVerifier } from './hmac-verifier.ts';
 export type { MemoryNonceStoreOptions, NonceStore } from './nonce-store.ts';
 export { createMemoryNonceStore } from './nonce-store.ts';
 export type { KeyMaterial, SignatureAlgorithm } from './signature-algorithm.ts';
+export type { SigningKey, SigningKeyProvider } from './signing-key-source.ts';
 export type { SimpleSchemePreset } from './simple-presets.ts';
 export type {
   SimplePart,
