@@ -1,0 +1,36 @@
+// String to sign (SigV4 "Task 2"): the algorithm, the request date, the credential scope and the hex SHA-256 of
+// the canonical request. Dates are UTC: `20150830T123600Z` and `20150830`.
+import { hashNow } from '../content-digest.ts';
+import { encodeBytes, utf8 } from '../encoding.ts';
+
+export const ALGORITHM = 'AWS4-HMAC-SHA256';
+
+export interface SigningDate {
+  /** `YYYYMMDDTHHMMSSZ` */
+  readonly long: string;
+  /** `YYYYMMDD` */
+  readonly short: string;
+}
+
+export function signingDate(epochMs: number): SigningDate {
+  const long = new Date(Math.floor(epochMs / 1000) * 1000)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
+  return { long, short: long.slice(0, 8) };
+}
+
+export function credentialScope(date: SigningDate, region: string, service: string): string {
+  return `${date.short}/${region}/${service}/aws4_request`;
+}
+
+export function stringToSign(
+  date: SigningDate,
+  scope: string,
+  canonicalRequest: string,
+): string | Promise<string> {
+  const build = (digest: Uint8Array): string =>
+    `${ALGORITHM}\n${date.long}\n${scope}\n${encodeBytes(digest, 'hex')}`;
+  const digest = hashNow('sha-256', utf8(canonicalRequest));
+  return digest instanceof Promise ? digest.then(build) : build(digest);
+}
