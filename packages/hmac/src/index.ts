@@ -1,6 +1,16 @@
 export type { AwsCredentials, AwsCredentialsProvider } from './aws-sigv4/aws-credentials.ts';
 export type { AwsSigV4AuthOptions } from './aws-sigv4/aws-sigv4-auth.ts';
 export { awsSigV4Auth } from './aws-sigv4/aws-sigv4-auth.ts';
+export type { CavageAlgorithm, CavageSignatureAuthOptions } from './cavage/cavage-auth.ts';
+export { cavageSignatureAuth } from './cavage/cavage-auth.ts';
+export type {
+  CavageVerified,
+  CavageVerifier,
+  CavageVerifierKey,
+  CavageVerifierOptions,
+  CavageVerifyResult,
+} from './cavage/cavage-verifier.ts';
+export { createCavageVerifier } from './cavage/cavage-verifier.ts';
 export type { ContentDigestAlgorithm, ContentDigestInput, ContentDigestOptions } from './content-digest.ts';
 export { contentDigest } from './content-digest.ts';
 export type { Encoding, KeyEncoding } from './encoding.ts';
