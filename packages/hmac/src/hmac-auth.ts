@@ -251,7 +251,7 @@ function simpleSigner(
     headers.set(simple.headers.timestamp, timestamp);
     if (nonce === undefined) headers.delete(simple.headers.nonce);
     else headers.set(simple.headers.nonce, nonce);
-    const toSign = await simpleStringToSign(
+    const pending = simpleStringToSign(
       {
         method: draft.method,
         url: draft.url,
@@ -262,6 +262,7 @@ function simpleSigner(
       },
       simple,
     );
+    const toSign = pending instanceof Promise ? await pending : pending;
     const key = signingKey.cryptoKey();
     const signing = signNow(algorithm, key instanceof Promise ? await key : key, toSign);
     const signature = signing instanceof Promise ? await signing : signing;

@@ -11,7 +11,7 @@ import { ConfigError } from '@attache/core';
 import { canonicalHeaders } from './canonical-headers.ts';
 import { canonicalQuery } from './canonical-query.ts';
 import { type ContentDigestAlgorithm, hashNow } from './content-digest.ts';
-import { ENCODINGS, type Encoding, encodeBytes, utf8 } from './encoding.ts';
+import { ENCODINGS, type Encoding, encodeBytes, type MessageParts } from './encoding.ts';
 import { SIMPLE_PRESETS, type SimpleSchemePreset } from './simple-presets.ts';
 
 /** Header names the simple scheme uses. */
@@ -261,15 +261,15 @@ export interface SimpleSigningInput {
 }
 
 /**
- * What the simple scheme signs: a string when every part is text, the bytes when the raw body is one of the
- * parts (the body is never decoded as text: its bytes are signed as they are). Synchronous where the platform
+ * What the simple scheme signs: a string when every part is text, text and byte parts when the raw body is one
+ * of them (the body is never decoded as text: its bytes are signed as they are). Synchronous where the platform
  * hashes natively.
  */
 export function simpleStringToSign(
   input: SimpleSigningInput,
   scheme: ResolvedSimpleScheme,
-): string | Uint8Array<ArrayBuffer> | Promise<string | Uint8Array<ArrayBuffer>> {
-  const build = (digest: Uint8Array | undefined): string | Uint8Array<ArrayBuffer> => {
+): string | MessageParts | Promise<string | MessageParts> {
+  const build = (digest: Uint8Array | undefined): string | MessageParts => {
     const parts: (string | Uint8Array<ArrayBuffer>)[] = [];
     for (const component of scheme.parts) {
       if (component === 'signed-headers') {
@@ -281,7 +281,19 @@ export function simpleStringToSign(
       }
     }
     if (!scheme.parts.includes('body')) return parts.join(scheme.separator);
-    return concatParts(parts, scheme.separator);
+    // Text runs joined into one string; the body stays its own bytes.
+    const message: (string | Uint8Array<ArrayBuffer>)[] = [];
+    let text = '';
+    parts.forEach((part, i) => {
+      if (i > 0) text += scheme.separator;
+      if (typeof part === 'string') text += part;
+      else {
+        message.push(text, part);
+        text = '';
+      }
+    });
+    if (text !== '') message.push(text);
+    return message;
   };
   if (!scheme.parts.includes('body-digest')) return build(undefined);
   const digest = hashNow(scheme.bodyDigest, input.body);
@@ -316,25 +328,4 @@ function textComponent(
     case 'body-digest':
       return encodeBytes(digest as Uint8Array, scheme.bodyDigestEncoding);
   }
-}
-
-function concatParts(
-  parts: readonly (string | Uint8Array<ArrayBuffer>)[],
-  separator: string,
-): Uint8Array<ArrayBuffer> {
-  const chunks: Uint8Array[] = [];
-  const sep = utf8(separator);
-  parts.forEach((part, i) => {
-    if (i > 0 && sep.length > 0) chunks.push(sep);
-    chunks.push(typeof part === 'string' ? utf8(part) : part);
-  });
-  let length = 0;
-  for (const chunk of chunks) length += chunk.length;
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
 }

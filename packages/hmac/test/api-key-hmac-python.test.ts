@@ -96,7 +96,9 @@ describe('Attaché signs, the note’s Python verifier checks', () => {
     for (const request of requests) {
       const response = await fetch(request.path, {
         method: request.method,
-        ...(request.method === 'GET' || request.method === 'DELETE' ? {} : { body: request.body }),
+        ...(request.method === 'GET' || request.method === 'DELETE'
+          ? {}
+          : { body: new Uint8Array(request.body) }),
       });
       const answer = (await response.json()) as {
         ok: boolean;

@@ -128,7 +128,27 @@ async function smithy(
   return JSON.parse(out) as SmithySigned[];
 }
 
+// One signer per configuration, as a client keeps one: its day's signing key is derived once.
+const signers = new Map<string, ReturnType<typeof awsSigV4Auth>>();
+
 function ours(r: RandomRequest, location: 'header' | 'query') {
+  const id = JSON.stringify([
+    r.region,
+    r.service,
+    r.sessionToken,
+    r.uriEscapePath,
+    r.unsignedPayload,
+    location,
+  ]);
+  let signer = signers.get(id);
+  if (signer === undefined) {
+    signer = make(r, location);
+    signers.set(id, signer);
+  }
+  return signer;
+}
+
+function make(r: RandomRequest, location: 'header' | 'query') {
   return awsSigV4Auth({
     region: r.region,
     service: r.service,
@@ -157,7 +177,7 @@ describe('awsSigV4Auth equals @smithy/signature-v4', () => {
       expect(Object.fromEntries(draft.headers)).toEqual(lowerKeys(theirs[i]!.headers));
       expect(draft.url.href).toBe(build(r).url.href);
     }
-  });
+  }, 120_000);
 
   it('in the presigned URL form, on 1,000 random requests', async () => {
     const requests = fc.sample(request, { numRuns: 1000, seed: 5 });
@@ -178,7 +198,7 @@ describe('awsSigV4Auth equals @smithy/signature-v4', () => {
       expect(normalise(query)).toEqual(normalise(theirs[i]!.query));
       expect(Object.fromEntries(draft.headers)).toEqual(lowerKeys(theirs[i]!.headers));
     }
-  });
+  }, 120_000);
 });
 
 function normalise(query: Record<string, string | string[] | null>): Record<string, string[]> {
