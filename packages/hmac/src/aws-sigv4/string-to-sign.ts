@@ -12,12 +12,20 @@ export interface SigningDate {
   readonly short: string;
 }
 
+// Requests signed within the same second share their date: formatting it is a visible share of a signature.
+let lastSecond = Number.NaN;
+let lastDate: SigningDate = { long: '', short: '' };
+
 export function signingDate(epochMs: number): SigningDate {
-  const long = new Date(Math.floor(epochMs / 1000) * 1000)
+  const second = Math.floor(epochMs / 1000);
+  if (second === lastSecond) return lastDate;
+  const long = new Date(second * 1000)
     .toISOString()
     .replace(/[-:]/g, '')
     .replace(/\.\d{3}/, '');
-  return { long, short: long.slice(0, 8) };
+  lastSecond = second;
+  lastDate = { long, short: long.slice(0, 8) };
+  return lastDate;
 }
 
 export function credentialScope(date: SigningDate, region: string, service: string): string {
