@@ -134,16 +134,9 @@ function readSource(url: URL, input: Request | string | URL, init: RequestInit, 
     const plain = plainSource(init);
     if (plain !== undefined) return plain;
   }
-  if (input instanceof Request && init.body === undefined && isEmpty(init))
-    return requestSource(input, streamed);
+  if (input instanceof Request && init.body === undefined && isEmpty(init)) return requestSource(input, streamed);
   const stream = typeof ReadableStream !== 'undefined' && init.body instanceof ReadableStream;
-  const {
-    timeout: _t,
-    retry: _r,
-    retryOnUnauthorized: _u,
-    idempotencyKey: _k,
-    ...rest
-  } = init as AttacheRequestInit;
+  const { timeout: _t, retry: _r, retryOnUnauthorized: _u, idempotencyKey: _k, ...rest } = init as AttacheRequestInit;
   const built = new Request(input instanceof Request ? input : url, {
     ...rest,
     ...(stream ? { duplex: 'half' } : {}),
@@ -174,9 +167,7 @@ export function normalizeCall(
       : resolveUrl(config.baseUrl, input instanceof URL ? input.href : String(input));
   if (url.username !== '' || url.password !== '') {
     // fetch's own TypeError would quote the URL, password included.
-    throw new ConfigError(
-      'The request URL carries user:password@; pass the credentials to basicAuth instead',
-    );
+    throw new ConfigError('The request URL carries user:password@; pass the credentials to basicAuth instead');
   }
   const options = hints?.options ?? pickCallOptions(init);
   const source = readSource(url, input, init ?? {}, hints?.streamed === true);

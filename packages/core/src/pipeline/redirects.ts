@@ -7,13 +7,7 @@ import { gateHop, mayFollowWithTransport } from './origin-gate.ts';
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 const CREDENTIAL_HEADERS = ['authorization', 'proxy-authorization', 'cookie'];
-const BODY_HEADERS = [
-  'content-type',
-  'content-length',
-  'content-encoding',
-  'content-language',
-  'content-location',
-];
+const BODY_HEADERS = ['content-type', 'content-length', 'content-encoding', 'content-language', 'content-location'];
 
 /** Frees the connection of a response that will not be returned. Not awaited: a teed body settles late. */
 export function discard(response: Response): void {
@@ -60,8 +54,7 @@ function crossOriginHeaders(config: PipelineConfig, headers: Headers, next: URL)
   // A partner that repeats the query in its Location would hand a query credential to the new origin.
   if (config.sensitive.query.size > 0 && next.search) {
     const params = new URLSearchParams(next.search);
-    for (const name of [...params.keys()])
-      if (config.sensitive.query.has(name.toLowerCase())) params.delete(name);
+    for (const name of [...params.keys()]) if (config.sensitive.query.has(name.toLowerCase())) params.delete(name);
     next.search = params.toString();
   }
   return kept;
@@ -75,22 +68,15 @@ function crossOriginHeaders(config: PipelineConfig, headers: Headers, next: URL)
  * @throws {RedirectError} for too many hops, a bad or credential-carrying `Location`, https → http, a stream
  *   body that a 307/308 would need again, or the caller's `redirect: 'error'`.
  */
-export function redirectStage(
-  config: PipelineConfig,
-  call: Call,
-  hop: Hop,
-  response: Response,
-): Hop | undefined {
+export function redirectStage(config: PipelineConfig, call: Call, hop: Hop, response: Response): Hop | undefined {
   if (!config.manualRedirects || !REDIRECT_STATUSES.has(response.status) || call.redirect === 'manual') {
     return undefined;
   }
   const location = response.headers.get('location');
   if (location === null) return undefined;
   const status = response.status;
-  if (call.redirect === 'error')
-    refuse(response, `Redirect (${status}) refused: the request set redirect: 'error'`, call);
-  if (hop.index >= config.maxRedirects)
-    refuse(response, `Too many redirects (more than ${config.maxRedirects})`, call);
+  if (call.redirect === 'error') refuse(response, `Redirect (${status}) refused: the request set redirect: 'error'`, call);
+  if (hop.index >= config.maxRedirects) refuse(response, `Too many redirects (more than ${config.maxRedirects})`, call);
   const next = target(location, hop, response, call);
   if (!mayFollowWithTransport(config, next)) return undefined;
   const crossOrigin = next.origin !== hop.url.origin;

@@ -1,11 +1,5 @@
 import type { RequestDraft } from '../authenticator.ts';
-import {
-  type RedactedRequest,
-  redactRequest,
-  SENSITIVE_HEADERS,
-  SENSITIVE_QUERY,
-  type SensitiveNames,
-} from '../redact.ts';
+import { type RedactedRequest, redactRequest, SENSITIVE_HEADERS, SENSITIVE_QUERY, type SensitiveNames } from '../redact.ts';
 import { type Challenge, parseWwwAuthenticate } from '../www-authenticate.ts';
 
 /**
@@ -49,13 +43,7 @@ class CallResult implements PipelineResult {
   #challenges: readonly Challenge[] | undefined;
   #request: RedactedRequest | undefined;
 
-  constructor(
-    response: Response,
-    attempts: number,
-    sent: RequestDraft,
-    sensitive: SensitiveNames,
-    details: FinalDetails,
-  ) {
+  constructor(response: Response, attempts: number, sent: RequestDraft, sensitive: SensitiveNames, details: FinalDetails) {
     this.response = response;
     this.attempts = attempts;
     this.retryAfter = details.retryAfter;
@@ -102,8 +90,7 @@ function scrubCredentials(text: string, sent: RequestDraft, sensitive: Sensitive
     values.add(value);
     const last = value.split(' ').pop();
     if (last) values.add(last);
-    if (name === 'cookie')
-      for (const part of value.split(';')) values.add(part.split('=').slice(1).join('=').trim());
+    if (name === 'cookie') for (const part of value.split(';')) values.add(part.split('=').slice(1).join('=').trim());
   });
   sent.url.searchParams.forEach((value, name) => {
     const lower = name.toLowerCase();

@@ -32,24 +32,10 @@ export async function runCall(
     const credentials = gateHop(config, call.url, true, call.snapshot);
     deadline = createDeadline(call.timeout, call.signal, config.now, call.snapshot);
     await readBody(call, deadline.signal);
-    const first = {
-      url: call.url,
-      method: call.method,
-      headers: call.headers,
-      body: call.body,
-      credentials,
-      index: 0,
-    };
+    const first = { url: call.url, method: call.method, headers: call.headers, body: call.body, credentials, index: 0 };
     // Nothing can abort a call without a deadline or a caller's signal: the transport then gets no signal.
     const abortable = call.timeout !== false || (call.signal !== undefined && call.signal !== null);
-    const result = await hopLoop(
-      config,
-      call,
-      first,
-      deadline,
-      abortable ? deadline.signal : undefined,
-      progress,
-    );
+    const result = await hopLoop(config, call, first, deadline, abortable ? deadline.signal : undefined, progress);
     trace.ended(result.response.status, progress.attempts);
     return result;
   } catch (error) {

@@ -13,11 +13,7 @@ export interface CallTrace {
 const SILENT: CallTrace = { ended: () => {}, failed: () => {} };
 
 /** Starts a call's trace: emits `request:start` (when `url` is known) and remembers when the call began. */
-export function startTrace(
-  config: PipelineConfig,
-  method: string,
-  url: (() => string) | undefined,
-): CallTrace {
+export function startTrace(config: PipelineConfig, method: string, url: (() => string) | undefined): CallTrace {
   if (!config.listening) return SILENT;
   const started = config.now();
   const safeUrl = url === undefined ? '' : url();
