@@ -81,8 +81,8 @@ const NATIVE_HASH: Readonly<Record<string, string>> = {
   'SHA-512': 'sha512',
 };
 
-/** A SHA-2 digest computed natively, or `undefined` when the platform has no native crypto. */
-export function nativeDigest(hash: string, data: Uint8Array): Uint8Array | undefined {
+/** A SHA-2 digest computed natively (text as UTF-8), or `undefined` when the platform has no native crypto. */
+export function nativeDigest(hash: string, data: Uint8Array | string): Uint8Array | undefined {
   const name = NATIVE_HASH[hash];
   if (native === undefined || name === undefined) return undefined;
   return native.createHash(name).update(data).digest();

@@ -37,7 +37,8 @@ export function canonicalHeaders(pairs: Iterable<readonly [string, string]>): Ca
   for (const [rawName, value] of pairs) {
     const name = rawName.toLowerCase();
     if (!isSignableHeader(name)) continue;
-    const folded = value.trim().replace(/\s+/g, ' ');
+    const trimmed = value.trim();
+    const folded = /\s\s|[^\S ]/.test(trimmed) ? trimmed.replace(/\s+/g, ' ') : trimmed;
     const list = values.get(name);
     if (list === undefined) values.set(name, [folded]);
     else list.push(folded);

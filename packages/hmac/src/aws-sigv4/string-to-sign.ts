@@ -1,7 +1,7 @@
 // String to sign (SigV4 "Task 2"): the algorithm, the request date, the credential scope and the hex SHA-256 of
 // the canonical request. Dates are UTC: `20150830T123600Z` and `20150830`.
-import { hashNow } from '../content-digest.ts';
 import { encodeBytes, utf8 } from '../encoding.ts';
+import { nativeDigest } from '../native-crypto.ts';
 
 export const ALGORITHM = 'AWS4-HMAC-SHA256';
 
@@ -39,6 +39,8 @@ export function stringToSign(
 ): string | Promise<string> {
   const build = (digest: Uint8Array): string =>
     `${ALGORITHM}\n${date.long}\n${scope}\n${encodeBytes(digest, 'hex')}`;
-  const digest = hashNow('sha-256', utf8(canonicalRequest));
-  return digest instanceof Promise ? digest.then(build) : build(digest);
+  // The text goes to a native hash as it is, without an encoded copy.
+  const fast = nativeDigest('SHA-256', canonicalRequest);
+  if (fast !== undefined) return build(fast);
+  return crypto.subtle.digest('SHA-256', utf8(canonicalRequest)).then((d) => build(new Uint8Array(d)));
 }
