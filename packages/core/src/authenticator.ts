@@ -73,6 +73,12 @@ export interface Authenticator {
   /** Query parameter names this authenticator puts credentials in; masked in errors and events. */
   readonly sensitiveQuery?: readonly string[];
   /**
+   * Statuses besides 401 with which this authenticator's partner rejects credentials (AWS answers a bad or
+   * skewed signature with 403). Such a response from a hop this authenticator attached to goes to its
+   * `challenge`, under the same one-replay rule. Default none.
+   */
+  readonly challengeStatuses?: readonly number[];
+  /**
    * Writes credentials onto the draft, in place (headers, query). Synchronous when it can be: a promise is
    * awaited within the call's deadline. Must not move the draft to another origin.
    */

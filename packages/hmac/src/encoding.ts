@@ -70,9 +70,31 @@ export function decodeBytes(text: string, encoding: Encoding): Uint8Array<ArrayB
   }
 }
 
-/** The UTF-8 bytes of a string. */
-export function utf8(text: string): Uint8Array<ArrayBuffer> {
-  return new TextEncoder().encode(text);
+/**
+ * A message to sign made of text and byte parts, concatenated (text as UTF-8): a signer that covers raw body
+ * bytes hands them over without copying them into one buffer first.
+ */
+export type MessageParts = readonly (string | Uint8Array<ArrayBuffer>)[];
+
+const encoder = new TextEncoder();
+
+/**
+ * The UTF-8 bytes of a string; bytes (a message to sign that is already binary) pass through as they are, and
+ * parts are concatenated.
+ */
+export function utf8(text: string | Uint8Array<ArrayBuffer> | MessageParts): Uint8Array<ArrayBuffer> {
+  if (typeof text === 'string') return encoder.encode(text);
+  if (text instanceof Uint8Array) return text;
+  const chunks = text.map((part) => (typeof part === 'string' ? encoder.encode(part) : part));
+  let length = 0;
+  for (const chunk of chunks) length += chunk.length;
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out;
 }
 
 /** Copies any byte view into a fresh `Uint8Array` backed by an `ArrayBuffer`, as WebCrypto wants. */

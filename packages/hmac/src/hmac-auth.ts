@@ -1,10 +1,4 @@
-import {
-  type AuthContext,
-  type Authenticator,
-  ConfigError,
-  isAttacheError,
-  type RequestDraft,
-} from '@attache/core';
+import { type AuthContext, type Authenticator, ConfigError, type RequestDraft } from '@attache/core';
 import { checkHeaderValue } from '@attache/core/internal';
 import {
   type ContentDigestAlgorithm,
@@ -17,10 +11,8 @@ import { type ComponentId, parseComponentId } from './message-component.ts';
 import {
   checkAlgorithm,
   HMAC_ALGORITHMS,
-  importPreparedKey,
   type KeyMaterial,
   missingWebCrypto,
-  prepareKey,
   RFC9421_ALGORITHMS,
   type SignatureAlgorithm,
   signNow,
@@ -31,10 +23,12 @@ import {
   planComponents,
   signatureParamsList,
 } from './signature-base.ts';
+import { createSigningKeySource, type SigningEntry, type SigningKeyProvider } from './signing-key-source.ts';
 import {
   formatTimestamp,
   type ResolvedSimpleScheme,
   resolveSimpleScheme,
+  SIMPLE_SCHEME_FIELDS,
   type SimpleSchemeOptions,
   simpleStringToSign,
 } from './simple-scheme.ts';
@@ -72,13 +66,22 @@ export interface HmacAuthOptions extends SimpleSchemeOptions {
    * RFC 9530 `Content-Digest` for the body. `'simple'`: key id, timestamp, nonce and signature headers.
    */
   readonly scheme?: HmacScheme;
-  /** The key id the partner knows the key by (`keyid` in RFC 9421). Printable ASCII. */
-  readonly keyId: string;
+  /**
+   * The key id the partner knows the key by (`keyid` in RFC 9421). Printable ASCII. Required unless
+   * `signingKey` is given.
+   */
+  readonly keyId?: string;
   /**
    * The key: an HMAC secret (string, `Secret`, bytes, `CryptoKey`) or, for asymmetric algorithms, a private
-   * `CryptoKey`, a private JWK or a PKCS #8 PEM.
+   * `CryptoKey`, a private JWK or a PKCS #8 PEM. Required unless `signingKey` is given.
    */
-  readonly key: KeyMaterial;
+  readonly key?: KeyMaterial;
+  /**
+   * Instead of `keyId` and `key`: reads both from a provider, once, and again when the partner answers a
+   * signed request with 401 (and the clock was not the cause). When the provider then returns another key,
+   * the request is signed with it and sent once more; a failing provider is a `TokenAcquisitionError`.
+   */
+  readonly signingKey?: SigningKeyProvider;
   /** How a string HMAC secret becomes bytes: `'utf8'` (default), `'hex'`, `'base64'` or `'base64url'`. */
   readonly keyEncoding?: KeyEncoding;
   /**
@@ -110,12 +113,10 @@ export interface HmacAuthOptions extends SimpleSchemeOptions {
 // Credentials other authenticators may have put on the request, covered by default when present.
 const OPTIONAL_COVERED = ['content-type', 'authorization', 'dpop', 'x-api-key', 'idempotency-key'];
 const RFC9421_ONLY = ['label', 'components', 'digestAlgorithm', 'expiresIn', 'algParameter', 'tag'] as const;
-const SIMPLE_ONLY = ['headers', 'encoding', 'timestampFormat', 'signedHeaders'] as const;
 // The pipeline learns offsets from `Date`, which has one-second resolution: below two seconds is noise.
 const CLOCK_CORRECTION_MS = 2_000;
-
-// randomUUID draws from a pooled buffer, where getRandomValues pays a system call per nonce (see "Where the
-// time goes" in docs/performance.md). 122 random bits, dashes dropped.
+// randomUUID draws from a pooled buffer; getRandomValues pays a system call per nonce (docs/performance.md).
+// 122 random bits, dashes dropped.
 function randomNonce(): string {
   return crypto.randomUUID().replaceAll('-', '');
 }
@@ -147,13 +148,11 @@ export function hmacAuth(options: HmacAuthOptions): Authenticator {
   if (typeof options !== 'object' || options === null) fail('options must be an object');
   const scheme = options.scheme ?? 'rfc9421';
   if (scheme !== 'rfc9421' && scheme !== 'simple') fail(`scheme must be 'rfc9421' or 'simple'`);
-  for (const field of scheme === 'simple' ? RFC9421_ONLY : SIMPLE_ONLY) {
+  for (const field of scheme === 'simple' ? RFC9421_ONLY : SIMPLE_SCHEME_FIELDS) {
     if (options[field] !== undefined) {
       fail(`${field} applies to scheme '${scheme === 'simple' ? 'rfc9421' : 'simple'}' only`);
     }
   }
-  // Printable ASCII: the simple scheme sends it as a header value, rfc9421 as a structured-field string.
-  checkHeaderValue(options.keyId, 'hmacAuth: keyId', 'config', 'printable');
   const keyEncoding = options.keyEncoding ?? 'utf8';
   if (!KEY_ENCODINGS.includes(keyEncoding)) fail(`keyEncoding must be one of ${KEY_ENCODINGS.join(', ')}`);
   const algorithm = checkAlgorithm(
@@ -161,30 +160,27 @@ export function hmacAuth(options: HmacAuthOptions): Authenticator {
     scheme === 'simple' ? HMAC_ALGORITHMS : RFC9421_ALGORITHMS,
     'hmacAuth: algorithm',
   );
-  if (options.key === undefined || options.key === null) fail('key is required');
-  const prepared = prepareKey(options.key, algorithm, 'sign', keyEncoding, 'hmacAuth: key');
+  const provider = options.signingKey;
+  if (provider !== undefined) {
+    if (typeof provider !== 'function') fail('signingKey must be a function returning { keyId, key }');
+    if (options.keyId !== undefined || options.key !== undefined)
+      fail('give either signingKey or keyId and key');
+  } else {
+    // Printable ASCII: the simple scheme sends it as a header value, rfc9421 as a structured-field string.
+    checkHeaderValue(options.keyId, 'hmacAuth: keyId', 'config', 'printable');
+    if (options.key === undefined || options.key === null) fail('key is required');
+  }
+  const source = createSigningKeySource(
+    provider ?? { keyId: options.keyId as string, key: options.key as KeyMaterial },
+    algorithm,
+    keyEncoding,
+    'hmacAuth',
+  );
   const nonce = options.nonce ?? randomNonce;
   if (nonce !== false && typeof nonce !== 'function') fail('nonce must be a function or false');
   const missing = missingWebCrypto({ randomUUID: options.nonce === undefined });
   if (missing !== undefined) fail(missing);
 
-  let imported: Promise<CryptoKey> | undefined;
-  let importedKey: CryptoKey | undefined;
-  // The key itself once imported: signing then waits on nothing.
-  const signingKey = (): CryptoKey | Promise<CryptoKey> => {
-    if (importedKey !== undefined) return importedKey;
-    imported ??= importPreparedKey(prepared, algorithm, 'sign').then(
-      (key) => {
-        importedKey = key;
-        return key;
-      },
-      (cause: unknown) => {
-        const why = isAttacheError(cause) ? `: ${cause.message}` : '';
-        throw new ConfigError(`hmacAuth: key could not be imported for ${algorithm}${why}`, { cause });
-      },
-    );
-    return imported;
-  };
   const nextNonce = (): string | undefined => {
     if (nonce === false) return undefined;
     return checkHeaderValue(nonce(), 'hmacAuth: nonce() result', 'config', 'printable');
@@ -192,20 +188,22 @@ export function hmacAuth(options: HmacAuthOptions): Authenticator {
 
   const simple = scheme === 'simple' ? resolveSimpleScheme(options, 'hmacAuth') : undefined;
   const sign = simple
-    ? simpleSigner(simple, options.keyId, algorithm, signingKey, nextNonce)
-    : rfc9421Signer(options, algorithm, signingKey, nextNonce);
+    ? simpleSigner(simple, algorithm, nextNonce)
+    : rfc9421Signer(options, algorithm, nextNonce);
 
-  // The clock offset each call last signed with, by the call's signal (one per call, shared by its attempts and
-  // its challenge), to tell on a 401 whether re-signing would help.
-  const signedOffsets = new WeakMap<AbortSignal, number>();
+  // The clock offset and key each call last signed with, by the call's signal (one per call, shared by its
+  // attempts and its challenge), to tell on a 401 whether re-signing would help.
+  const signedWith = new WeakMap<AbortSignal, { offset: number; key: SigningEntry }>();
 
   const attach = async (draft: RequestDraft, context: AuthContext): Promise<void> => {
     const given = draft.body;
     // The pipeline's bytes are its own ArrayBuffer already; anything else is copied into one.
     const body =
       given === null || given === undefined || given.buffer instanceof ArrayBuffer ? given : ownBytes(given);
-    await sign(draft, body, context);
-    signedOffsets.set(context.signal, context.clock.offset);
+    const current = source.current();
+    const key = current instanceof Promise ? await current : current;
+    await sign(draft, body, context, key);
+    signedWith.set(context.signal, { offset: context.clock.offset, key });
   };
 
   return {
@@ -213,10 +211,11 @@ export function hmacAuth(options: HmacAuthOptions): Authenticator {
     signer: true,
     sensitiveHeaders: [simple ? simple.headers.signature : 'signature'],
     attach,
-    challenge(_response, _sent, context) {
-      const offset = signedOffsets.get(context.signal);
-      if (offset === undefined) return 'fail';
-      return Math.abs(context.clock.offset - offset) >= CLOCK_CORRECTION_MS ? 'replay' : 'fail';
+    async challenge(_response, _sent, context) {
+      const signed = signedWith.get(context.signal);
+      if (signed === undefined) return 'fail';
+      if (Math.abs(context.clock.offset - signed.offset) >= CLOCK_CORRECTION_MS) return 'replay';
+      return source.rotates && (await source.renew(signed.key)) ? 'replay' : 'fail';
     },
   };
 }
@@ -225,6 +224,7 @@ type Sign = (
   draft: RequestDraft,
   body: Uint8Array<ArrayBuffer> | null | undefined,
   context: AuthContext,
+  key: SigningEntry,
 ) => Promise<void>;
 
 function streamError(): never {
@@ -236,21 +236,19 @@ function streamError(): never {
 
 function simpleSigner(
   simple: ResolvedSimpleScheme,
-  keyId: string,
   algorithm: SignatureAlgorithm,
-  signingKey: () => CryptoKey | Promise<CryptoKey>,
   nextNonce: () => string | undefined,
 ): Sign {
-  return async (draft, body, context) => {
+  return async (draft, body, context, signingKey) => {
     if (body === null) streamError();
     const timestamp = formatTimestamp(context.clock.now(), simple.timestampFormat);
     const nonce = nextNonce();
     const headers = draft.headers;
-    headers.set(simple.headers.keyId, keyId);
+    headers.set(simple.headers.keyId, signingKey.keyId);
     headers.set(simple.headers.timestamp, timestamp);
     if (nonce === undefined) headers.delete(simple.headers.nonce);
     else headers.set(simple.headers.nonce, nonce);
-    const toSign = await simpleStringToSign(
+    const pending = simpleStringToSign(
       {
         method: draft.method,
         url: draft.url,
@@ -261,7 +259,8 @@ function simpleSigner(
       },
       simple,
     );
-    const key = signingKey();
+    const toSign = pending instanceof Promise ? await pending : pending;
+    const key = signingKey.cryptoKey();
     const signing = signNow(algorithm, key instanceof Promise ? await key : key, toSign);
     const signature = signing instanceof Promise ? await signing : signing;
     headers.set(simple.headers.signature, encodeBytes(signature, simple.encoding));
@@ -271,7 +270,6 @@ function simpleSigner(
 function rfc9421Signer(
   options: HmacAuthOptions,
   algorithm: SignatureAlgorithm,
-  signingKey: () => CryptoKey | Promise<CryptoKey>,
   nextNonce: () => string | undefined,
 ): Sign {
   const label = options.label ?? 'sig1';
@@ -306,12 +304,11 @@ function rfc9421Signer(
   const fixedPlan = configured === undefined ? undefined : planComponents(configured);
   if (typeof fixedPlan === 'string') fail(`components: ${fixedPlan}`);
   const defaultPlans = new Map<string, ComponentPlan>();
-  const keyParams =
-    `;keyid=${serializeBareItem(sfString(options.keyId))}` +
-    (algParameter ? `;alg=${serializeBareItem(sfString(algorithm))}` : '');
+  const algParam = algParameter ? `;alg=${serializeBareItem(sfString(algorithm))}` : '';
   const tagParam = tag === undefined ? '' : `;tag=${serializeBareItem(sfString(tag))}`;
 
-  return async (draft, body, context) => {
+  return async (draft, body, context, signingKey) => {
+    const keyId = signingKey.keyId;
     const headers = draft.headers;
     const plan = fixedPlan ?? defaultPlan(defaultPlans, headers, body !== undefined);
     const components = plan.components;
@@ -332,21 +329,22 @@ function rfc9421Signer(
     const paramsText =
       `;created=${created}` +
       (expiresIn === undefined ? '' : `;expires=${created + expiresIn}`) +
-      keyParams +
+      `;keyid=${serializeBareItem(sfString(keyId))}` +
+      algParam +
       (nonce === undefined ? '' : `;nonce=${serializeBareItem(sfString(nonce))}`) +
       tagParam;
     const base = createPlannedBase(draft, plan, `(${plan.ids.join(' ')})${paramsText}`);
     if ('error' in base) {
       fail(`cannot sign ${draft.method} ${draft.url.origin}${draft.url.pathname}: ${base.error}`);
     }
-    const key = signingKey();
+    const key = signingKey.cryptoKey();
     const signing = signNow(algorithm, key instanceof Promise ? await key : key, base.base);
     const signature = signing instanceof Promise ? await signing : signing;
     // The structured form is needed only to merge with another signature already on the request.
     const params = (): Map<string, BareItem> => {
       const map = new Map<string, BareItem>([['created', sfInteger(created)]]);
       if (expiresIn !== undefined) map.set('expires', sfInteger(created + expiresIn));
-      map.set('keyid', sfString(options.keyId));
+      map.set('keyid', sfString(keyId));
       if (algParameter) map.set('alg', sfString(algorithm));
       if (nonce !== undefined) map.set('nonce', sfString(nonce));
       if (tag !== undefined) map.set('tag', sfString(tag));

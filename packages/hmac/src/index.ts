@@ -1,5 +1,18 @@
 import './require-node.ts';
 
+export type { AwsCredentials, AwsCredentialsProvider } from './aws-sigv4/aws-credentials.ts';
+export type { AwsSigV4AuthOptions } from './aws-sigv4/aws-sigv4-auth.ts';
+export { awsSigV4Auth } from './aws-sigv4/aws-sigv4-auth.ts';
+export type { CavageAlgorithm, CavageSignatureAuthOptions } from './cavage/cavage-auth.ts';
+export { cavageSignatureAuth } from './cavage/cavage-auth.ts';
+export type {
+  CavageVerified,
+  CavageVerifier,
+  CavageVerifierKey,
+  CavageVerifierOptions,
+  CavageVerifyResult,
+} from './cavage/cavage-verifier.ts';
+export { createCavageVerifier } from './cavage/cavage-verifier.ts';
 export type { ContentDigestAlgorithm, ContentDigestInput, ContentDigestOptions } from './content-digest.ts';
 export { contentDigest } from './content-digest.ts';
 export type { Encoding, KeyEncoding } from './encoding.ts';
@@ -21,4 +34,11 @@ export { createHmacVerifier } from './hmac-verifier.ts';
 export type { MemoryNonceStoreOptions, NonceStore, NonceStoreFullPolicy } from './nonce-store.ts';
 export { createMemoryNonceStore } from './nonce-store.ts';
 export type { KeyMaterial, SignatureAlgorithm } from './signature-algorithm.ts';
-export type { SimpleSchemeHeaders, SimpleSchemeOptions, TimestampFormat } from './simple-scheme.ts';
+export type { SigningKey, SigningKeyProvider } from './signing-key-source.ts';
+export type { SimpleSchemePreset } from './simple-presets.ts';
+export type {
+  SimplePart,
+  SimpleSchemeHeaders,
+  SimpleSchemeOptions,
+  TimestampFormat,
+} from './simple-scheme.ts';

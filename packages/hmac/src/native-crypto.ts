@@ -82,17 +82,27 @@ const NATIVE_HASH: Readonly<Record<string, string>> = {
   'SHA-512': 'sha512',
 };
 
-/** A SHA-2 digest computed natively, or `undefined` when the platform has no native crypto. */
-export function nativeDigest(hash: string, data: Uint8Array): Uint8Array | undefined {
+/** A SHA-2 digest computed natively (text as UTF-8), or `undefined` when the platform has no native crypto. */
+export function nativeDigest(hash: string, data: Uint8Array | string): Uint8Array | undefined {
   const name = NATIVE_HASH[hash];
   if (native === undefined || name === undefined) return undefined;
   return native.createHash(name).update(data).digest();
 }
 
-/** An HMAC computed natively with the bytes behind `key`, or `undefined` when they are not known here. */
-export function nativeHmac(hash: string, key: CryptoKey, data: Uint8Array | string): Uint8Array | undefined {
+/**
+ * An HMAC computed natively with the bytes behind `key`, or `undefined` when they are not known here. A list is
+ * fed part by part, as if concatenated.
+ */
+export function nativeHmac(
+  hash: string,
+  key: CryptoKey,
+  data: Uint8Array | string | readonly (Uint8Array | string)[],
+): Uint8Array | undefined {
   const name = NATIVE_HASH[hash];
   const raw = rawKeys.get(key);
   if (native === undefined || name === undefined || raw === undefined) return undefined;
-  return native.createHmac(name, raw).update(data).digest();
+  const hmac = native.createHmac(name, raw);
+  if (typeof data === 'string' || data instanceof Uint8Array) return hmac.update(data).digest();
+  for (const part of data) hmac.update(part);
+  return hmac.digest();
 }

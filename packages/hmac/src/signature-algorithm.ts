@@ -2,7 +2,7 @@
 // Each maps to WebCrypto parameters; ECDSA signatures are the raw r||s concatenation in both WebCrypto and
 // RFC 9421 §3.3.4, and RSA-PSS uses a 64-byte salt (§3.3.1).
 import { ConfigError, type JsonWebKeyInput, revealSecret, Secret, type WebCryptoKey } from '@attache/core';
-import { decodeBytes, type KeyEncoding, ownBytes, utf8 } from './encoding.ts';
+import { decodeBytes, type KeyEncoding, type MessageParts, ownBytes, utf8 } from './encoding.ts';
 import { bytesKeyShape, octJwkShape, textKeyShape } from './key-shape.ts';
 import { nativeHmac, rememberRawKey } from './native-crypto.ts';
 import { timingSafeEqual } from './timing-safe-equal.ts';
@@ -268,7 +268,7 @@ export async function importPreparedKey(
 export async function signBytes(
   algorithm: SignatureAlgorithm,
   key: CryptoKey,
-  data: Uint8Array<ArrayBuffer> | string,
+  data: Uint8Array<ArrayBuffer> | string | MessageParts,
 ): Promise<Uint8Array> {
   return signNow(algorithm, key, data);
 }
@@ -277,7 +277,7 @@ export async function signBytes(
 export function signNow(
   algorithm: SignatureAlgorithm,
   key: CryptoKey,
-  data: Uint8Array<ArrayBuffer> | string,
+  data: Uint8Array<ArrayBuffer> | string | MessageParts,
 ): Uint8Array | Promise<Uint8Array> {
   const spec = SPECS[algorithm];
   if (spec.symmetric) {
@@ -285,7 +285,7 @@ export function signNow(
     const fast = nativeHmac((spec.importParams as HmacImportParams).hash as string, key, data);
     if (fast !== undefined) return fast;
   }
-  const bytes = typeof data === 'string' ? utf8(data) : data;
+  const bytes = utf8(data);
   return crypto.subtle.sign(spec.signParams, key, bytes).then((signature) => new Uint8Array(signature));
 }
 

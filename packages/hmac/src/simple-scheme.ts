@@ -1,15 +1,19 @@
-// The simple scheme: four headers (key id, timestamp, nonce, signature) and a signature over
+// The simple scheme: four headers (key id, timestamp, nonce, signature) and an HMAC over a string built from
+// named parts joined by a separator. The default is
 //
 //   METHOD \n path[?canonical-query] \n timestamp \n nonce \n body-digest [\n name:value ...]
 //
 // where body-digest is the SHA-256 of the exact body bytes (of zero bytes when there is no body), written
 // in the signature's encoding, and the optional `name:value` lines are the configured signed headers.
+// Partners document other orders, separators and a raw body instead of its digest: those are settings here
+// (and named presets, see simple-presets.ts), not new code, so one verifier checks them all.
 import { ConfigError } from '@attache/core';
 import { isHttpToken } from '@attache/core/internal';
 import { canonicalHeaders } from './canonical-headers.ts';
 import { canonicalQuery } from './canonical-query.ts';
-import { hashNow } from './content-digest.ts';
-import { type Encoding, encodeBytes } from './encoding.ts';
+import { type ContentDigestAlgorithm, hashNow } from './content-digest.ts';
+import { ENCODINGS, type Encoding, encodeBytes, type MessageParts } from './encoding.ts';
+import { SIMPLE_PRESETS, type SimpleSchemePreset } from './simple-presets.ts';
 
 /** Header names the simple scheme uses. */
 export interface SimpleSchemeHeaders {
@@ -27,22 +31,63 @@ export interface SimpleSchemeHeaders {
 export type TimestampFormat = 'unix' | 'unix-ms' | 'iso8601';
 
 /**
- * Settings of the simple scheme that signer and verifier must share.
+ * One part of the simple scheme's string to sign.
+ * - `method`: the method, upper case.
+ * - `path`: the URL path as sent (percent-encoded), without the query.
+ * - `path-query`: the path, then `?` and the canonical query (names and values percent-encoded, sorted) when
+ *   there is one.
+ * - `target`: the path and the query exactly as sent (`/a?b=1&a=2`), not canonicalised.
+ * - `host`: the `host[:port]` of the URL.
+ * - `timestamp`, `nonce`, `key-id`: the header values.
+ * - `body-digest`: the digest of the body bytes (`bodyDigest`), in `bodyDigestEncoding`.
+ * - `body`: the raw body bytes (none when there is no body).
+ * - `signed-headers`: one `name:value` part per `signedHeaders` entry (nothing when there are none).
+ */
+export type SimplePart =
+  | 'method'
+  | 'path'
+  | 'path-query'
+  | 'target'
+  | 'host'
+  | 'timestamp'
+  | 'nonce'
+  | 'key-id'
+  | 'body-digest'
+  | 'body'
+  | 'signed-headers';
+
+/**
+ * Settings of the simple scheme that signer and verifier must share. A `preset` supplies all of them; any
+ * setting given beside it overrides the preset's.
  *
  * @example
  * ```ts
  * const simple: SimpleSchemeOptions = { headers: { signature: 'X-Partner-Signature' }, encoding: 'base64' };
+ * const note: SimpleSchemeOptions = { preset: 'api-key-hmac' };
  * ```
  */
 export interface SimpleSchemeOptions {
+  /** A named scheme (see {@link SimpleSchemePreset}). Default: none, the settings below with their defaults. */
+  readonly preset?: SimpleSchemePreset;
   /** Header names. Defaults: `X-Key-Id`, `X-Timestamp`, `X-Nonce`, `X-Signature`. */
   readonly headers?: SimpleSchemeHeaders;
-  /** Encoding of the signature and of the body digest in the string to sign. Default `'hex'`. */
+  /** Encoding of the signature. Default `'hex'`. */
   readonly encoding?: Encoding;
   /** Timestamp format. Default `'unix'` (seconds). */
   readonly timestampFormat?: TimestampFormat;
-  /** Extra headers covered by the signature, as `name:value` lines in this order. Default none. */
+  /** Extra headers covered by the signature (the `signed-headers` part), in this order. Default none. */
   readonly signedHeaders?: readonly string[];
+  /**
+   * The parts of the string to sign, in order. Default
+   * `['method', 'path-query', 'timestamp', 'nonce', 'body-digest', 'signed-headers']`.
+   */
+  readonly parts?: readonly SimplePart[];
+  /** What joins the parts. Default `'\n'`. */
+  readonly separator?: string;
+  /** The digest of the `body-digest` part. Default `'sha-256'`. */
+  readonly bodyDigest?: ContentDigestAlgorithm;
+  /** Encoding of the `body-digest` part. Default: `encoding`. */
+  readonly bodyDigestEncoding?: Encoding;
 }
 
 export interface ResolvedSimpleScheme {
@@ -50,9 +95,56 @@ export interface ResolvedSimpleScheme {
   readonly encoding: Encoding;
   readonly timestampFormat: TimestampFormat;
   readonly signedHeaders: readonly string[];
+  readonly parts: readonly SimplePart[];
+  readonly separator: string;
+  readonly bodyDigest: ContentDigestAlgorithm;
+  readonly bodyDigestEncoding: Encoding;
 }
 
-export function resolveSimpleScheme(options: SimpleSchemeOptions, owner: string): ResolvedSimpleScheme {
+/** The option names of the simple scheme, for factories that refuse them under another scheme. */
+export const SIMPLE_SCHEME_FIELDS = [
+  'preset',
+  'headers',
+  'encoding',
+  'timestampFormat',
+  'signedHeaders',
+  'parts',
+  'separator',
+  'bodyDigest',
+  'bodyDigestEncoding',
+] as const;
+
+const PARTS: readonly SimplePart[] = [
+  'method',
+  'path',
+  'path-query',
+  'target',
+  'host',
+  'timestamp',
+  'nonce',
+  'key-id',
+  'body-digest',
+  'body',
+  'signed-headers',
+];
+const DEFAULT_PARTS: readonly SimplePart[] = [
+  'method',
+  'path-query',
+  'timestamp',
+  'nonce',
+  'body-digest',
+  'signed-headers',
+];
+
+export function resolveSimpleScheme(given: SimpleSchemeOptions, owner: string): ResolvedSimpleScheme {
+  let options = given;
+  if (given.preset !== undefined) {
+    const preset = Object.hasOwn(SIMPLE_PRESETS, given.preset) ? SIMPLE_PRESETS[given.preset] : undefined;
+    if (preset === undefined) {
+      throw new ConfigError(`${owner}: preset must be one of ${Object.keys(SIMPLE_PRESETS).join(', ')}`);
+    }
+    options = { ...preset, ...stripUndefined(given), headers: { ...preset.headers, ...given.headers } };
+  }
   const headers = {
     keyId: options.headers?.keyId ?? 'X-Key-Id',
     timestamp: options.headers?.timestamp ?? 'X-Timestamp',
@@ -68,8 +160,16 @@ export function resolveSimpleScheme(options: SimpleSchemeOptions, owner: string)
   }
   if (names.size !== 4) throw new ConfigError(`${owner}: headers must be four different header names`);
   const encoding = options.encoding ?? 'hex';
-  if (encoding !== 'hex' && encoding !== 'base64' && encoding !== 'base64url') {
+  if (!ENCODINGS.includes(encoding)) {
     throw new ConfigError(`${owner}: encoding must be 'hex', 'base64' or 'base64url'`);
+  }
+  const bodyDigestEncoding = options.bodyDigestEncoding ?? encoding;
+  if (!ENCODINGS.includes(bodyDigestEncoding)) {
+    throw new ConfigError(`${owner}: bodyDigestEncoding must be 'hex', 'base64' or 'base64url'`);
+  }
+  const bodyDigest = options.bodyDigest ?? 'sha-256';
+  if (bodyDigest !== 'sha-256' && bodyDigest !== 'sha-512') {
+    throw new ConfigError(`${owner}: bodyDigest must be 'sha-256' or 'sha-512'`);
   }
   const timestampFormat = options.timestampFormat ?? 'unix';
   if (timestampFormat !== 'unix' && timestampFormat !== 'unix-ms' && timestampFormat !== 'iso8601') {
@@ -89,7 +189,40 @@ export function resolveSimpleScheme(options: SimpleSchemeOptions, owner: string)
       throw new ConfigError(`${owner}: signedHeaders cannot include the signature header`);
     }
   }
-  return { headers, encoding, timestampFormat, signedHeaders: signedHeaders.map((n) => n.toLowerCase()) };
+  const components = options.parts ?? DEFAULT_PARTS;
+  if (!Array.isArray(components) || components.length === 0) {
+    throw new ConfigError(`${owner}: parts must be a non-empty list`);
+  }
+  for (const component of components) {
+    if (!PARTS.includes(component)) {
+      throw new ConfigError(
+        `${owner}: parts contains ${JSON.stringify(component)}; known: ${PARTS.join(', ')}`,
+      );
+    }
+  }
+  // A signature that covers neither the timestamp nor the method and target can be replayed anywhere.
+  for (const needed of ['method', 'timestamp'] as const) {
+    if (!components.includes(needed)) throw new ConfigError(`${owner}: parts must include '${needed}'`);
+  }
+  if (!components.some((c) => c === 'path' || c === 'path-query' || c === 'target')) {
+    throw new ConfigError(`${owner}: parts must include one of 'path', 'path-query', 'target'`);
+  }
+  const separator = options.separator ?? '\n';
+  if (typeof separator !== 'string') throw new ConfigError(`${owner}: separator must be a string`);
+  return {
+    headers,
+    encoding,
+    timestampFormat,
+    signedHeaders: signedHeaders.map((n) => n.toLowerCase()),
+    parts: [...components],
+    separator,
+    bodyDigest,
+    bodyDigestEncoding,
+  };
+}
+
+function stripUndefined(options: SimpleSchemeOptions): SimpleSchemeOptions {
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
 }
 
 export function formatTimestamp(epochMs: number, format: TimestampFormat): string {
@@ -127,22 +260,72 @@ export interface SimpleSigningInput {
   readonly body: Uint8Array<ArrayBuffer>;
 }
 
-/** The exact string the simple scheme signs (at once where the platform hashes natively). */
+/**
+ * What the simple scheme signs: a string when every part is text, text and byte parts when the raw body is one
+ * of them (the body is never decoded as text: its bytes are signed as they are). Synchronous where the platform
+ * hashes natively.
+ */
 export function simpleStringToSign(
   input: SimpleSigningInput,
   scheme: ResolvedSimpleScheme,
-): string | Promise<string> {
-  const query = canonicalQuery(input.url.search);
-  const target = query === '' ? input.url.pathname : `${input.url.pathname}?${query}`;
-  const join = (digest: Uint8Array): string =>
-    [
-      input.method.toUpperCase(),
-      target,
-      input.timestamp,
-      input.nonce,
-      encodeBytes(digest, scheme.encoding),
-      ...canonicalHeaders(input.headers, scheme.signedHeaders),
-    ].join('\n');
-  const digest = hashNow('sha-256', input.body);
-  return digest instanceof Promise ? digest.then(join) : join(digest);
+): string | MessageParts | Promise<string | MessageParts> {
+  const build = (digest: Uint8Array | undefined): string | MessageParts => {
+    const parts: (string | Uint8Array<ArrayBuffer>)[] = [];
+    for (const component of scheme.parts) {
+      if (component === 'signed-headers') {
+        parts.push(...canonicalHeaders(input.headers, scheme.signedHeaders));
+      } else if (component === 'body') {
+        parts.push(input.body);
+      } else {
+        parts.push(textComponent(component, input, scheme, digest));
+      }
+    }
+    if (!scheme.parts.includes('body')) return parts.join(scheme.separator);
+    // Text runs joined into one string; the body stays its own bytes.
+    const message: (string | Uint8Array<ArrayBuffer>)[] = [];
+    let text = '';
+    parts.forEach((part, i) => {
+      if (i > 0) text += scheme.separator;
+      if (typeof part === 'string') text += part;
+      else {
+        message.push(text, part);
+        text = '';
+      }
+    });
+    if (text !== '') message.push(text);
+    return message;
+  };
+  if (!scheme.parts.includes('body-digest')) return build(undefined);
+  const digest = hashNow(scheme.bodyDigest, input.body);
+  return digest instanceof Promise ? digest.then(build) : build(digest);
+}
+
+function textComponent(
+  component: Exclude<SimplePart, 'signed-headers' | 'body'>,
+  input: SimpleSigningInput,
+  scheme: ResolvedSimpleScheme,
+  digest: Uint8Array | undefined,
+): string {
+  switch (component) {
+    case 'method':
+      return input.method.toUpperCase();
+    case 'path':
+      return input.url.pathname;
+    case 'path-query': {
+      const query = canonicalQuery(input.url.search);
+      return query === '' ? input.url.pathname : `${input.url.pathname}?${query}`;
+    }
+    case 'target':
+      return input.url.pathname + input.url.search;
+    case 'host':
+      return input.url.host;
+    case 'timestamp':
+      return input.timestamp;
+    case 'nonce':
+      return input.nonce;
+    case 'key-id':
+      return input.headers.get(scheme.headers.keyId) ?? '';
+    case 'body-digest':
+      return encodeBytes(digest as Uint8Array, scheme.bodyDigestEncoding);
+  }
 }

@@ -38,6 +38,9 @@ export async function challengeStage(
   let replay = false;
   for (const authenticator of config.authenticators) {
     if (!authenticator.challenge) continue;
+    // Only the authenticators that name a non-401 status as a rejection are asked about it.
+    if (response.status !== 401 && authenticator.challengeStatuses?.includes(response.status) !== true)
+      continue;
     const copy = response.clone();
     const outcome = await raceSignal(authenticator.challenge(copy, sent, challengeContext), context.signal);
     discard(copy);

@@ -64,7 +64,8 @@ export async function hopLoop(
       hop = next;
       continue;
     }
-    if (response.status === 401 && hop.access === 'credentials' && call.retryOnUnauthorized && !replayed) {
+    const challenged = isChallenge(config, response.status);
+    if (challenged && hop.access === 'credentials' && call.retryOnUnauthorized && !replayed) {
       const verdict = await challengeStage(config, response, draft, context);
       if (!verdict.replay) return finalizeStage(response, attempt, draft, config.sensitive, verdict);
       replayed = true;
@@ -82,4 +83,9 @@ export async function hopLoop(
     if (response.ok) config.budget.recordSuccess();
     return finalizeStage(response, attempt, draft, config.sensitive, plan);
   }
+}
+
+/** A 401, or a status an authenticator of this client names as its partner's rejection of credentials. */
+function isChallenge(config: PipelineConfig, status: number): boolean {
+  return status === 401 || config.authenticators.some((a) => a.challengeStatuses?.includes(status) === true);
 }

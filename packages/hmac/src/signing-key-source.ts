@@ -1,0 +1,139 @@
+// Where a signer gets its key id and key: fixed, or from a provider read once and again when the partner
+// rejects a signature, so a rotated signing key takes effect without rebuilding the client. The same
+// single-read discipline as api-key's key source: concurrent rejections of one key share one provider read.
+import { ConfigError, isAttacheError, TokenAcquisitionError } from '@attache/core';
+import type { KeyEncoding } from './encoding.ts';
+import {
+  importPreparedKey,
+  type KeyMaterial,
+  type PreparedKey,
+  prepareKey,
+  type SignatureAlgorithm,
+} from './signature-algorithm.ts';
+
+/** A signing key with the id the partner knows it by. */
+export interface SigningKey {
+  /** The key id (printable ASCII). */
+  readonly keyId: string;
+  /** The key, as `hmacAuth`'s `key` takes it. */
+  readonly key: KeyMaterial;
+}
+
+/** Reads the current signing key: from a vault, a file, a secrets manager. */
+export type SigningKeyProvider = () => SigningKey | Promise<SigningKey>;
+
+/** One key as read: its id and the imported key, made once. */
+export interface SigningEntry {
+  readonly keyId: string;
+  readonly prepared: PreparedKey;
+  /** The imported key: at once after the first import, else the pending import. */
+  cryptoKey(): CryptoKey | Promise<CryptoKey>;
+}
+
+export interface SigningKeySource {
+  readonly rotates: boolean;
+  current(): SigningEntry | Promise<SigningEntry>;
+  /** After `rejected` was refused: resolves `true` when another key is now current (replay worthwhile). */
+  renew(rejected: SigningEntry | undefined): Promise<boolean>;
+}
+
+const PRINTABLE = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/;
+
+export function createSigningKeySource(
+  input: SigningKey | SigningKeyProvider,
+  algorithm: SignatureAlgorithm,
+  keyEncoding: KeyEncoding,
+  owner: string,
+): SigningKeySource {
+  const entry = (value: SigningKey, field: string): SigningEntry => {
+    if (typeof value !== 'object' || value === null)
+      throw new ConfigError(`${owner}: ${field}must be { keyId, key }`);
+    if (typeof value.keyId !== 'string' || !PRINTABLE.test(value.keyId)) {
+      throw new ConfigError(`${owner}: ${field}keyId must be a non-empty printable ASCII string`);
+    }
+    if (value.key === undefined || value.key === null)
+      throw new ConfigError(`${owner}: ${field}key is required`);
+    const prepared = prepareKey(value.key, algorithm, 'sign', keyEncoding, `${owner}: ${field}key`);
+    let imported: Promise<CryptoKey> | undefined;
+    let importedKey: CryptoKey | undefined;
+    return {
+      keyId: value.keyId,
+      prepared,
+      cryptoKey() {
+        if (importedKey !== undefined) return importedKey;
+        imported ??= importPreparedKey(prepared, algorithm, 'sign').then(
+          (key) => {
+            importedKey = key;
+            return key;
+          },
+          (cause: unknown) => {
+            throw new ConfigError(`${owner}: ${field}key could not be imported for ${algorithm}`, { cause });
+          },
+        );
+        return imported;
+      },
+    };
+  };
+
+  if (typeof input !== 'function') {
+    const fixed = entry(input, '');
+    return { rotates: false, current: () => fixed, renew: async () => false };
+  }
+  const provider = input;
+  let settled: SigningEntry | undefined;
+  // The read whose answer `settled` is: while it is the current read, signing waits on nothing.
+  let settledFrom: Promise<SigningEntry> | undefined;
+  let cached: Promise<SigningEntry> | undefined;
+
+  function read(): Promise<SigningEntry> {
+    const pending = Promise.resolve()
+      .then(provider)
+      .then(
+        (value) => {
+          const fresh = entry(value, 'signingKey(): ');
+          // The same key read again keeps its imported CryptoKey.
+          const kept = settled !== undefined && sameKey(settled, fresh) ? settled : fresh;
+          settled = kept;
+          settledFrom = pending;
+          return kept;
+        },
+        (cause: unknown) => {
+          if (isAttacheError(cause)) throw cause;
+          throw new TokenAcquisitionError(`${owner}: the signing key provider failed`, { cause });
+        },
+      );
+    cached = pending;
+    pending.catch(() => {
+      if (cached === pending) cached = undefined;
+    });
+    return pending;
+  }
+
+  return {
+    rotates: true,
+    current: () =>
+      cached !== undefined && cached === settledFrom && settled !== undefined ? settled : (cached ?? read()),
+    async renew(rejected) {
+      const seen = cached;
+      if (seen !== undefined) {
+        const known = await seen.catch(() => undefined);
+        // Another call already moved on from the rejected key: replay with the newer one.
+        if (known !== undefined && known !== rejected) return true;
+      }
+      // The first caller to get here starts the read; the others await that same read.
+      const next = cached === seen || cached === undefined ? read() : cached;
+      return (await next) !== rejected;
+    },
+  };
+}
+
+function sameKey(a: SigningEntry, b: SigningEntry): boolean {
+  if (a.keyId !== b.keyId) return false;
+  const x = a.prepared;
+  const y = b.prepared;
+  if (x.format === 'key') return y.format === 'key' && x.key === y.key;
+  if (x.format === 'jwk') return y.format === 'jwk' && JSON.stringify(x.data) === JSON.stringify(y.data);
+  if (y.format === 'key' || y.format === 'jwk' || x.format !== y.format) return false;
+  const other = y.data;
+  return x.data.length === other.length && x.data.every((byte, i) => byte === other[i]);
+}
