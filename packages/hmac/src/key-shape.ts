@@ -66,7 +66,7 @@ export function derKeyShape(bytes: Uint8Array): string | undefined {
   const outer = readTlv(bytes, 0, bytes.length);
   if (outer?.tag !== SEQUENCE || outer.end !== bytes.length) return undefined;
   const parts = children(bytes, outer);
-  if (parts === undefined || parts.length < 2) return undefined;
+  if (parts === undefined || parts.length < 2) return namesAsymmetricAlgorithm(bytes);
   const tags = parts.map((part) => part.tag);
   const [first, second, third] = parts;
   if (parts.length === 2 && isAlgorithmIdentifier(bytes, first) && second!.tag === BIT_STRING) {
@@ -94,7 +94,31 @@ export function derKeyShape(bytes: Uint8Array): string | undefined {
   if (first!.tag === INTEGER && second!.tag === OCTET_STRING && tags.slice(2).every((t) => t >= 0xa0)) {
     return 'a DER SEC 1 EC private key';
   }
-  return undefined;
+  // A damaged structure (one byte off) still names its algorithm: an asymmetric key's OID inside a DER
+  // SEQUENCE is never a secret someone chose.
+  return ASYMMETRIC_OIDS.some((oid) => contains(bytes, oid))
+    ? 'DER data naming a public-key algorithm'
+    : undefined;
+}
+
+// DER-encoded OBJECT IDENTIFIERs (tag, length, value) of the asymmetric key and signature algorithms.
+const ASYMMETRIC_OIDS: readonly Uint8Array[] = [
+  [0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01], // rsaEncryption
+  [0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0a], // RSASSA-PSS
+  [0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b], // sha256WithRSAEncryption
+  [0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01], // ecPublicKey
+  [0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02], // ecdsa-with-SHA256
+  [0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x03], // ecdsa-with-SHA384
+  [0x06, 0x03, 0x2b, 0x65, 0x70], // Ed25519
+  [0x06, 0x03, 0x2b, 0x65, 0x6e], // X25519
+].map((oid) => Uint8Array.from(oid));
+
+function contains(bytes: Uint8Array, needle: Uint8Array): boolean {
+  outer: for (let i = 0; i + needle.length <= bytes.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (bytes[i + j] !== needle[j]) continue outer;
+    return true;
+  }
+  return false;
 }
 
 function jwkShape(value: unknown): string | undefined {

@@ -67,7 +67,11 @@ export function createSigningKeySource(
             return key;
           },
           (cause: unknown) => {
-            throw new ConfigError(`${owner}: ${field}key could not be imported for ${algorithm}`, { cause });
+            // A typed cause (the runtime lacks the algorithm) says what to do: its message is kept.
+            const why = isAttacheError(cause) ? `: ${cause.message}` : '';
+            throw new ConfigError(`${owner}: ${field}key could not be imported for ${algorithm}${why}`, {
+              cause,
+            });
           },
         );
         return imported;
