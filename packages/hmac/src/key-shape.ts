@@ -94,8 +94,14 @@ export function derKeyShape(bytes: Uint8Array): string | undefined {
   if (first!.tag === INTEGER && second!.tag === OCTET_STRING && tags.slice(2).every((t) => t >= 0xa0)) {
     return 'a DER SEC 1 EC private key';
   }
-  // A damaged structure (one byte off) still names its algorithm: an asymmetric key's OID inside a DER
-  // SEQUENCE is never a secret someone chose.
+  return namesAsymmetricAlgorithm(bytes);
+}
+
+/**
+ * A damaged structure (one byte off) still names its algorithm: an asymmetric key's OID inside a DER
+ * SEQUENCE is never a secret someone chose.
+ */
+function namesAsymmetricAlgorithm(bytes: Uint8Array): string | undefined {
   return ASYMMETRIC_OIDS.some((oid) => contains(bytes, oid))
     ? 'DER data naming a public-key algorithm'
     : undefined;
