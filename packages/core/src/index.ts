@@ -50,15 +50,29 @@ export {
 } from './errors.ts';
 export type {
   AttacheEvent,
-  ChallengeHandledEvent,
-  CredentialWithheldEvent,
   AttacheEventListener,
+  AttemptEndEvent,
+  AttemptStartEvent,
+  ChallengeHandledEvent,
+  ClientCertificateInfo,
+  CredentialWithheldEvent,
+  EventBase,
+  MtlsAgentClosedEvent,
+  MtlsCredentialsLoadedEvent,
+  MtlsEvent,
+  MtlsReloadFailedEvent,
   RedirectFollowedEvent,
   RefreshFailedEvent,
   RequestEndEvent,
   RequestStartEvent,
   RetryScheduledEvent,
+  StoreAvailableEvent,
+  StoreEntryRejectedEvent,
+  StoreUnavailableEvent,
+  StoreUnavailableReason,
   TokenAcquiredEvent,
+  TokenRequestEvent,
+  TokenStoreEvent,
 } from './events.ts';
 export type { RedactedRequest } from './redact.ts';
 export type { RetryBudgetOptions, RetryOptions } from './retry-policy.ts';

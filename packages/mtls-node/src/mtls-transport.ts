@@ -1,4 +1,5 @@
 import {
+  type AttacheEventListener,
   ConfigError,
   isAttacheError,
   type OutgoingRequest,
@@ -78,8 +79,11 @@ export interface MtlsTransportOptions {
   readonly keepAliveTimeout?: number;
   /** Most connections per origin. Default: unlimited. */
   readonly connections?: number;
-  /** Receives credential loads, reload failures and agent closes. See {@link MtlsEvent}. */
-  readonly onEvent?: (event: MtlsEvent) => void;
+  /**
+   * Receives credential loads, reload failures and agent closes. See {@link MtlsEvent}: members of core's
+   * `AttacheEvent` union, so the client's own `onEvent` listener can be given here too.
+   */
+  readonly onEvent?: ((event: MtlsEvent) => void) | AttacheEventListener;
   /** Time source in epoch ms (for tests). Default `Date.now`. */
   readonly now?: () => number;
 }

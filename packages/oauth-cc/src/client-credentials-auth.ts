@@ -1,9 +1,9 @@
 import {
+  type AttacheEventListener,
   type AuthContext,
   type Authenticator,
   ConfigError,
   createTokenSource,
-  type AttacheEventListener,
   type FetchToken,
   globalFetchTransport,
   type RequestDraft,
@@ -336,7 +336,6 @@ export function clientCredentialsAuth(options: ClientCredentialsAuthOptions): Cl
     transport,
     retry,
     dpop,
-    onEvent: options.onEvent,
   };
 
   async function target(signal: AbortSignal): Promise<TokenRequestTarget> {
@@ -359,7 +358,7 @@ export function clientCredentialsAuth(options: ClientCredentialsAuthOptions): Cl
   const fetchToken: FetchToken = async (context) => {
     const deadline = fetchTimeout === false ? Number.POSITIVE_INFINITY : context.now() + fetchTimeout;
     const where = await target(context.signal);
-    return requestToken(settings, where, context.signal, deadline, context.now, context.clock);
+    return requestToken(settings, where, context.signal, deadline, context.now, context.clock, context.emit);
   };
 
   const source = createTokenSource(fetchToken, {

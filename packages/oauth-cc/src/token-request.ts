@@ -1,6 +1,7 @@
 import {
-  type AttacheEventListener,
+  type AttacheEvent,
   type Clock,
+  isAttacheError,
   TokenAcquisitionError,
   type TokenResponse,
   type Transport,
@@ -23,7 +24,6 @@ export interface TokenRequestSettings {
   readonly transport: Transport;
   readonly retry: ResolvedTokenRetry;
   readonly dpop: DpopProver | undefined;
-  readonly onEvent: AttacheEventListener | undefined;
 }
 
 /** Where one token request goes. */
@@ -52,12 +52,11 @@ function sensitiveValues(headers: Headers, body: URLSearchParams): string[] {
   return values;
 }
 
-function emitSafely(listener: AttacheEventListener | undefined, event: Parameters<AttacheEventListener>[0]): void {
-  try {
-    listener?.(event);
-  } catch {
-    // A faulty listener must not break token acquisition.
-  }
+// The OAuth `error` is the server's text: events keep it only when it looks like an error code.
+function errorCode(error: unknown): string {
+  if (!isAttacheError(error)) return 'ERROR';
+  const oauth = error instanceof TokenAcquisitionError ? error.error : undefined;
+  return oauth !== undefined && /^[a-z][a-z0-9_.-]{0,63}$/i.test(oauth) ? oauth : error.code;
 }
 
 /**
@@ -71,9 +70,24 @@ export async function requestToken(
   deadline: number,
   now: () => number,
   clock: Clock,
+  emit: (event: AttacheEvent) => void,
 ): Promise<TokenResponse> {
   const endpoint = safeUrl(target.url);
   const { dpop } = settings;
+  const started = now();
+  let attempts = 0;
+  let lastStatus: number | undefined;
+  const grantType = settings.params.find(([name]) => name === 'grant_type')?.[1] ?? 'unknown';
+  const report = (error?: unknown): void =>
+    emit({
+      type: 'token:request',
+      endpoint,
+      grantType,
+      ...(lastStatus === undefined ? {} : { status: lastStatus }),
+      ...(error === undefined ? {} : { error: errorCode(error) }),
+      attempts,
+      durationMs: now() - started,
+    });
 
   async function exchange(): Promise<TokenResponse> {
     let nonceRetried = false;
@@ -92,8 +106,17 @@ export async function requestToken(
         headers.set('dpop', await dpop.proof({ method: 'POST', url: target.url, now: clock.now() }));
       }
       // Never follow a redirect: it would carry the client's credentials to wherever it points.
-      const request = { url: target.url, method: 'POST', headers, form: body, redirect: 'manual', signal } as const;
+      const request = {
+        url: target.url,
+        method: 'POST',
+        headers,
+        form: body,
+        redirect: 'manual',
+        signal,
+      } as const;
+      attempts++;
       const response = await send(settings.transport, request, 'token endpoint');
+      lastStatus = response.status;
       // The token endpoint was sent the client's credentials: its Date may teach the client's clock.
       if ('observe' in clock) (clock as LearningClock).observe(response);
       const nonce = response.headers.get('dpop-nonce');
@@ -141,35 +164,46 @@ export async function requestToken(
     }
   }
 
-  return pRetry(exchange, {
-    retries: settings.retry.retries,
-    minTimeout: settings.retry.minDelay,
-    maxTimeout: settings.retry.maxDelay,
-    factor: 2,
-    randomize: true,
-    signal,
-    shouldRetry: ({ error }) => isTransient(error),
-    async onFailedAttempt({ error, attemptNumber, retriesLeft, retryDelay }) {
-      if (!isTransient(error) || retriesLeft === 0) return;
-      const retryAfter = error.retryAfter;
-      const wait = Math.max(retryAfter ?? 0, retryDelay);
-      // Not worth waiting for: the error goes back now, and the token source backs off (at least Retry-After).
-      if (
-        (retryAfter !== undefined && retryAfter > settings.retry.maxRetryAfter) ||
-        now() + wait >= deadline
-      ) {
-        throw error;
-      }
-      emitSafely(settings.onEvent, {
-        type: 'retry:scheduled',
-        method: 'POST',
-        url: endpoint,
-        reason: error.status === undefined ? 'network' : 'status',
-        ...(error.status === undefined ? {} : { status: error.status }),
-        attempt: attemptNumber,
-        delayMs: wait,
-      });
-      if (retryAfter !== undefined && retryAfter > retryDelay) await sleep(retryAfter - retryDelay, signal);
-    },
-  });
+  try {
+    const response = await retried(exchange);
+    report();
+    return response;
+  } catch (error) {
+    report(error);
+    throw error;
+  }
+
+  function retried(run: () => Promise<TokenResponse>): Promise<TokenResponse> {
+    return pRetry(run, {
+      retries: settings.retry.retries,
+      minTimeout: settings.retry.minDelay,
+      maxTimeout: settings.retry.maxDelay,
+      factor: 2,
+      randomize: true,
+      signal,
+      shouldRetry: ({ error }) => isTransient(error),
+      async onFailedAttempt({ error, attemptNumber, retriesLeft, retryDelay }) {
+        if (!isTransient(error) || retriesLeft === 0) return;
+        const retryAfter = error.retryAfter;
+        const wait = Math.max(retryAfter ?? 0, retryDelay);
+        // Not worth waiting for: the error goes back now, and the token source backs off (at least Retry-After).
+        if (
+          (retryAfter !== undefined && retryAfter > settings.retry.maxRetryAfter) ||
+          now() + wait >= deadline
+        ) {
+          throw error;
+        }
+        emit({
+          type: 'retry:scheduled',
+          method: 'POST',
+          url: endpoint,
+          reason: error.status === undefined ? 'network' : 'status',
+          ...(error.status === undefined ? {} : { status: error.status }),
+          attempt: attemptNumber,
+          delayMs: wait,
+        });
+        if (retryAfter !== undefined && retryAfter > retryDelay) await sleep(retryAfter - retryDelay, signal);
+      },
+    });
+  }
 }

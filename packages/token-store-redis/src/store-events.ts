@@ -1,48 +1,21 @@
-/**
- * Events a {@link RedisTokenStore} emits through its `onEvent` option. None carries a token, an encryption
- * key or a Redis password.
- */
-export type RedisTokenStoreEvent = StoreUnavailableEvent | StoreAvailableEvent | StoreEntryRejectedEvent;
+import type { AttacheEventListener, TokenStoreEvent } from '@attache/core';
 
-/** Why the store could not use Redis. */
-export type StoreUnavailableReason = 'disconnected' | 'timeout' | 'command-failed';
-
-/**
- * Redis could not be used: the connection was lost or never came up (`disconnected`), a command took longer
- * than `operationTimeout` (`timeout`), or Redis answered a command with an error (`command-failed`).
- * Token sources then fetch tokens on their own, so calls go on. Emitted once per outage (and once per
- * failed command for `command-failed`), not once per call.
- */
-export interface StoreUnavailableEvent {
-  readonly type: 'store:unavailable';
-  readonly store: 'redis';
-  readonly reason: StoreUnavailableReason;
-  /**
-   * A short code when there is one: a socket error (`ECONNREFUSED`) or the first word of Redis's error
-   * (`OOM`, `NOAUTH`, `READONLY`). Never the error's message, which can echo command arguments.
-   */
-  readonly code?: string;
-}
-
-/** Redis answers again after an outage: the fleet shares tokens again. */
-export interface StoreAvailableEvent {
-  readonly type: 'store:available';
-  readonly store: 'redis';
-  /** How long Redis was unavailable, in milliseconds. */
-  readonly unavailableMs: number;
-}
+export type {
+  StoreAvailableEvent,
+  StoreEntryRejectedEvent,
+  StoreUnavailableEvent,
+  StoreUnavailableReason,
+} from '@attache/core';
 
 /**
- * A stored entry could not be decrypted with any configured key (another key, tampered with, or written
- * without encryption) and was treated as absent. Emitted once per distinct entry.
+ * Events a {@link RedisTokenStore} emits through its `onEvent` option: members of core's `AttacheEvent` union,
+ * so the client's own `onEvent` listener can be given here too. None carries a token, an encryption key or a
+ * Redis password.
  */
-export interface StoreEntryRejectedEvent {
-  readonly type: 'store:entry-rejected';
-  readonly store: 'redis';
-  /** The token source's cache key (never secret: it is printed in the source's events too). */
-  readonly key: string;
-  readonly reason: 'undecryptable';
-}
+export type RedisTokenStoreEvent = TokenStoreEvent;
 
-/** Receives every {@link RedisTokenStoreEvent}. Exceptions thrown by a listener are swallowed. */
-export type RedisTokenStoreListener = (event: RedisTokenStoreEvent) => void;
+/**
+ * Receives every {@link RedisTokenStoreEvent}. Exceptions thrown by a listener are swallowed. A client's
+ * `AttacheEventListener` fits.
+ */
+export type RedisTokenStoreListener = AttacheEventListener | ((event: RedisTokenStoreEvent) => void);

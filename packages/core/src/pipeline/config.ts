@@ -39,7 +39,25 @@ export interface PipelineConfig {
   readonly sensitive: SensitiveNames;
   /** Whether anyone listens: events and their redacted URLs are built only then. */
   readonly listening: boolean;
+  /** Set on the per-call copy of the config (only when someone listens): the `callId` of its events. */
+  readonly callId?: string;
   emit(event: AttacheEvent): void;
+}
+
+let calls = 0;
+
+/**
+ * The config one call runs with: when someone listens, a copy whose `emit` stamps the call's id on every
+ * event; otherwise the client's config itself, so a call nobody watches costs nothing more.
+ */
+export function configForCall(config: PipelineConfig): PipelineConfig {
+  if (!config.listening) return config;
+  // A counter, not a random UUID: unique within the process, cheap, and stable in tests. Traces that cross
+  // processes are correlated by the trace context, not by this id.
+  calls = (calls + 1) % Number.MAX_SAFE_INTEGER;
+  const callId = `call-${calls.toString(36)}`;
+  const emit = config.emit;
+  return { ...config, callId, emit: (event) => emit({ ...event, callId }) };
 }
 
 // setTimeout fires at once for anything above 2^31 - 1 ms.
@@ -91,13 +109,16 @@ function resolveOrigins(options: CreateFetchOptions): Set<string> {
     // The value is not quoted: a URL may carry a password.
     if (baseOrigin === undefined) throw new ConfigError('baseUrl must be an absolute http(s) URL');
     if (hasUserinfo(baseUrl)) {
-      throw new ConfigError('baseUrl must not carry user:password@; pass the credentials to basicAuth instead');
+      throw new ConfigError(
+        'baseUrl must not carry user:password@; pass the credentials to basicAuth instead',
+      );
     }
   }
   if (options.allowedOrigins !== undefined) {
     for (const origin of options.allowedOrigins) {
       const normalized = normalizeOrigin(origin);
-      if (normalized === undefined) throw new ConfigError('allowedOrigins: an entry is not an http(s) origin');
+      if (normalized === undefined)
+        throw new ConfigError('allowedOrigins: an entry is not an http(s) origin');
       allowed.add(normalized);
     }
   } else if (baseOrigin !== undefined) {
@@ -132,7 +153,8 @@ function safeEmitter(listener: AttacheEventListener | undefined): (event: Attach
 
 /** Checks `options` and resolves them; every `ConfigError` is thrown here, before any call. */
 export function resolvePipelineConfig(options: CreateFetchOptions): PipelineConfig {
-  if (typeof options !== 'object' || options === null) throw new ConfigError('createFetch options must be an object');
+  if (typeof options !== 'object' || options === null)
+    throw new ConfigError('createFetch options must be an object');
   const authenticators = orderAuthenticators(options.auth);
   const allowed = resolveOrigins(options);
   const transport = options.transport ?? globalFetchTransport;
