@@ -1,5 +1,4 @@
 import {
-  type AttacheEventListener,
   ConfigError,
   isAttacheError,
   type OutgoingRequest,
@@ -83,7 +82,7 @@ export interface MtlsTransportOptions {
    * Receives credential loads, reload failures and agent closes. See {@link MtlsEvent}: members of core's
    * `AttacheEvent` union, so the client's own `onEvent` listener can be given here too.
    */
-  readonly onEvent?: ((event: MtlsEvent) => void) | AttacheEventListener;
+  readonly onEvent?: (event: MtlsEvent) => void;
   /** Time source in epoch ms (for tests). Default `Date.now`. */
   readonly now?: () => number;
 }

@@ -1,4 +1,4 @@
-import type { AttacheEventListener, TokenStoreEvent } from '@attache/core';
+import type { TokenStoreEvent } from '@attache/core';
 
 export type {
   StoreAvailableEvent,
@@ -18,4 +18,4 @@ export type RedisTokenStoreEvent = TokenStoreEvent;
  * Receives every {@link RedisTokenStoreEvent}. Exceptions thrown by a listener are swallowed. A client's
  * `AttacheEventListener` fits.
  */
-export type RedisTokenStoreListener = AttacheEventListener | ((event: RedisTokenStoreEvent) => void);
+export type RedisTokenStoreListener = (event: RedisTokenStoreEvent) => void;
