@@ -62,6 +62,15 @@ interface CallState {
   attempt: AttemptState | undefined;
 }
 
+/** `http.request.method`, `server.address` and `server.port` of a request. */
+function requestAttributes(method: string, url: string): Attributes {
+  const server = serverOf(url);
+  const attributes: Attributes = { [ATTR.httpRequestMethod]: method };
+  if (server.address !== undefined) attributes[ATTR.serverAddress] = server.address;
+  if (server.port !== undefined) attributes[ATTR.serverPort] = server.port;
+  return attributes;
+}
+
 const headerSetter: TextMapSetter<Headers> = {
   set: (carrier, key, value) => carrier.set(key, value),
 };
@@ -159,15 +168,11 @@ export function attacheTelemetry(options: AttacheTelemetryOptions = {}): Attache
     switch (event.type) {
       case 'request:start': {
         if (callId === undefined) return;
-        const server = serverOf(event.url);
-        const attributes: Attributes = {
-          [ATTR.httpRequestMethod]: event.method,
-          ...(server.address === undefined ? {} : { [ATTR.serverAddress]: server.address }),
-          ...(server.port === undefined ? {} : { [ATTR.serverPort]: server.port }),
-        };
+        const attributes = requestAttributes(event.method, event.url);
         const started = now();
         // The call's parent is whatever span is active where the call was made: the event is delivered
         // synchronously, in the caller's context.
+        const parent = contextApi.active();
         const span = tracer.startSpan(
           event.method,
           {
@@ -175,11 +180,11 @@ export function attacheTelemetry(options: AttacheTelemetryOptions = {}): Attache
             startTime: started,
             attributes: { ...attributes, [ATTR.urlFull]: event.url },
           },
-          contextApi.active(),
+          parent,
         );
         calls.set(callId, {
           span,
-          context: trace.setSpan(contextApi.active(), span),
+          context: trace.setSpan(parent, span),
           started,
           attributes,
           attempt: undefined,
@@ -189,12 +194,8 @@ export function attacheTelemetry(options: AttacheTelemetryOptions = {}): Attache
       case 'attempt:start': {
         const call = callId === undefined ? undefined : calls.get(callId);
         if (call === undefined) return;
-        const server = serverOf(event.url);
-        const attributes: Attributes = {
-          [ATTR.httpRequestMethod]: event.method,
-          ...(server.address === undefined ? {} : { [ATTR.serverAddress]: server.address }),
-          ...(server.port === undefined ? {} : { [ATTR.serverPort]: server.port }),
-        };
+        // The caller's own hop has the call's method and server: parsed once per call, not per attempt.
+        const attributes = event.hop === 0 ? call.attributes : requestAttributes(event.method, event.url);
         const started = now();
         const span = tracer.startSpan(
           event.method,
