@@ -28,9 +28,9 @@ beforeAll(async () => {
     orders++;
     const result = await verifier.verify(webRequest(partner.origin, request, body));
     received.push({
-      traceparent: request.headers.traceparent,
+      traceparent: request.headers.traceparent as string | undefined,
       authorization: request.headers.authorization,
-      verified: result.ok ? result.components.join(' ') : `refused: ${result.reason}`,
+      verified: result.ok ? (result.components ?? []).join(' ') : `refused: ${result.reason}`,
     });
     if (orders === 1) {
       response.writeHead(503, { 'retry-after-ms': '1' });

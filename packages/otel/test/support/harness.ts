@@ -84,7 +84,7 @@ export interface Loopback {
 
 /** A real HTTP server on 127.0.0.1; the handler gets the request's body as text. */
 export function serve(
-  handler: (request: IncomingMessage, body: string, response: ServerResponse) => void | Promise<void>,
+  handler: (request: IncomingMessage, body: string, response: ServerResponse) => unknown,
 ): Promise<Loopback> {
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
