@@ -63,6 +63,7 @@ const BROWSER_PACKAGES: ReadonlySet<string> = new Set([
   '@attache/hmac',
   '@attache/oauth-cc',
   '@attache/testing',
+  '@attache/otel',
 ]);
 const NODE_ONLY_PACKAGES: ReadonlySet<string> = new Set(['@attache/mtls-node', '@attache/token-store-redis']);
 
