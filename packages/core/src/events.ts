@@ -267,5 +267,15 @@ export interface StoreEntryRejectedEvent extends EventBase {
   readonly reason: 'undecryptable';
 }
 
+/**
+ * Something outside a call that reports events of its own, such as a transport that reloads its client
+ * certificate. When a client with an `onEvent` is given one as its `transport`, it subscribes its listener, so
+ * those events join the client's stream (without a `callId`).
+ */
+export interface AttacheEventSource {
+  /** Adds a listener; returns what removes it. */
+  subscribe(listener: AttacheEventListener): () => void;
+}
+
 /** Receives every {@link AttacheEvent}. Exceptions thrown by a listener are swallowed. */
 export type AttacheEventListener = (event: AttacheEvent) => void;

@@ -51,6 +51,7 @@ export {
 export type {
   AttacheEvent,
   AttacheEventListener,
+  AttacheEventSource,
   AttemptEndEvent,
   AttemptStartEvent,
   ChallengeHandledEvent,

@@ -1,4 +1,6 @@
 import {
+  type AttacheEventListener,
+  type AttacheEventSource,
   ConfigError,
   isAttacheError,
   type OutgoingRequest,
@@ -91,7 +93,7 @@ export interface MtlsTransportOptions {
  * A `Transport` (pass it as the pipeline's `transport`) that owns its own undici connection pool, plus
  * lifecycle controls.
  */
-export interface MtlsTransport extends Transport {
+export interface MtlsTransport extends Transport, AttacheEventSource {
   /** Sends one hop over this transport's connections. Redirects are returned, never followed. */
   (outgoing: OutgoingRequest): Promise<Response>;
   /** Always `true`: the pipeline never points this transport at an origin outside the allow-list. */
@@ -212,12 +214,16 @@ export function mtlsTransport(options: MtlsTransportOptions = {}): MtlsTransport
   const settings: ContextSettings = minVersion === undefined ? {} : { minVersion };
   const checkServerIdentity = createServerIdentityCheck(pins);
 
+  // The option's listener, and those of the clients this transport was given to (see `subscribe`).
+  const listeners = new Set<(event: MtlsEvent) => void>();
+  if (listener) listeners.add(listener);
   const emit = (event: MtlsEvent): void => {
-    if (!listener) return;
-    try {
-      listener(event);
-    } catch {
-      // A faulty listener must not break a request or a reload.
+    for (const each of listeners) {
+      try {
+        each(event);
+      } catch {
+        // A faulty listener must not break a request or a reload.
+      }
     }
   };
 
@@ -388,6 +394,14 @@ export function mtlsTransport(options: MtlsTransportOptions = {}): MtlsTransport
   const transport = send as MtlsTransport;
   return Object.assign(transport, {
     presentsCredentials: true as const,
+    subscribe(added: AttacheEventListener): () => void {
+      // A listener of every event also takes this transport's; each is called once however often it is added.
+      const wrapped = listeners.has(added) ? undefined : added;
+      if (wrapped !== undefined) listeners.add(wrapped);
+      return () => {
+        if (wrapped !== undefined) listeners.delete(wrapped);
+      };
+    },
     async reload(): Promise<void> {
       if (closed) throw closedError();
       // A check already running may have read the material before it changed: start a fresh one after it.

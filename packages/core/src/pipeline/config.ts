@@ -1,7 +1,7 @@
 import type { Authenticator } from '../authenticator.ts';
 import { createLearningClock, type LearningClock } from '../clock.ts';
 import { ConfigError } from '../errors.ts';
-import type { AttacheEvent, AttacheEventListener } from '../events.ts';
+import type { AttacheEvent, AttacheEventListener, AttacheEventSource } from '../events.ts';
 import { normalizeOrigin } from '../origin-policy.ts';
 import type { SensitiveNames } from '../redact.ts';
 import {
@@ -169,6 +169,12 @@ export function resolvePipelineConfig(options: CreateFetchOptions): PipelineConf
     );
   }
   const redirects = resolveRedirects(options);
+  const emit = safeEmitter(options.onEvent);
+  // A transport with events of its own (mTLS reloads) reports them to this client's listener too. The
+  // listener itself is handed over, so several clients sharing one listener and one transport get each event once.
+  const source = transport as Transport & Partial<AttacheEventSource>;
+  if (options.onEvent !== undefined && typeof source.subscribe === 'function')
+    source.subscribe(options.onEvent);
   const now = options.now ?? (() => Date.now());
   const lower = (names: readonly string[] | undefined): string[] => (names ?? []).map((n) => n.toLowerCase());
   return {
@@ -192,6 +198,6 @@ export function resolvePipelineConfig(options: CreateFetchOptions): PipelineConf
       query: new Set(authenticators.flatMap((a) => lower(a.sensitiveQuery))),
     },
     listening: options.onEvent !== undefined,
-    emit: safeEmitter(options.onEvent),
+    emit,
   };
 }
