@@ -109,16 +109,13 @@ function resolveOrigins(options: CreateFetchOptions): Set<string> {
     // The value is not quoted: a URL may carry a password.
     if (baseOrigin === undefined) throw new ConfigError('baseUrl must be an absolute http(s) URL');
     if (hasUserinfo(baseUrl)) {
-      throw new ConfigError(
-        'baseUrl must not carry user:password@; pass the credentials to basicAuth instead',
-      );
+      throw new ConfigError('baseUrl must not carry user:password@; pass the credentials to basicAuth instead');
     }
   }
   if (options.allowedOrigins !== undefined) {
     for (const origin of options.allowedOrigins) {
       const normalized = normalizeOrigin(origin);
-      if (normalized === undefined)
-        throw new ConfigError('allowedOrigins: an entry is not an http(s) origin');
+      if (normalized === undefined) throw new ConfigError('allowedOrigins: an entry is not an http(s) origin');
       allowed.add(normalized);
     }
   } else if (baseOrigin !== undefined) {
@@ -153,8 +150,7 @@ function safeEmitter(listener: AttacheEventListener | undefined): (event: Attach
 
 /** Checks `options` and resolves them; every `ConfigError` is thrown here, before any call. */
 export function resolvePipelineConfig(options: CreateFetchOptions): PipelineConfig {
-  if (typeof options !== 'object' || options === null)
-    throw new ConfigError('createFetch options must be an object');
+  if (typeof options !== 'object' || options === null) throw new ConfigError('createFetch options must be an object');
   const authenticators = orderAuthenticators(options.auth);
   const allowed = resolveOrigins(options);
   const transport = options.transport ?? globalFetchTransport;
