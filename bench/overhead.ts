@@ -1,6 +1,9 @@
 import { apiKeyAuth } from '@attache/api-key';
 import { createFetch, secret } from '@attache/core';
 import { hmacAuth } from '@attache/hmac';
+import { attacheTelemetry } from '@attache/otel';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { type ReadableSpan, type SpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { collectGarbage, median } from './harness.ts';
 
 export interface OverheadResult {
@@ -36,6 +39,30 @@ export async function runOverheadBench(total = 50_000, rounds = 5): Promise<Over
       baseUrl: ORIGIN,
       auth: hmacAuth({ keyId: 'bench', key: secret('bench-secret-0123456789') }),
     });
+    // Observability: a listener that does nothing (the cost of building the events), and @attache/otel on the
+    // global no-op API and on a recording SDK whose spans end in a processor that drops them.
+    const listened = createFetch({ baseUrl: ORIGIN, auth: key, onEvent: () => {} });
+    const noopOtel = attacheTelemetry();
+    const withNoopOtel = createFetch({
+      baseUrl: ORIGIN,
+      auth: [noopOtel.propagation, key],
+      onEvent: noopOtel.onEvent,
+    });
+    const dropped: SpanProcessor = {
+      onStart: () => {},
+      onEnd: (_span: ReadableSpan) => {},
+      forceFlush: async () => {},
+      shutdown: async () => {},
+    };
+    const sdkOtel = attacheTelemetry({
+      tracerProvider: new TracerProvider({ spanProcessors: [dropped] }),
+      meterProvider: new MeterProvider(),
+    });
+    const withSdkOtel = createFetch({
+      baseUrl: ORIGIN,
+      auth: [sdkOtel.propagation, key],
+      onEvent: sdkOtel.onEvent,
+    });
     const variants: Record<string, () => Promise<unknown>> = {
       'fetch (canned)': () => fetch(`${ORIGIN}/orders/1`).then((r) => r.json()),
       'fetch (canned) + 30 s deadline': async () => {
@@ -51,6 +78,11 @@ export async function runOverheadBench(total = 50_000, rounds = 5): Promise<Over
       'createFetch + apiKeyAuth': () => withKey('orders/1').then((r) => r.json()),
       'createFetch + apiKeyAuth, timeout: false': () => withoutDeadline('orders/1').then((r) => r.json()),
       'createFetch + hmacAuth (rfc9421)': () => signed('orders/1').then((r) => r.json()),
+      'createFetch + apiKeyAuth + onEvent (no-op)': () => listened('orders/1').then((r) => r.json()),
+      'createFetch + apiKeyAuth + @attache/otel (no-op API)': () =>
+        withNoopOtel('orders/1').then((r) => r.json()),
+      'createFetch + apiKeyAuth + @attache/otel (recording SDK)': () =>
+        withSdkOtel('orders/1').then((r) => r.json()),
     };
     const run = async (call: () => Promise<unknown>, count: number): Promise<number> => {
       collectGarbage();

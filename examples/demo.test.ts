@@ -87,5 +87,14 @@ describe('pnpm demo', () => {
       ]),
     );
     for (const report of reports) expect(report.latencies).toHaveLength(report.calls);
+    // The revoked-token call, as @attache/otel traced it: a 401, a new token from the endpoint, the replay.
+    const oauth = reports.find((r) => r.name === 'oauth client credentials');
+    expect(oauth?.trace?.map((line) => line.replace(/, [\d.]+ ms\)/, ')'))).toEqual([
+      'GET (internal)  status_code=200 attempts=2',
+      '├─ GET (client)  send_reason=initial status_code=401 error.type=401',
+      '├─ attache token (internal)  token.origin=network',
+      '├─ POST (internal)  status_code=200 token.grant_type=client_credentials attempts=1',
+      '└─ GET (client)  send_reason=replay resend_count=1 status_code=200',
+    ]);
   });
 });

@@ -15,6 +15,8 @@ import {
 import { hmacAuth } from '@attache/hmac';
 import { isTlsError, mtlsTransport } from '@attache/mtls-node';
 import { clientCredentialsAuth, refreshTokenAuth } from '@attache/oauth-cc';
+import { attacheTelemetry, combineListeners } from '@attache/otel';
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { createReport, printReports, type SchemeReport } from './demo/report.ts';
 import {
   SANDBOX_CLIENTS,
@@ -24,6 +26,7 @@ import {
   type Sandbox,
   startSandbox,
 } from './demo/sandbox.ts';
+import { traceTree } from './observability/trace-tree.ts';
 import { robotLogin } from './robot-account/robot-account.ts';
 
 async function basicScheme(sandbox: Sandbox): Promise<SchemeReport> {
@@ -89,7 +92,15 @@ async function oauthScheme(sandbox: Sandbox): Promise<SchemeReport> {
     resource: sandbox.oauth.resource,
     now,
   });
-  const client = createClient({ baseUrl: `${sandbox.origin}/oauth`, auth, onEvent });
+  // Spans of every call, kept in memory: the demo prints the tree of the refresh-and-replay call below.
+  const exporter = new InMemorySpanExporter();
+  const tracerProvider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+  const telemetry = attacheTelemetry({ tracerProvider });
+  const client = createClient({
+    baseUrl: `${sandbox.origin}/oauth`,
+    auth: [telemetry.propagation, auth],
+    onEvent: combineListeners(onEvent, telemetry.onEvent),
+  });
   const tokenRequests = sandbox.tokenRequests();
   await Promise.all(Array.from({ length: 20 }, () => client.get('orders').json()));
   report.notes.push(
@@ -108,8 +119,12 @@ async function oauthScheme(sandbox: Sandbox): Promise<SchemeReport> {
   );
 
   sandbox.revokeTokens();
+  exporter.reset();
   await client.get('orders').json();
   report.notes.push('the partner revoked the token: one 401, a new token, one replay');
+  await tracerProvider.forceFlush();
+  report.trace = traceTree(exporter.getFinishedSpans());
+  await tracerProvider.shutdown();
   return report;
 }
 

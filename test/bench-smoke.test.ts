@@ -104,7 +104,13 @@ describe('pnpm bench (tiny scale)', () => {
       expect(rows.find((row) => row.name === 'createFetch + apiKeyAuth')?.baseline).toBe('raw fetch');
     }
 
-    expect(results.overhead.map((row) => row.name)).toHaveLength(6);
+    expect(results.overhead.map((row) => row.name)).toHaveLength(9);
+    // The cost of the event stream and of @attache/otel, measured beside the same client without them.
+    expect(results.overhead.map((row) => row.name).slice(6)).toEqual([
+      'createFetch + apiKeyAuth + onEvent (no-op)',
+      'createFetch + apiKeyAuth + @attache/otel (no-op API)',
+      'createFetch + apiKeyAuth + @attache/otel (recording SDK)',
+    ]);
     for (const row of results.overhead) expect(row.microseconds).toBeGreaterThan(0);
     expect(results.signing).toHaveLength(5);
     for (const row of results.signing) expect(row.opsPerSecond).toBeGreaterThan(0);

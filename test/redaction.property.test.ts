@@ -460,7 +460,10 @@ const EXPECTED_ERRORS = Object.keys(SCENARIOS).filter((name) => !name.startsWith
 const EVENT_TYPES = [
   'request:start',
   'request:end',
+  'attempt:start',
+  'attempt:end',
   'retry:scheduled',
+  'token:request',
   'token:acquired',
   'token:refresh-failed',
   'challenge:handled',

@@ -14,6 +14,8 @@ export interface SchemeReport {
   refreshes: number;
   latencies: number[];
   notes: string[];
+  /** The span tree of one call, as `@attache/otel` records it, when the scheme traced one. */
+  trace?: string[];
 }
 
 export function createReport(name: string): { report: SchemeReport; onEvent: (event: AttacheEvent) => void } {
@@ -84,4 +86,9 @@ export function printReports(reports: readonly SchemeReport[]): void {
   }));
   console.table(rows);
   for (const r of reports) for (const note of r.notes) console.log(`  ${r.name}: ${note}`);
+  for (const r of reports) {
+    if (r.trace === undefined) continue;
+    console.log(`\n  ${r.name}: the trace of that refresh-and-replay call (@attache/otel)`);
+    for (const line of r.trace) console.log(`    ${line}`);
+  }
 }

@@ -19,6 +19,7 @@ const PACKAGES = [
   '@attache/oauth-cc',
   '@attache/testing',
   '@attache/token-store-redis',
+  '@attache/otel',
   'msw/node',
 ];
 
@@ -53,6 +54,11 @@ const CHECKS = [
     name: '@attache/token-store-redis: createRedisTokenStore (encrypted) on a real redis-server, lock and token source',
     needs: ['@attache/core', '@attache/token-store-redis'],
     run: redisStore,
+  },
+  {
+    name: '@attache/otel: attacheTelemetry (no-op API) and consoleEventLogger on the event stream of a call',
+    needs: ['@attache/core', '@attache/otel'],
+    run: otelOnEvents,
   },
 ];
 
@@ -100,6 +106,33 @@ async function runSmoke(modules, resolved, mode) {
     ms: Date.now() - started,
   };
   process.stdout.write(`SMOKE-RESULT ${JSON.stringify(summary)}\n`);
+}
+
+/** A call through createFetch whose events feed @attache/otel's telemetry and JSON log lines. */
+async function otelOnEvents(m) {
+  const { createFetch } = m['@attache/core'];
+  const { attacheTelemetry, combineListeners, consoleEventLogger } = m['@attache/otel'];
+  const server = await listen(() => Response.json({ ok: true }));
+  try {
+    const lines = [];
+    const telemetry = attacheTelemetry();
+    const partnerFetch = createFetch({
+      baseUrl: server.origin,
+      auth: [telemetry.propagation],
+      onEvent: combineListeners(
+        telemetry.onEvent,
+        consoleEventLogger({ write: (line) => lines.push(JSON.parse(line)) }),
+      ),
+    });
+    assert.equal((await partnerFetch('orders')).status, 200);
+    assert.deepEqual(
+      lines.map((line) => line.msg),
+      ['request:start', 'attempt:start', 'attempt:end', 'request:end'],
+    );
+    assert.equal(new Set(lines.map((line) => line.callId)).size, 1);
+  } finally {
+    await server.close();
+  }
 }
 
 /** Starts `handler` on 127.0.0.1 (or https with `tls` options) and returns the origin and a closer. */

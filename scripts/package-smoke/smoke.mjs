@@ -6,6 +6,7 @@ import * as core from '@attache/core';
 import * as hmac from '@attache/hmac';
 import * as mtlsNode from '@attache/mtls-node';
 import * as oauthCc from '@attache/oauth-cc';
+import * as otel from '@attache/otel';
 import * as testing from '@attache/testing';
 import * as tokenStoreRedis from '@attache/token-store-redis';
 import * as mswNode from 'msw/node';
@@ -19,6 +20,7 @@ const modules = {
   '@attache/oauth-cc': oauthCc,
   '@attache/testing': testing,
   '@attache/token-store-redis': tokenStoreRedis,
+  '@attache/otel': otel,
   'msw/node': mswNode,
 };
 const resolved = Object.fromEntries(

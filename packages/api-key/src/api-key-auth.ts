@@ -59,9 +59,6 @@ const DEFAULT_NAMES: Readonly<Record<ApiKeyPlacement, string>> = {
   cookie: 'api_key',
 };
 
-// Visible ASCII: what every placement carries unchanged. Keys never need spaces or control characters,
-// and a header value with either would be trimmed or rejected by fetch (with the value in the message).
-const VISIBLE_ASCII = /^[\x21-\x7e]+$/;
 // RFC 6265 §4.1.1 cookie-octet also excludes `"`, `,`, `;` and `\`.
 const COOKIE_OCTETS = /^[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]+$/;
 const PREFIX = /^[\x20-\x7e]*$/;

@@ -19,6 +19,11 @@ export interface AuthContext {
   readonly account?: string | undefined;
   /** Emits an event to the client's `onEvent`. Never put a credential in it. */
   emit(event: AttacheEvent): void;
+  /**
+   * The `callId` of the call's events, present only when the client has an `onEvent` listener. Lets an
+   * instrumentation find the span or log context it started for this call (e.g. to inject `traceparent`).
+   */
+  readonly callId?: string;
 }
 
 /** What `challenge()` is told about the 401 (or other challenge) response. */

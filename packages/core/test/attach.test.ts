@@ -352,7 +352,10 @@ describe('authenticateRequest (callers holding a Request)', () => {
     };
     const key: Authenticator = {
       name: 'key',
-      attach: (draft) => void (order.push('key'), draft.headers.set('x-key', 'k')),
+      attach: (draft) => {
+        order.push('key');
+        draft.headers.set('x-key', 'k');
+      },
     };
     const signed = await authenticateRequest(
       [signer, key],

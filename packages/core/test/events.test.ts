@@ -29,6 +29,19 @@ function manualClock(start = 1_000): { now: () => number; advance: (ms: number) 
 }
 
 /**
+ * The events of one call without its `attempt:*` events (tested on their own below) and without `callId`,
+ * after checking that every event carries the same `callId`.
+ */
+function ofOneCall(events: readonly AttacheEvent[]): AttacheEvent[] {
+  const ids = new Set(events.map((e) => e.callId));
+  expect(ids.size).toBe(1);
+  expect([...ids][0]).toMatch(/^call-[0-9a-z]+$/);
+  return events
+    .filter((e) => e.type !== 'attempt:start' && e.type !== 'attempt:end')
+    .map(({ callId: _callId, ...rest }) => rest as AttacheEvent);
+}
+
+/**
  * Sends `Authorization: Bearer t<n>`; on a 401 moves to the next token, reports it through `context.emit`
  * and asks for a replay.
  */
@@ -71,7 +84,7 @@ describe('event sequences', () => {
     await vi.advanceTimersByTimeAsync(100); // floor(0.4 × 250 ms)
     expect((await pending).status).toBe(200);
     const url = `${BASE}/orders`;
-    expect(events).toStrictEqual([
+    expect(ofOneCall(events)).toStrictEqual([
       { type: 'request:start', method: 'GET', url },
       {
         type: 'retry:scheduled',
@@ -110,7 +123,7 @@ describe('event sequences', () => {
     });
     expect((await fetch('me')).status).toBe(200);
     expect(seen).toEqual(['Bearer t1', 'Bearer t2']);
-    expect(events).toStrictEqual([
+    expect(ofOneCall(events)).toStrictEqual([
       { type: 'request:start', method: 'GET', url: `${BASE}/me` },
       { type: 'token:acquired', source: 'network', expiresAt: 9_999_000, key: 'rotating' },
       {
@@ -134,7 +147,7 @@ describe('event sequences', () => {
       onEvent: (event) => events.push(event),
     });
     expect((await fetch('me')).status).toBe(401);
-    expect(events).toStrictEqual([
+    expect(ofOneCall(events)).toStrictEqual([
       { type: 'request:start', method: 'GET', url: `${BASE}/me` },
       { type: 'challenge:handled', authenticator: 'bearer', status: 401, outcome: 'fail' },
       { type: 'request:end', method: 'GET', url: `${BASE}/me`, durationMs: 0, attempts: 1, status: 401 },
@@ -153,7 +166,7 @@ describe('event sequences', () => {
     const error = await fetch('https://attacker.test/steal?token=stolen&page=2').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OriginNotAllowedError);
     const url = 'https://attacker.test/steal?token=%5Bredacted%5D&page=2';
-    expect(events).toStrictEqual([
+    expect(ofOneCall(events)).toStrictEqual([
       { type: 'request:start', method: 'GET', url },
       { type: 'credential:withheld', origin: 'https://attacker.test', reason: 'origin-not-allowed' },
       { type: 'request:end', method: 'GET', url, durationMs: 0, attempts: 0, error: 'ORIGIN_NOT_ALLOWED' },
@@ -208,7 +221,7 @@ describe('redirect events (two real local servers)', () => {
       onEvent: (event) => events.push(event),
     });
     expect((await fetch('elsewhere')).status).toBe(200);
-    expect(events).toStrictEqual([
+    expect(ofOneCall(events)).toStrictEqual([
       { type: 'request:start', method: 'GET', url: `${partner.origin}/elsewhere` },
       {
         type: 'redirect:followed',
@@ -242,8 +255,12 @@ describe('redirect events (two real local servers)', () => {
       onEvent: (event) => events.push(event),
     });
     expect((await fetch('moved')).status).toBe(200);
-    expect(events.map((e) => e.type)).toEqual(['request:start', 'redirect:followed', 'request:end']);
-    expect(events[1]).toStrictEqual({
+    expect(ofOneCall(events).map((e) => e.type)).toEqual([
+      'request:start',
+      'redirect:followed',
+      'request:end',
+    ]);
+    expect(ofOneCall(events)[1]).toStrictEqual({
       type: 'redirect:followed',
       status: 301,
       from: `${partner.origin}/moved`,
@@ -264,7 +281,7 @@ describe('redirect events (two real local servers)', () => {
     });
     const response = await fetch('elsewhere');
     expect(response.redirected).toBe(true);
-    expect(events.map((e) => e.type)).toEqual(['request:start', 'request:end']);
+    expect(ofOneCall(events).map((e) => e.type)).toEqual(['request:start', 'request:end']);
     // The runtime follows the Fetch standard: a custom credential header reaches the other origin.
     expect(other.requests.map((r) => [r.headers['x-api-key'], r.headers.authorization])).toEqual([
       ['key-123', undefined],
@@ -286,7 +303,7 @@ describe('a throwing onEvent listener', () => {
       auth: bearerAuth({ token: 'tok' }),
       random: () => 0,
       onEvent: (event) => {
-        types.push(event.type);
+        if (!event.type.startsWith('attempt:')) types.push(event.type);
         throw new Error(`listener failed on ${event.type}`);
       },
     });

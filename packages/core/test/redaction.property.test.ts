@@ -6,6 +6,7 @@ import {
   ConfigError,
   createClient,
   createFetch,
+  createTokenSource,
   HttpError,
   InsecureTransportError,
   InsufficientScopeError,
@@ -20,6 +21,7 @@ import {
   secret,
   TimeoutError,
   TokenAcquisitionError,
+  tokenAuth,
   UnauthorizedError,
 } from '@attache/core';
 import fc from 'fast-check';
@@ -115,9 +117,71 @@ describe('redaction by construction (property: random secrets never leak)', () =
           }
           for (const event of events) expectNoSecret(event, raw);
           expect(events.length).toBeGreaterThan(0);
+          // The attempt events (which carry the URL and the authenticators' names) are among those checked.
+          expect(events.some((e) => e.type === 'attempt:start')).toBe(true);
+          expect(new Set(events.map((e) => e.callId)).size).toBe(1);
         },
       ),
       { numRuns: 60 },
+    );
+  });
+
+  it('no token, attempt or token-request event of a refresh-and-replay carries the token', async () => {
+    let keys = 0;
+    await fc.assert(
+      fc.asyncProperty(secretArb, secretArb, async (first, second) => {
+        fc.pre(!first.includes(second) && !second.includes(first));
+        let n = 0;
+        server.use(
+          http.all(`${BASE}/*`, () =>
+            ++n === 1
+              ? new HttpResponse(null, {
+                  status: 401,
+                  headers: {
+                    'www-authenticate': `Bearer error="invalid_token", error_description="${first}"`,
+                  },
+                })
+              : HttpResponse.json({ ok: true }),
+          ),
+        );
+        const tokens = [first, second];
+        const source = createTokenSource(
+          async (context) => {
+            context.emit({
+              type: 'token:request',
+              endpoint: `${BASE}/token`,
+              grantType: 'client_credentials',
+              status: 200,
+              attempts: 1,
+              durationMs: 1,
+            });
+            return { accessToken: tokens.shift() ?? 'spent', expiresIn: 3600 };
+          },
+          { key: `test:redaction:${++keys}` },
+        );
+        const events: AttacheEvent[] = [];
+        const fetch = createFetch({
+          baseUrl: BASE,
+          auth: tokenAuth({ source }),
+          onEvent: (e) => events.push(e),
+        });
+        expect((await fetch('things')).status).toBe(200);
+        const types = new Set(events.map((e) => e.type));
+        for (const type of [
+          'attempt:start',
+          'attempt:end',
+          'token:acquired',
+          'token:request',
+          'challenge:handled',
+        ]) {
+          expect(types.has(type as AttacheEvent['type'])).toBe(true);
+        }
+        for (const event of events) {
+          expectNoSecret(event, first);
+          expectNoSecret(event, second);
+        }
+      }),
+      { numRuns: 40 },
     );
   });
 

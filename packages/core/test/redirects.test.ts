@@ -126,7 +126,12 @@ describe('redirects followed by the pipeline (two real local servers)', () => {
     expect(events).toContainEqual(
       expect.objectContaining({ type: 'redirect:followed', status: 302, credentialsDropped: true }),
     );
-    expect(events).toContainEqual({ type: 'credential:withheld', origin: other.origin, reason: 'redirect' });
+    expect(events).toContainEqual({
+      type: 'credential:withheld',
+      origin: other.origin,
+      reason: 'redirect',
+      callId: expect.any(String),
+    });
   });
 
   it('stops after 10 hops with RedirectError', async () => {

@@ -44,7 +44,16 @@ describe.each(['simple', 'rfc9421'] as const)('signingKey provider (%s)', (schem
     const { seen, transport } = partner(scheme, accepted);
     let current: SigningKey = OLD;
     let reads = 0;
-    const fetch = client({ scheme, signingKey: async () => (reads++, current) }, transport);
+    const fetch = client(
+      {
+        scheme,
+        signingKey: async () => {
+          reads++;
+          return current;
+        },
+      },
+      transport,
+    );
 
     for (let i = 0; i < 5; i++)
       expect((await fetch('/a', { method: 'POST', body: `n=${i}` })).status).toBe(200);
@@ -64,7 +73,16 @@ describe.each(['simple', 'rfc9421'] as const)('signingKey provider (%s)', (schem
   it('does not replay when the provider still has the rejected key', async () => {
     const { seen, transport } = partner(scheme, {});
     let reads = 0;
-    const fetch = client({ scheme, signingKey: () => (reads++, OLD) }, transport);
+    const fetch = client(
+      {
+        scheme,
+        signingKey: () => {
+          reads++;
+          return OLD;
+        },
+      },
+      transport,
+    );
     expect((await fetch('/a')).status).toBe(401);
     expect(reads).toBe(2);
     expect(seen).toEqual([`unknown-key ${OLD.keyId}`]);

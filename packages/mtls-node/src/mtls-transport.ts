@@ -1,11 +1,13 @@
 import {
+  type AttacheEventListener,
+  type AttacheEventSource,
   ConfigError,
   type OutgoingRequest,
   type Secret,
   type SecretInput,
   type Transport,
 } from '@attache/core';
-import { checkOptionalNumber, type NumberRule, raceSignal } from '@attache/core/internal';
+import { callListener, checkOptionalNumber, type NumberRule, raceSignal } from '@attache/core/internal';
 import type { buildConnector, Dispatcher } from 'undici';
 import { classifyFailure } from './classify-failure.ts';
 import {
@@ -89,7 +91,10 @@ export interface MtlsTransportOptions {
   readonly pipelining?: number;
   /** Offer HTTP/2 in the TLS handshake (ALPN); `false` keeps to HTTP/1.1. Default `true` (undici's). */
   readonly allowH2?: boolean;
-  /** Receives credential loads, reload failures and agent closes. See {@link MtlsEvent}. */
+  /**
+   * Receives credential loads, reload failures and agent closes. See {@link MtlsEvent}: members of core's
+   * `AttacheEvent` union, so the client's own `onEvent` listener can be given here too.
+   */
   readonly onEvent?: (event: MtlsEvent) => void;
   /** Time source in epoch ms (for tests). Default `Date.now`. */
   readonly now?: () => number;
@@ -99,7 +104,7 @@ export interface MtlsTransportOptions {
  * A `Transport` (pass it as the pipeline's `transport`) that owns its own undici connection pool, plus
  * lifecycle controls.
  */
-export interface MtlsTransport extends Transport {
+export interface MtlsTransport extends Transport, AttacheEventSource {
   /** Sends one hop over this transport's connections. Redirects are returned, never followed. */
   (outgoing: OutgoingRequest): Promise<Response>;
   /** Always `true`: the pipeline never points this transport at an origin outside the allow-list. */
@@ -196,13 +201,12 @@ export function mtlsTransport(options: MtlsTransportOptions = {}): MtlsTransport
   const settings: ContextSettings = minVersion === undefined ? {} : { minVersion };
   const checkServerIdentity = createServerIdentityCheck(pins);
 
+  // The option's listener, and those of the clients this transport was given to (see `subscribe`).
+  const listeners = new Set<(event: MtlsEvent) => void>();
+  if (listener) listeners.add(listener);
   const emit = (event: MtlsEvent): void => {
-    if (!listener) return;
-    try {
-      listener(event);
-    } catch {
-      // A faulty listener must not break a request or a reload.
-    }
+    // A faulty listener must not break a request or a reload.
+    for (const each of listeners) callListener(each, event);
   };
 
   let nextId = 1;
@@ -391,6 +395,14 @@ export function mtlsTransport(options: MtlsTransportOptions = {}): MtlsTransport
   const transport = send as MtlsTransport;
   return Object.assign(transport, {
     presentsCredentials: true as const,
+    subscribe(added: AttacheEventListener): () => void {
+      // A listener of every event also takes this transport's; each is called once however often it is added.
+      const wrapped = listeners.has(added) ? undefined : added;
+      if (wrapped !== undefined) listeners.add(wrapped);
+      return () => {
+        if (wrapped !== undefined) listeners.delete(wrapped);
+      };
+    },
     async reload(): Promise<void> {
       if (closed) throw closedError();
       // A check already running may have read the material before it changed: start a fresh one after it.

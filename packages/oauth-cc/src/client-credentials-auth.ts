@@ -1,5 +1,4 @@
 import {
-  type AttacheEventListener,
   type AuthContext,
   type Authenticator,
   ConfigError,

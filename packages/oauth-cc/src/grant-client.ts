@@ -180,12 +180,19 @@ export function createGrantClient(options: GrantClientOptions, who: string): Gra
         transport,
         retry,
         dpop,
-        onEvent: options.onEvent,
         maxResponseBytes,
       };
       const where = await target(context.signal);
       try {
-        return await requestToken(settings, where, context.signal, deadline, context.now, context.clock);
+        return await requestToken(
+          settings,
+          where,
+          context.signal,
+          deadline,
+          context.now,
+          context.clock,
+          context.emit,
+        );
       } catch (error) {
         // An endpoint that is gone or unreachable may have moved: the server's metadata says where to.
         if (tokenEndpoint === undefined && endpointFailed(error)) rediscover = true;

@@ -1,5 +1,11 @@
-import { type AttacheEventListener, type Clock, TokenAcquisitionError, type Transport } from '@attache/core';
-import { callListener, type LearningClock, parseRetryAfter, sleep } from '@attache/core/internal';
+import {
+  type AttacheEvent,
+  type Clock,
+  isAttacheError,
+  TokenAcquisitionError,
+  type Transport,
+} from '@attache/core';
+import { type LearningClock, parseRetryAfter, sleep } from '@attache/core/internal';
 import pRetry from 'p-retry';
 import type { ClientAuthentication } from './client-authentication.ts';
 import type { DpopProver } from './dpop.ts';
@@ -18,7 +24,6 @@ export interface TokenRequestSettings {
   readonly transport: Transport;
   readonly retry: ResolvedTokenRetry;
   readonly dpop: DpopProver | undefined;
-  readonly onEvent: AttacheEventListener | undefined;
   /** The most bytes of a token endpoint answer that are read. */
   readonly maxResponseBytes: number;
 }
@@ -56,6 +61,13 @@ function sensitiveValues(headers: Headers, body: URLSearchParams): string[] {
   return values;
 }
 
+// The OAuth `error` is the server's text: events keep it only when it looks like an error code.
+function errorCode(error: unknown): string {
+  if (!isAttacheError(error)) return 'ERROR';
+  const oauth = error instanceof TokenAcquisitionError ? error.error : undefined;
+  return oauth !== undefined && /^[a-z][a-z0-9_.-]{0,63}$/i.test(oauth) ? oauth : error.code;
+}
+
 /**
  * One token request (RFC 6749 §4.4.2), with the retries and the single DPoP-nonce retry it may need.
  * `deadline` (epoch ms on `now`) bounds every wait; `signal` aborts everything.
@@ -67,10 +79,25 @@ export async function requestToken(
   deadline: number,
   now: () => number,
   clock: Clock,
+  emit: (event: AttacheEvent) => void,
   params: readonly (readonly [string, string])[] = settings.params,
 ): Promise<GrantResponse> {
   const endpoint = safeUrl(target.url);
   const { dpop } = settings;
+  const started = now();
+  let attempts = 0;
+  let lastStatus: number | undefined;
+  const grantType = params.find(([name]) => name === 'grant_type')?.[1] ?? 'unknown';
+  const report = (error?: unknown): void =>
+    emit({
+      type: 'token:request',
+      endpoint,
+      grantType,
+      ...(lastStatus === undefined ? {} : { status: lastStatus }),
+      ...(error === undefined ? {} : { error: errorCode(error) }),
+      attempts,
+      durationMs: now() - started,
+    });
 
   async function exchange(): Promise<GrantResponse> {
     let nonceRetried = false;
@@ -97,7 +124,9 @@ export async function requestToken(
         redirect: 'manual',
         signal,
       } as const;
+      attempts++;
       const response = await send(settings.transport, request, 'token endpoint');
+      lastStatus = response.status;
       // The token endpoint was sent the client's credentials: its Date may teach the client's clock.
       if ('observe' in clock) (clock as LearningClock).observe(response);
       const nonce = response.headers.get('dpop-nonce');
@@ -152,35 +181,46 @@ export async function requestToken(
     }
   }
 
-  return pRetry(exchange, {
-    retries: settings.retry.retries,
-    minTimeout: settings.retry.minDelay,
-    maxTimeout: settings.retry.maxDelay,
-    factor: 2,
-    randomize: true,
-    signal,
-    shouldRetry: ({ error }) => isTransient(error),
-    async onFailedAttempt({ error, attemptNumber, retriesLeft, retryDelay }) {
-      if (!isTransient(error) || retriesLeft === 0) return;
-      const retryAfter = error.retryAfter;
-      const wait = Math.max(retryAfter ?? 0, retryDelay);
-      // Not worth waiting for: the error goes back now, and the token source backs off (at least Retry-After).
-      if (
-        (retryAfter !== undefined && retryAfter > settings.retry.maxRetryAfter) ||
-        now() + wait >= deadline
-      ) {
-        throw error;
-      }
-      callListener(settings.onEvent, {
-        type: 'retry:scheduled',
-        method: 'POST',
-        url: endpoint,
-        reason: error.status === undefined ? 'network' : 'status',
-        ...(error.status === undefined ? {} : { status: error.status }),
-        attempt: attemptNumber,
-        delayMs: wait,
-      });
-      if (retryAfter !== undefined && retryAfter > retryDelay) await sleep(retryAfter - retryDelay, signal);
-    },
-  });
+  try {
+    const response = await retried(exchange);
+    report();
+    return response;
+  } catch (error) {
+    report(error);
+    throw error;
+  }
+
+  function retried(run: () => Promise<GrantResponse>): Promise<GrantResponse> {
+    return pRetry(run, {
+      retries: settings.retry.retries,
+      minTimeout: settings.retry.minDelay,
+      maxTimeout: settings.retry.maxDelay,
+      factor: 2,
+      randomize: true,
+      signal,
+      shouldRetry: ({ error }) => isTransient(error),
+      async onFailedAttempt({ error, attemptNumber, retriesLeft, retryDelay }) {
+        if (!isTransient(error) || retriesLeft === 0) return;
+        const retryAfter = error.retryAfter;
+        const wait = Math.max(retryAfter ?? 0, retryDelay);
+        // Not worth waiting for: the error goes back now, and the token source backs off (at least Retry-After).
+        if (
+          (retryAfter !== undefined && retryAfter > settings.retry.maxRetryAfter) ||
+          now() + wait >= deadline
+        ) {
+          throw error;
+        }
+        emit({
+          type: 'retry:scheduled',
+          method: 'POST',
+          url: endpoint,
+          reason: error.status === undefined ? 'network' : 'status',
+          ...(error.status === undefined ? {} : { status: error.status }),
+          attempt: attemptNumber,
+          delayMs: wait,
+        });
+        if (retryAfter !== undefined && retryAfter > retryDelay) await sleep(retryAfter - retryDelay, signal);
+      },
+    });
+  }
 }

@@ -136,6 +136,7 @@ describe('end to end: clientCredentialsAuth behind createFetch, partner API on m
       status: 401,
       error: 'invalid_token',
       outcome: 'replay',
+      callId: expect.stringMatching(/^call-/),
     });
   });
 

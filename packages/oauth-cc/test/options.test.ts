@@ -116,7 +116,7 @@ describe('events and errors carry no credential', () => {
       retry: { minDelay: 1 },
     });
     const token = await auth.source.get();
-    expect(events.map((e) => e.type)).toEqual(['retry:scheduled', 'token:acquired']);
+    expect(events.map((e) => e.type)).toEqual(['retry:scheduled', 'token:request', 'token:acquired']);
     const printed = [
       JSON.stringify(events),
       inspect(events, { depth: 5 }),

@@ -22,6 +22,7 @@ export const BROWSER_PACKAGES: ReadonlySet<string> = new Set([
   '@attache/hmac',
   '@attache/oauth-cc',
   '@attache/testing',
+  '@attache/otel',
 ]);
 export const NODE_ONLY_PACKAGES: ReadonlySet<string> = new Set([
   '@attache/mtls-node',

@@ -1,7 +1,7 @@
 import type { Authenticator } from '../authenticator.ts';
 import { createLearningClock, type LearningClock } from '../clock.ts';
 import { ConfigError } from '../errors.ts';
-import type { AttacheEvent, AttacheEventListener } from '../events.ts';
+import type { AttacheEvent, AttacheEventListener, AttacheEventSource } from '../events.ts';
 import { normalizeOrigin } from '../origin-policy.ts';
 import type { SensitiveNames } from '../redact.ts';
 import {
@@ -39,7 +39,25 @@ export interface PipelineConfig {
   readonly sensitive: SensitiveNames;
   /** Whether anyone listens: events and their redacted URLs are built only then. */
   readonly listening: boolean;
+  /** Set on the per-call copy of the config (only when someone listens): the `callId` of its events. */
+  readonly callId?: string;
   emit(event: AttacheEvent): void;
+}
+
+let calls = 0;
+
+/**
+ * The config one call runs with: when someone listens, a copy whose `emit` stamps the call's id on every
+ * event; otherwise the client's config itself, so a call nobody watches costs nothing more.
+ */
+export function configForCall(config: PipelineConfig): PipelineConfig {
+  if (!config.listening) return config;
+  // A counter, not a random UUID: unique within the process, cheap, and stable in tests. Traces that cross
+  // processes are correlated by the trace context, not by this id.
+  calls = (calls + 1) % Number.MAX_SAFE_INTEGER;
+  const callId = `call-${calls.toString(36)}`;
+  const emit = config.emit;
+  return { ...config, callId, emit: (event) => emit({ ...event, callId }) };
 }
 
 // setTimeout fires at once for anything above 2^31 - 1 ms.
@@ -151,6 +169,12 @@ export function resolvePipelineConfig(options: CreateFetchOptions): PipelineConf
     );
   }
   const redirects = resolveRedirects(options);
+  const emit = safeEmitter(options.onEvent);
+  // A transport with events of its own (mTLS reloads) reports them to this client's listener too. The
+  // listener itself is handed over, so several clients sharing one listener and one transport get each event once.
+  const source = transport as Transport & Partial<AttacheEventSource>;
+  if (options.onEvent !== undefined && typeof source.subscribe === 'function')
+    source.subscribe(options.onEvent);
   const now = options.now ?? (() => Date.now());
   const lower = (names: readonly string[] | undefined): string[] => (names ?? []).map((n) => n.toLowerCase());
   return {
@@ -174,6 +198,6 @@ export function resolvePipelineConfig(options: CreateFetchOptions): PipelineConf
       query: new Set(authenticators.flatMap((a) => lower(a.sensitiveQuery))),
     },
     listening: options.onEvent !== undefined,
-    emit: safeEmitter(options.onEvent),
+    emit,
   };
 }

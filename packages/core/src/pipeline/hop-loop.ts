@@ -1,4 +1,4 @@
-import type { AuthContext } from '../authenticator.ts';
+import type { AuthContext, RequestDraft } from '../authenticator.ts';
 import type { Deadline } from '../deadline.ts';
 import { isAttacheError } from '../errors.ts';
 import { attachStage } from './attach.ts';
@@ -10,6 +10,12 @@ import { discard, redirectStage } from './redirects.ts';
 import { finalizeStage, type PipelineResult } from './result.ts';
 import { planNetworkRetry, planStatusRetry, waitToRetry } from './retry.ts';
 import { sendStage } from './send.ts';
+import { type SendReason, startAttempt } from './trace.ts';
+
+const INITIAL: SendReason = { reason: 'initial' };
+const NETWORK_RETRY: SendReason = { reason: 'retry', retryReason: 'network' };
+const REPLAY: SendReason = { reason: 'replay' };
+const REDIRECT: SendReason = { reason: 'redirect' };
 
 /**
  * The attempt and hop loops of one call. Each pass attaches credentials to a fresh draft of the current hop
@@ -32,6 +38,9 @@ export async function hopLoop(
   let attempt = 1;
   let retries = 0;
   let replayed = false;
+  // For the attempt events: how many requests went out before, and why the next one is sent.
+  let sent = 0;
+  let why: SendReason = INITIAL;
   for (;;) {
     const context: AuthContext = {
       attempt,
@@ -40,14 +49,18 @@ export async function hopLoop(
       isReplay: replayed,
       account: call.account,
       emit: config.emit,
+      ...(config.callId === undefined ? {} : { callId: config.callId }),
     };
-    const drafted = attachStage(config, hop, context);
-    const draft = drafted instanceof Promise ? await drafted : drafted;
+    const traced = startAttempt(config, hop, attempt, sent++, why);
+    let draft: RequestDraft;
     let response: Response;
     progress.attempts = attempt;
     try {
+      const drafted = attachStage(config, hop, context);
+      draft = drafted instanceof Promise ? await drafted : drafted;
       response = await sendStage(config, call, draft, signal, deadline.signal);
     } catch (error) {
+      traced.failed(deadline.signal.aborted ? deadline.signal.reason : error);
       // Only the transport's failures are network errors; what an authenticator threw keeps its identity.
       if (!isAttacheError(error) || error.code !== 'NETWORK') throw error;
       const delay = planNetworkRetry(config, call.retry, hop, retries, deadline.remaining());
@@ -55,13 +68,16 @@ export async function hopLoop(
       await waitToRetry(config, hop, delay, attempt, deadline.signal);
       retries++;
       attempt++;
+      why = NETWORK_RETRY;
       continue;
     }
+    traced.ended(response.status);
     // Only a server that was sent credentials may teach the clock the signatures and tokens are judged by.
     if (hop.access === 'credentials') config.clock.observe(response);
     const next = redirectStage(config, call, hop, response);
     if (next !== undefined) {
       hop = next;
+      why = REDIRECT;
       continue;
     }
     const challenged = isChallenge(config, response.status);
@@ -70,6 +86,7 @@ export async function hopLoop(
       if (!verdict.replay) return finalizeStage(response, attempt, draft, config.sensitive, verdict);
       replayed = true;
       attempt++;
+      why = REPLAY;
       continue;
     }
     const plan = planStatusRetry(config, call.retry, hop, response, retries, deadline.remaining());
@@ -78,6 +95,7 @@ export async function hopLoop(
       await waitToRetry(config, hop, plan.delay, attempt, deadline.signal, response.status);
       retries++;
       attempt++;
+      why = { reason: 'retry', retryReason: String(response.status) };
       continue;
     }
     if (response.ok) config.budget.recordSuccess();

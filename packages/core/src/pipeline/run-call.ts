@@ -1,7 +1,7 @@
 import { createDeadline } from '../deadline.ts';
 import { redactUrl } from '../redact.ts';
 import { type CallHints, normalizeCall, readBody } from './call.ts';
-import type { PipelineConfig } from './config.ts';
+import { configForCall, type PipelineConfig } from './config.ts';
 import { hopLoop } from './hop-loop.ts';
 import type { AttacheRequestInit } from './options.ts';
 import { gateHop } from './origin-gate.ts';
@@ -10,14 +10,16 @@ import { startTrace } from './trace.ts';
 
 /**
  * One call through the stages: normalise → origin gate (first hop) → deadline → body read once → the hop loop
- * (attach, send, redirects, challenge, retry) → finalize. Emits `request:start` and `request:end`.
+ * (attach, send, redirects, challenge, retry) → finalize. Emits `request:start` and `request:end`; every event
+ * of the call carries its `callId`.
  */
 export async function runCall(
-  config: PipelineConfig,
+  client: PipelineConfig,
   input: Request | string | URL,
   init: AttacheRequestInit | undefined,
   hints?: CallHints,
 ): Promise<PipelineResult> {
+  const config = configForCall(client);
   let call: ReturnType<typeof normalizeCall>;
   try {
     call = normalizeCall(config, input, init, hints);

@@ -1,5 +1,6 @@
 import type { AuthContext, Authenticator, ChallengeOutcome, RequestDraft } from '../authenticator.ts';
 import { ConfigError } from '../errors.ts';
+import type { AttacheEventListener } from '../events.ts';
 import { checkHeaderValue } from '../header-value.ts';
 import { Secret } from '../secret.ts';
 import type { Token, TokenSource } from './token-source.ts';
@@ -48,6 +49,18 @@ export function tokenAuth(options: TokenAuthOptions): Authenticator {
     throw new ConfigError('tokenAuth: scheme must be an authentication scheme word, e.g. "Bearer"');
   }
   const name = options.name ?? 'token';
+  /**
+   * The call's sink, adding to `token:acquired` how long this call waited (a span per token acquisition needs
+   * its start). Only calls someone listens to have a `callId`; the others get the sink as it is.
+   */
+  function timed(context: AuthContext): AttacheEventListener {
+    if (context.callId === undefined) return context.emit;
+    const started = context.clock.now();
+    return (event) =>
+      context.emit(
+        event.type === 'token:acquired' ? { ...event, waitedMs: context.clock.now() - started } : event,
+      );
+  }
   /** The token a hop carried, read from the draft as sent: a later authenticator may have changed it. */
   function rejectedToken(sent: RequestDraft): Pick<Token, 'value'> | undefined {
     const header = sent.headers.get('authorization');
@@ -58,7 +71,7 @@ export function tokenAuth(options: TokenAuthOptions): Authenticator {
   }
 
   const attach = async (draft: RequestDraft, context: AuthContext): Promise<void> => {
-    const token = await source.get({ signal: context.signal, onEvent: context.emit, clock: context.clock });
+    const token = await source.get({ signal: context.signal, onEvent: timed(context), clock: context.clock });
     // A token source of another making may hand out anything: checked before it is written.
     const value = checkHeaderValue(token.value, `${name}: access token from the token source`, 'endpoint');
     const type =
@@ -76,7 +89,11 @@ export function tokenAuth(options: TokenAuthOptions): Authenticator {
       const rejected = rejectedToken(sent);
       if (rejected === undefined) return 'fail';
       await source.invalidate(rejected);
-      const fresh = await source.get({ signal: context.signal, onEvent: context.emit, clock: context.clock });
+      const fresh = await source.get({
+        signal: context.signal,
+        onEvent: timed(context),
+        clock: context.clock,
+      });
       // The same token again (the server handed it back, or it was not ours to drop) would only be refused again.
       return fresh.value.reveal() === rejected.value.reveal() ? 'fail' : 'replay';
     },

@@ -57,6 +57,11 @@ export interface FetchTokenContext {
    * partner), for assertion and proof times; a `LearningClock` may be taught by the token endpoint's `Date`.
    */
   readonly clock: Clock;
+  /**
+   * Emits an event (e.g. `token:request`) to the source's `onEvent` and to the listener of the call that
+   * started this fetch. Never put a credential in it.
+   */
+  emit(event: AttacheEvent): void;
 }
 
 /** Fetches a new token from the token (or login) endpoint. Throw a `TokenAcquisitionError` on failure. */
@@ -450,10 +455,16 @@ export function createTokenSource(fetchToken: FetchToken, options: TokenSourceOp
     };
   }
 
-  async function fetchFromNetwork(signal: AbortSignal): Promise<HeldToken> {
+  async function fetchFromNetwork(
+    signal: AbortSignal,
+    sink: AttacheEventListener | undefined,
+  ): Promise<HeldToken> {
     const requestedAt = now();
     const clock = state.clock ?? { now: () => now() + state.clockOffset, offset: state.clockOffset };
-    const response = await raceSignal(fetchToken({ signal, now, key: cacheKey, clock }), signal);
+    const response = await raceSignal(
+      fetchToken({ signal, now, key: cacheKey, clock, emit: (event) => emit(event, sink) }),
+      signal,
+    );
     const record = recordFromResponse(response, requestedAt, now());
     let entry: string | undefined;
     if (store !== undefined) {
@@ -505,19 +516,23 @@ export function createTokenSource(fetchToken: FetchToken, options: TokenSourceOp
     }
   }
 
-  async function fetchThroughStore(storage: TokenStore, signal: AbortSignal): Promise<HeldToken> {
+  async function fetchThroughStore(
+    storage: TokenStore,
+    signal: AbortSignal,
+    sink: AttacheEventListener | undefined,
+  ): Promise<HeldToken> {
     if (state.pendingDelete !== undefined) await state.pendingDelete;
     for (;;) {
       const stored = await readStore(storage);
       if (stored !== undefined && now() < stored.token.refreshAt) return adopt(stored);
       const lock = await takeLock(storage);
-      if (lock === NO_LOCK) return fetchFromNetwork(signal);
+      if (lock === NO_LOCK) return fetchFromNetwork(signal, sink);
       if (lock !== null) {
         try {
           // Another process may have stored a token between the read and the lock.
           const again = await readStore(storage);
           if (again !== undefined && now() < again.token.refreshAt) return adopt(again);
-          return await fetchFromNetwork(signal);
+          return await fetchFromNetwork(signal, sink);
         } finally {
           try {
             await lock.release();
@@ -569,8 +584,8 @@ export function createTokenSource(fetchToken: FetchToken, options: TokenSourceOp
     try {
       const held =
         store === undefined
-          ? await fetchFromNetwork(controller.signal)
-          : await fetchThroughStore(store, controller.signal);
+          ? await fetchFromNetwork(controller.signal, sink)
+          : await fetchThroughStore(store, controller.signal, sink);
       state.failure = undefined;
       return held;
     } catch (caught) {

@@ -1,0 +1,259 @@
+import {
+  type AttacheEvent,
+  type AttemptEndEvent,
+  type AttemptStartEvent,
+  type Authenticator,
+  createFetch,
+  createTokenSource,
+  tokenAuth,
+} from '@attache/core';
+import { HttpResponse, http, passthrough } from 'msw';
+import { describe, expect, it } from 'vitest';
+import { useMswServer } from './support/msw.ts';
+import { startHttpServer } from './support/servers.ts';
+
+const BASE = 'https://api.partner.test';
+const server = useMswServer();
+let keys = 0;
+
+/** A token source whose n-th token is `tok-n`; its fetch reports a `token:request` through `context.emit`. */
+function counterSource(clock: { now: () => number; advance: (ms: number) => void }) {
+  let fetched = 0;
+  const source = createTokenSource(
+    async (context) => {
+      fetched++;
+      clock.advance(40);
+      context.emit({
+        type: 'token:request',
+        endpoint: 'https://auth.partner.test/token',
+        grantType: 'client_credentials',
+        status: 200,
+        attempts: 1,
+        durationMs: 40,
+      });
+      return { accessToken: `tok-${fetched}`, expiresIn: 3600 };
+    },
+    { key: `test:call-events:${++keys}`, now: clock.now },
+  );
+  return { source, fetched: () => fetched };
+}
+
+function manualClock(start = 1_000_000) {
+  let t = start;
+  return {
+    now: () => t,
+    advance: (ms: number) => {
+      t += ms;
+    },
+  };
+}
+
+const starts = (events: AttacheEvent[]) =>
+  events.filter((e): e is AttemptStartEvent => e.type === 'attempt:start');
+const ends = (events: AttacheEvent[]) => events.filter((e): e is AttemptEndEvent => e.type === 'attempt:end');
+
+describe('one event stream: call ids and attempt events', () => {
+  it('a 503, then a 401 replayed with a fresh token: three attempts with their reasons, one callId', async () => {
+    const clock = manualClock();
+    const { source, fetched } = counterSource(clock);
+    const seen: string[] = [];
+    let n = 0;
+    server.use(
+      http.get(`${BASE}/orders`, ({ request }) => {
+        seen.push(request.headers.get('authorization') ?? '');
+        clock.advance(10);
+        n++;
+        if (n === 1) return new HttpResponse(null, { status: 503 });
+        if (n === 2) {
+          return new HttpResponse(null, {
+            status: 401,
+            headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
+          });
+        }
+        return HttpResponse.json({ ok: true });
+      }),
+    );
+    const events: AttacheEvent[] = [];
+    const fetch = createFetch({
+      baseUrl: BASE,
+      auth: tokenAuth({ source }),
+      now: clock.now,
+      random: () => 0,
+      onEvent: (event) => events.push(event),
+    });
+    const response = await fetch('orders');
+    expect(response.status).toBe(200);
+    expect(fetched()).toBe(2);
+    expect(seen).toEqual(['Bearer tok-1', 'Bearer tok-1', 'Bearer tok-2']);
+
+    const ids = new Set(events.map((e) => e.callId));
+    expect(ids.size).toBe(1);
+    expect([...ids][0]).toMatch(/^call-/);
+
+    expect(starts(events).map(({ callId: _c, ...e }) => e)).toStrictEqual([
+      {
+        type: 'attempt:start',
+        method: 'GET',
+        url: `${BASE}/orders`,
+        attempt: 1,
+        hop: 0,
+        resendCount: 0,
+        reason: 'initial',
+        access: 'credentials',
+        authenticators: ['token'],
+      },
+      {
+        type: 'attempt:start',
+        method: 'GET',
+        url: `${BASE}/orders`,
+        attempt: 2,
+        hop: 0,
+        resendCount: 1,
+        reason: 'retry',
+        retryReason: '503',
+        access: 'credentials',
+        authenticators: ['token'],
+      },
+      {
+        type: 'attempt:start',
+        method: 'GET',
+        url: `${BASE}/orders`,
+        attempt: 3,
+        hop: 0,
+        resendCount: 2,
+        reason: 'replay',
+        access: 'credentials',
+        authenticators: ['token'],
+      },
+    ]);
+    // The first attempt waited 40 ms for the token and 10 ms for the answer; the others only for the answer
+    // (the replay's token was fetched by the challenge, between attempts 2 and 3).
+    expect(ends(events).map((e) => [e.attempt, e.status, e.durationMs, e.resendCount])).toEqual([
+      [1, 503, 50, 0],
+      [2, 401, 10, 1],
+      [3, 200, 10, 2],
+    ]);
+    const tokens = events.filter((e) => e.type === 'token:acquired');
+    expect(tokens.map((e) => [e.source, e.waitedMs])).toEqual([
+      ['network', 40],
+      ['network', 40],
+    ]);
+    expect(events.filter((e) => e.type === 'token:request')).toHaveLength(2);
+    // Every token event sits between its attempt's start and end.
+    const order = events.map((e) => e.type);
+    expect(order).toEqual([
+      'request:start',
+      'attempt:start',
+      'token:request',
+      'token:acquired',
+      'attempt:end',
+      'retry:scheduled',
+      'attempt:start',
+      'attempt:end',
+      'token:request',
+      'token:acquired',
+      'challenge:handled',
+      'attempt:start',
+      'attempt:end',
+      'request:end',
+    ]);
+  });
+
+  it('40 concurrent calls: 40 distinct callIds, each with its own start, attempt and end', async () => {
+    server.use(http.get(`${BASE}/items/:id`, ({ params }) => HttpResponse.json({ id: params.id })));
+    const events: AttacheEvent[] = [];
+    const fetch = createFetch({ baseUrl: BASE, onEvent: (event) => events.push(event) });
+    await Promise.all(Array.from({ length: 40 }, (_, i) => fetch(`items/${i}`)));
+    const byCall = new Map<string, AttacheEvent[]>();
+    for (const event of events) {
+      expect(event.callId).toBeDefined();
+      byCall.set(event.callId ?? '', [...(byCall.get(event.callId ?? '') ?? []), event]);
+    }
+    expect(byCall.size).toBe(40);
+    const urls = new Set<string>();
+    for (const group of byCall.values()) {
+      expect(group.map((e) => e.type)).toEqual([
+        'request:start',
+        'attempt:start',
+        'attempt:end',
+        'request:end',
+      ]);
+      const start = group[0];
+      if (start?.type !== 'request:start') throw new TypeError('expected request:start');
+      expect(group[1]).toMatchObject({ url: start.url, access: 'plain', authenticators: [] });
+      urls.add(start.url);
+    }
+    expect(urls.size).toBe(40);
+  });
+
+  it('a redirect to an origin outside the allow-list: the hop is its own attempt, credentials withheld', async () => {
+    server.use(http.all(/^http:\/\/127\.0\.0\.1:\d+\//, () => passthrough()));
+    const other = await startHttpServer((_req, res) => res.end('elsewhere'));
+    const home = await startHttpServer((_req, res) => {
+      res.writeHead(302, { location: `${other.origin}/landing` });
+      res.end();
+    });
+    try {
+      const events: AttacheEvent[] = [];
+      const fetch = createFetch({
+        baseUrl: home.origin,
+        auth: { name: 'key', attach: (draft) => draft.headers.set('x-key', 'k') },
+        onEvent: (event) => events.push(event),
+      });
+      expect((await fetch('start')).status).toBe(200);
+      expect(starts(events).map((e) => [e.hop, e.reason, e.access, e.resendCount, e.attempt])).toEqual([
+        [0, 'initial', 'credentials', 0, 1],
+        [1, 'redirect', 'withheld', 1, 1],
+      ]);
+      expect(ends(events).map((e) => e.status)).toEqual([302, 200]);
+    } finally {
+      await other.close();
+      await home.close();
+    }
+  });
+
+  it('a network error: the attempt ends with NETWORK and the retry says why', async () => {
+    let n = 0;
+    server.use(http.get(`${BASE}/flaky`, () => (++n === 1 ? HttpResponse.error() : HttpResponse.json({}))));
+    const events: AttacheEvent[] = [];
+    const fetch = createFetch({ baseUrl: BASE, random: () => 0, onEvent: (event) => events.push(event) });
+    expect((await fetch('flaky')).status).toBe(200);
+    expect(ends(events).map((e) => e.error ?? e.status)).toEqual(['NETWORK', 200]);
+    expect(starts(events).map((e) => e.retryReason)).toEqual([undefined, 'network']);
+  });
+
+  it('an authenticator that fails ends the attempt with its code', async () => {
+    const failing: Authenticator = {
+      name: 'broken',
+      attach: async () => {
+        const source = createTokenSource(
+          async () => {
+            throw new TypeError('down');
+          },
+          { key: `test:call-events:${++keys}` },
+        );
+        await source.get();
+      },
+    };
+    const events: AttacheEvent[] = [];
+    const fetch = createFetch({ baseUrl: BASE, auth: failing, onEvent: (event) => events.push(event) });
+    await expect(fetch('x')).rejects.toMatchObject({ code: 'TOKEN_ACQUISITION' });
+    expect(ends(events).map((e) => e.error)).toEqual(['TOKEN_ACQUISITION']);
+    expect(events.at(-1)).toMatchObject({ type: 'request:end', error: 'TOKEN_ACQUISITION', attempts: 1 });
+  });
+
+  it('AuthContext.callId matches the events, and is absent when nobody listens', async () => {
+    server.use(http.get(`${BASE}/ping`, () => HttpResponse.json({})));
+    const seen: (string | undefined)[] = [];
+    const probe: Authenticator = {
+      name: 'probe',
+      attach: (_draft, context) => void seen.push(context.callId),
+    };
+    const events: AttacheEvent[] = [];
+    await createFetch({ baseUrl: BASE, auth: probe, onEvent: (e) => events.push(e) })('ping');
+    await createFetch({ baseUrl: BASE, auth: probe })('ping');
+    expect(seen[0]).toBe(events[0]?.callId);
+    expect(seen[0]).toMatch(/^call-/);
+    expect(seen[1]).toBeUndefined();
+  });
+});
