@@ -16,7 +16,9 @@ function comparable(output: string): string[] {
     .map((line) => {
       if (line.startsWith('finished in ')) return 'finished in <ms>';
       // How far past the refresh point the background refresh ran depends on timing too.
-      if (!line.startsWith('│')) return line.replace(/\(\d+ min into/, '(<n> min into');
+      // Span durations in the trace tree vary as well.
+      if (!line.startsWith('│'))
+        return line.replace(/\(\d+ min into/, '(<n> min into').replace(/, [\d.]+ ms\)/, ', <ms>)');
       // Table rows: the two last cells are milliseconds.
       const cells = line.split('│').map((cell) => cell.trim());
       return cells

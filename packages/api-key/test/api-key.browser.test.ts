@@ -91,7 +91,12 @@ describe('@attache/api-key in a real browser', () => {
     expect(response.status).toBe(200);
     expect(seen[0]?.url.search).toBe('?status=open%20now&api_key=pk_live_browser');
     expect(headersNeedingPreflight(seen[0]?.headers ?? {})).toEqual([]);
-    expect(events.map((e) => e.type)).toEqual(['request:start', 'request:end']);
+    expect(events.map((e) => e.type)).toEqual([
+      'request:start',
+      'attempt:start',
+      'attempt:end',
+      'request:end',
+    ]);
     expect(JSON.stringify(events)).not.toContain('pk_live_browser');
   });
 

@@ -48,6 +48,11 @@ export interface Transport {
   (outgoing: OutgoingRequest): Promise<Response>;
   /** True when the transport itself carries credentials (mTLS): it is used only for allowed origins. */
   readonly presentsCredentials?: boolean;
+  /**
+   * True when the transport rejects as soon as `outgoing.signal` aborts (before the answer and mid-body), so
+   * the pipeline need not race it against the deadline as it does an unknown transport.
+   */
+  readonly honoursSignal?: boolean;
 }
 
 /** A function with fetch's URL-and-init signature (the global `fetch`, undici's, a test double …). */

@@ -395,6 +395,7 @@ export function mtlsTransport(options: MtlsTransportOptions = {}): MtlsTransport
   const transport = send as MtlsTransport;
   return Object.assign(transport, {
     presentsCredentials: true as const,
+    honoursSignal: true as const,
     subscribe(added: AttacheEventListener): () => void {
       // A listener of every event also takes this transport's; each is called once however often it is added.
       const wrapped = listeners.has(added) ? undefined : added;

@@ -163,6 +163,7 @@ export function nodeTransport(options: NodeTransportOptions = {}): NodeTransport
     );
   };
   return Object.assign(send, {
+    honoursSignal: true as const,
     close(): Promise<void> {
       closed = true;
       return agent.close();

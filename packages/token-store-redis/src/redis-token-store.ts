@@ -1,11 +1,4 @@
-import {
-  ConfigError,
-  revealSecret,
-  type Secret,
-  type TokenStore,
-  type TokenStoreLock,
-  tokenEntryProblem,
-} from '@attache/core';
+import { ConfigError, revealSecret, type Secret, type TokenStore, type TokenStoreLock } from '@attache/core';
 import { callListener, checkOptionalNumber } from '@attache/core/internal';
 import { Cluster, type ClusterNode, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
 import { ACQUIRE_LOCK, lockAnswer } from './acquire-lock.ts';
@@ -348,9 +341,8 @@ export function createRedisTokenStore(options: RedisTokenStoreOptions): RedisTok
 
   return {
     async get(key) {
-      const entry = await open(key, await availability.run(() => client.get(entryKey(key))));
-      // A token entry whose token is not header-safe is a miss: it is never handed out to be sent.
-      return entry !== null && tokenEntryProblem(entry) === 'not-header-safe' ? null : entry;
+      // Checked in `open`: an entry that is not a token source's or whose values a header cannot carry is a miss.
+      return open(key, await availability.run(() => client.get(entryKey(key))));
     },
     async set(key, entry, ttlMs) {
       if (!(ttlMs > 0)) return;

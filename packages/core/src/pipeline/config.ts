@@ -24,7 +24,7 @@ export interface PipelineConfig {
   readonly enforceOrigins: boolean;
   readonly insecureHosts: ReadonlySet<string>;
   readonly transport: Transport;
-  /** The transport is the global fetch, which honours the signal itself: no race needed around it. */
+  /** The transport follows the signal itself (the global fetch, or one that says so): no race around it. */
   readonly honoursSignal: boolean;
   readonly timeout: number | false;
   readonly retry: ResolvedRetry;
@@ -184,7 +184,7 @@ export function resolvePipelineConfig(options: CreateFetchOptions): PipelineConf
     enforceOrigins: credentialed || options.allowedOrigins !== undefined,
     insecureHosts: new Set(lower(options.allowInsecureHosts)),
     transport,
-    honoursSignal: transport === globalFetchTransport,
+    honoursSignal: transport === globalFetchTransport || transport.honoursSignal === true,
     timeout: checkTimeout(options.timeout ?? 30_000, 'timeout'),
     retry: resolveRetry(options.retry, DEFAULT_RETRY),
     budget: createRetryBudget(options.retryBudget),
