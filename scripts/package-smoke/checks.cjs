@@ -386,8 +386,16 @@ async function redisStore(m) {
     return new Response(null, { status: 204 });
   });
   try {
-    await store.set('entry', 'value', 10_000);
-    assert.equal(await store.get('entry'), 'value');
+    // The store hands back only entries a token source wrote (anything else is a miss).
+    const entry = JSON.stringify({
+      version: 1,
+      accessToken: 'smoke-token',
+      tokenType: 'Bearer',
+      issuedAt: Date.now(),
+      expiresAt: Date.now() + 60_000,
+    });
+    await store.set('entry', entry, 10_000);
+    assert.equal(await store.get('entry'), entry);
     const lock = await store.acquireLock('entry', 5_000);
     assert.ok(lock, 'the first acquireLock gets the lock');
     assert.equal(await store.acquireLock('entry', 5_000), null);

@@ -5,6 +5,7 @@ import apiKey = require('@attache/api-key');
 import hmac = require('@attache/hmac');
 import mtls = require('@attache/mtls-node');
 import oauth = require('@attache/oauth-cc');
+import otel = require('@attache/otel');
 import testing = require('@attache/testing');
 import redis = require('@attache/token-store-redis');
 
@@ -18,6 +19,7 @@ export const partnerFetch: typeof fetch = core.createFetch({
   transport: mtls.mtlsTransport({ pfx: { file: 'client.p12' }, passphrase: core.secret('p') }),
 });
 export const faults: testing.Faults = testing.createFaults();
+export const log = otel.consoleEventLogger();
 export const store: redis.RedisTokenStore = redis.createRedisTokenStore({
   url: core.secret('redis://127.0.0.1:6379'),
 });

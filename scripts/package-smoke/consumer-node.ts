@@ -5,6 +5,7 @@ import { createClient, createFetch, createTokenSource, secret, tokenAuth } from 
 import { hmacAuth } from '@attache/hmac';
 import { certificateThumbprint, mtlsTransport, TlsError } from '@attache/mtls-node';
 import { clientCredentialsAuth, discover } from '@attache/oauth-cc';
+import { type attacheTelemetry, consoleEventLogger } from '@attache/otel';
 import { createFaults, mockAuthorizationServer, mockPartnerApi } from '@attache/testing';
 import { createRedisTokenStore, type RedisTokenStoreEvent } from '@attache/token-store-redis';
 import { setupServer } from 'msw/node';
@@ -21,6 +22,8 @@ export const oauthFetch = createFetch({
 });
 export const metadata: Promise<unknown> = discover('https://auth.partner.example');
 export const thumbprint: string = certificateThumbprint('-----BEGIN CERTIFICATE-----');
+export const log = consoleEventLogger();
+export type Telemetry = ReturnType<typeof attacheTelemetry>;
 export const isTls = (error: unknown): boolean => error instanceof TlsError && error.reason !== undefined;
 
 const as = mockAuthorizationServer({

@@ -19,7 +19,7 @@ export interface OutgoingRequest {
    * `'manual'` when the pipeline follows redirects itself (Node and edge): the transport must hand back a 3xx
    * as it is. Otherwise the caller's choice, passed to fetch.
    */
-  readonly redirect: RequestRedirect;
+  readonly redirect: 'follow' | 'error' | 'manual';
   /**
    * `RequestInit` members of the caller's own `Request` (credentials, cache, keepalive, integrity, referrer
    * policy, mode) for transports that call a `fetch`; empty for plain calls.

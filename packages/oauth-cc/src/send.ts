@@ -15,7 +15,7 @@ export interface ServerRequest {
   readonly form?: URLSearchParams;
   readonly signal: AbortSignal;
   /** `manual` for token requests: a redirect would carry the client's credentials on. */
-  readonly redirect: RequestRedirect;
+  readonly redirect: 'follow' | 'error' | 'manual';
 }
 
 function outgoing(request: ServerRequest): OutgoingRequest {

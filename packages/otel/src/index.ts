@@ -1,3 +1,5 @@
+import './require-node.ts';
+
 export { combineListeners } from './combine-listeners.ts';
 export type { ConsoleEventLoggerOptions, EventLoggerOptions, StructuredLogger } from './event-logger.ts';
 export { consoleEventLogger, eventFields, eventLogger } from './event-logger.ts';

@@ -19,7 +19,7 @@ export interface Call {
   readonly stream: ReadableStream<Uint8Array> | undefined;
   readonly signal: AbortSignal | null | undefined;
   /** The caller's redirect mode (`follow`, `manual`, `error`). */
-  readonly redirect: RequestRedirect;
+  readonly redirect: 'follow' | 'error' | 'manual';
   /** `RequestInit` members of the caller's `Request` that every hop carries. */
   readonly init: Readonly<RequestInit>;
   readonly timeout: number | false;
@@ -90,7 +90,7 @@ interface Source {
   pending: Request | undefined;
   stream: ReadableStream<Uint8Array> | undefined;
   signal: AbortSignal | null | undefined;
-  redirect: RequestRedirect;
+  redirect: 'follow' | 'error' | 'manual';
   init: RequestInit;
 }
 

@@ -11,7 +11,14 @@ import { digestHeader } from './digest-header.ts';
 import { CAVAGE_ALGORITHM_NAMES, cavageSigningString } from './signing-string.ts';
 
 /** The algorithms draft-cavage deployments use, by their RFC 9421 names. */
-export type CavageAlgorithm = keyof typeof CAVAGE_ALGORITHM_NAMES;
+/** The algorithms a draft-cavage signature can use (its `algorithm` parameter is derived from them). */
+export type CavageAlgorithm =
+  | 'hmac-sha256'
+  | 'hmac-sha512'
+  | 'rsa-v1_5-sha256'
+  | 'ecdsa-p256-sha256'
+  | 'rsa-pss-sha512'
+  | 'ed25519';
 
 /**
  * Options of {@link cavageSignatureAuth}.

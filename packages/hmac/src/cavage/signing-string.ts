@@ -1,3 +1,4 @@
+import type { CavageAlgorithm } from './cavage-auth.ts';
 // draft-cavage-http-signatures-12 §2.3: the signing string is one `name: value` line per entry of `headers`, in
 // that order, joined by `\n`: `(request-target)` is the lower-case method, a space and the path with its query
 // as sent; `(created)` and `(expires)` are the parameters' values; any other name is a header, lower-cased, its
@@ -61,11 +62,11 @@ export function parseCavageParams(text: string): Map<string, string> | string {
   return params;
 }
 
-export const CAVAGE_ALGORITHM_NAMES = {
+export const CAVAGE_ALGORITHM_NAMES: Readonly<Record<CavageAlgorithm, string>> = {
   'hmac-sha256': 'hmac-sha256',
   'hmac-sha512': 'hmac-sha512',
   'rsa-v1_5-sha256': 'rsa-sha256',
   'ecdsa-p256-sha256': 'ecdsa-sha256',
   'rsa-pss-sha512': 'hs2019',
   ed25519: 'hs2019',
-} as const;
+};
