@@ -1,4 +1,10 @@
-import { type AuthContext, type Authenticator, attachAll, type RequestDraft } from './authenticator.ts';
+import {
+  type AuthContext,
+  type Authenticator,
+  attachAll,
+  inSignerOrder,
+  type RequestDraft,
+} from './authenticator.ts';
 import { createLearningClock } from './clock.ts';
 import { ConfigError } from './errors.ts';
 
@@ -24,7 +30,7 @@ export async function authenticateRequest(
   if (!list.every((a) => typeof a?.attach === 'function')) {
     throw new ConfigError('authenticateRequest: auth must be an authenticator or a list of them');
   }
-  const ordered = [...list.filter((a) => !a.signer), ...list.filter((a) => a.signer)];
+  const ordered = inSignerOrder(list);
   const body = request.body === null ? undefined : new Uint8Array(await request.clone().arrayBuffer());
   const draft: RequestDraft = {
     method: request.method,

@@ -1,4 +1,5 @@
 import type { Clock } from './clock.ts';
+import { raceSignal } from './deadline.ts';
 import { ConfigError } from './errors.ts';
 import type { AttacheEvent } from './events.ts';
 import type { Challenge } from './www-authenticate.ts';
@@ -112,21 +113,21 @@ export function checkDraftTarget(draft: RequestDraft, href: string): void {
 }
 
 /**
- * Runs authenticators on `draft` in order (signers last is the caller's business), each `attach` awaited only
- * when it returns a promise; returns a promise only when one of them was asynchronous.
+ * Runs authenticators on `draft` in order (see {@link inSignerOrder}), each `attach` awaited only when it
+ * returns a promise (raced against `race` when given); returns a promise only when one was asynchronous.
  */
 export function attachAll(
   authenticators: readonly Authenticator[],
   draft: RequestDraft,
   context: AuthContext,
-  race: <T>(pending: Promise<T>) => Promise<T> = (pending) => pending,
+  race?: AbortSignal,
   from = 0,
 ): Promise<void> | undefined {
   const href = draft.url.href;
   for (let i = from; i < authenticators.length; i++) {
     const pending = authenticators[i]!.attach(draft, context);
     if (pending instanceof Promise) {
-      return race(pending).then(() => {
+      return (race === undefined ? pending : raceSignal(pending, race)).then(() => {
         checkDraftTarget(draft, href);
         return attachAll(authenticators, draft, context, race, i + 1);
       });
@@ -134,4 +135,9 @@ export function attachAll(
     checkDraftTarget(draft, href);
   }
   return undefined;
+}
+
+/** The authenticators in the order they run: signers after every other one, each group in its given order. */
+export function inSignerOrder(list: readonly Authenticator[]): readonly Authenticator[] {
+  return [...list.filter((a) => !a.signer), ...list.filter((a) => a.signer)];
 }

@@ -1,5 +1,4 @@
 import { type AuthContext, attachAll, type RequestDraft } from '../authenticator.ts';
-import { raceSignal } from '../deadline.ts';
 import type { PipelineConfig } from './config.ts';
 import type { Hop } from './hop.ts';
 
@@ -23,6 +22,6 @@ export function attachStage(
     headers: new Headers(hop.headers),
     body: hop.body,
   };
-  const pending = attachAll(config.authenticators, draft, context, (p) => raceSignal(p, context.signal));
+  const pending = attachAll(config.authenticators, draft, context, context.signal);
   return pending === undefined ? draft : pending.then(() => draft);
 }

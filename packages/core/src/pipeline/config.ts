@@ -1,4 +1,4 @@
-import type { Authenticator } from '../authenticator.ts';
+import { type Authenticator, inSignerOrder } from '../authenticator.ts';
 import { createLearningClock, type LearningClock } from '../clock.ts';
 import { ConfigError } from '../errors.ts';
 import type { AttacheEvent, AttacheEventListener, AttacheEventSource } from '../events.ts';
@@ -17,6 +17,8 @@ import type { CreateFetchOptions } from './options.ts';
 /** A client's options, checked once and resolved into what every call reads. */
 export interface PipelineConfig {
   readonly authenticators: readonly Authenticator[];
+  /** Statuses that go to the challenge stage: 401, and those an authenticator names (`challengeStatuses`). */
+  readonly challengeStatuses: ReadonlySet<number>;
   readonly baseUrl: string | undefined;
   /** Origins credentials may go to (normalised). */
   readonly allowed: ReadonlySet<string>;
@@ -87,8 +89,7 @@ function orderAuthenticators(auth: CreateFetchOptions['auth']): readonly Authent
       throw new ConfigError(`auth[${i}] is not an authenticator (needs a name and an attach function)`);
     }
   });
-  // Stable: signers keep their relative order, after everything else.
-  return [...list.filter((a) => !a.signer), ...list.filter((a) => a.signer)];
+  return inSignerOrder(list);
 }
 
 function hasUserinfo(url: string): boolean {
@@ -179,6 +180,7 @@ export function resolvePipelineConfig(options: CreateFetchOptions): PipelineConf
   const lower = (names: readonly string[] | undefined): string[] => (names ?? []).map((n) => n.toLowerCase());
   return {
     authenticators,
+    challengeStatuses: new Set([401, ...authenticators.flatMap((a) => a.challengeStatuses ?? [])]),
     baseUrl: options.baseUrl,
     allowed,
     enforceOrigins: credentialed || options.allowedOrigins !== undefined,

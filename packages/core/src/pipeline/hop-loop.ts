@@ -80,8 +80,12 @@ export async function hopLoop(
       why = REDIRECT;
       continue;
     }
-    const challenged = isChallenge(config, response.status);
-    if (challenged && hop.access === 'credentials' && call.retryOnUnauthorized && !replayed) {
+    if (
+      config.challengeStatuses.has(response.status) &&
+      hop.access === 'credentials' &&
+      call.retryOnUnauthorized &&
+      !replayed
+    ) {
       const verdict = await challengeStage(config, response, draft, context);
       if (!verdict.replay) return finalizeStage(response, attempt, draft, config.sensitive, verdict);
       replayed = true;
@@ -101,9 +105,4 @@ export async function hopLoop(
     if (response.ok) config.budget.recordSuccess();
     return finalizeStage(response, attempt, draft, config.sensitive, plan);
   }
-}
-
-/** A 401, or a status an authenticator of this client names as its partner's rejection of credentials. */
-function isChallenge(config: PipelineConfig, status: number): boolean {
-  return status === 401 || config.authenticators.some((a) => a.challengeStatuses?.includes(status) === true);
 }
