@@ -180,9 +180,13 @@ async function runSection(section: Section): Promise<[string, unknown]> {
   }
 }
 
+const AZURE = 'Azure core-rest-pipeline + API key policy';
+
 function printTransportTable(results: readonly ScenarioResult[]): void {
-  const undici = (c: number): number | undefined =>
-    results.find((r) => r.name === 'bare undici.request' && r.concurrency === c)?.throughput;
+  const throughputOf = (name: string, c: number): number =>
+    results.find((r) => r.name === name && r.concurrency === c)?.throughput ?? Number.NaN;
+  const versus = (r: ScenarioResult, name: string): string =>
+    `${(r.throughput / throughputOf(name, r.concurrency)).toFixed(2)}×`;
   console.table(
     results.map((r) => ({
       client: r.name,
@@ -190,7 +194,8 @@ function printTransportTable(results: readonly ScenarioResult[]): void {
       'req/s': Math.round(r.throughput),
       'p50 ms': r.p50.toFixed(2),
       'vs raw fetch': r.ratio === undefined ? '' : `${r.ratio.toFixed(2)}×`,
-      'vs undici.request': `${(r.throughput / (undici(r.concurrency) ?? Number.NaN)).toFixed(2)}×`,
+      'vs undici.request': versus(r, 'bare undici.request'),
+      'vs Azure pipeline': versus(r, AZURE),
     })),
   );
 }

@@ -1,6 +1,12 @@
 import { apiKeyAuth } from '@attache/api-key';
 import { createFetch, secret } from '@attache/core';
 import { nodeTransport } from '@attache/mtls-node';
+import {
+  createDefaultHttpClient,
+  createPipelineFromOptions,
+  createPipelineRequest,
+  type PipelinePolicy,
+} from '@azure/core-rest-pipeline';
 import { Agent, request } from 'undici';
 import type { Scenario } from './interleave.ts';
 
@@ -38,6 +44,32 @@ export const transportScenarios: Scenario[] = [
         transport: nodeTransport(),
       });
       return () => attache('orders/1').then(consume);
+    },
+  },
+  {
+    // Azure's pipeline as its SDKs build it (default policies: retries, redirects, request ids, user agent,
+    // tracing, logging) on its default Node client (node:http with keep-alive), with the same API key header.
+    name: 'Azure core-rest-pipeline + API key policy',
+    baseline: 'raw fetch',
+    setup: (origin) => {
+      const pipeline = createPipelineFromOptions({});
+      const apiKey: PipelinePolicy = {
+        name: 'apiKey',
+        sendRequest: (req, next) => {
+          req.headers.set('x-api-key', 'bench-key');
+          return next(req);
+        },
+      };
+      pipeline.addPolicy(apiKey);
+      const client = createDefaultHttpClient();
+      const url = `${origin}/orders/1`;
+      return async () => {
+        const response = await pipeline.sendRequest(
+          client,
+          createPipelineRequest({ url, allowInsecureConnection: true }),
+        );
+        return JSON.parse(response.bodyAsText ?? 'null');
+      };
     },
   },
   {

@@ -16,25 +16,50 @@ export function createDeadline(
   now: () => number,
   request: () => RedactedRequest,
 ): Deadline {
-  const controller = new AbortController();
-  const end = timeout === false ? Number.POSITIVE_INFINITY : now() + timeout;
-  const onAbort = (): void => controller.abort(callerSignal?.reason);
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  if (callerSignal?.aborted) controller.abort(callerSignal.reason);
-  else callerSignal?.addEventListener('abort', onAbort, { once: true });
-  if (timeout !== false && !controller.signal.aborted) {
-    timer = setTimeout(() => {
-      controller.abort(new TimeoutError(`Request timed out after ${timeout} ms`, { request: request() }));
-    }, timeout);
+  return new CallDeadline(timeout, callerSignal ?? undefined, now, request);
+}
+
+// A class rather than closures: it runs once per call, and one shape keeps it cheap.
+class CallDeadline implements Deadline {
+  readonly #controller = new AbortController();
+  readonly #end: number;
+  readonly #now: () => number;
+  readonly #callerSignal: AbortSignal | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    timeout: number | false,
+    callerSignal: AbortSignal | undefined,
+    now: () => number,
+    request: () => RedactedRequest,
+  ) {
+    this.#now = now;
+    this.#end = timeout === false ? Number.POSITIVE_INFINITY : now() + timeout;
+    this.#callerSignal = callerSignal;
+    const controller = this.#controller;
+    if (callerSignal?.aborted) controller.abort(callerSignal.reason);
+    else callerSignal?.addEventListener('abort', this.#onAbort, { once: true });
+    if (timeout !== false && !controller.signal.aborted) {
+      this.#timer = setTimeout(() => {
+        controller.abort(new TimeoutError(`Request timed out after ${timeout} ms`, { request: request() }));
+      }, timeout);
+    }
   }
-  return {
-    signal: controller.signal,
-    remaining: () => end - now(),
-    dispose() {
-      if (timer !== undefined) clearTimeout(timer);
-      callerSignal?.removeEventListener('abort', onAbort);
-    },
-  };
+
+  readonly #onAbort = (): void => this.#controller.abort(this.#callerSignal?.reason);
+
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  remaining(): number {
+    return this.#end - this.#now();
+  }
+
+  dispose(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#callerSignal?.removeEventListener('abort', this.#onAbort);
+  }
 }
 
 /**

@@ -40,6 +40,8 @@ export interface CallHints {
 }
 
 const ABSOLUTE_URL = /^[a-z][a-z\d+\-.]*:/i;
+// A relative reference that is a path below the base (not `/…`, `//…`, `\…`, `?…`, `#…` or led by spaces).
+const PLAIN_RELATIVE = /^[\w.~-]/;
 const CALL_OPTION_KEYS = ['timeout', 'retry', 'retryOnUnauthorized', 'idempotencyKey', 'account'] as const;
 const ACCOUNT = /^[\x21-\x7e]{1,256}$/;
 // Methods fetch sends as written (upper case); others are normalized or refused by the Request constructor.
@@ -48,18 +50,23 @@ const PLAIN_INIT_KEYS = new Set(['method', 'headers', 'signal', 'body', ...CALL_
 const TEXT = 'text/plain;charset=UTF-8';
 const FORM = 'application/x-www-form-urlencoded;charset=UTF-8';
 
-function resolveUrl(baseUrl: string | undefined, input: string): URL {
+function resolveUrl(config: PipelineConfig, input: string): URL {
   // A regex first: a thrown and caught URL parse costs more than the rest of a call.
   if (ABSOLUTE_URL.test(input)) return new URL(input);
+  if (config.joinBase !== undefined && PLAIN_RELATIVE.test(input)) return new URL(config.joinBase + input);
+  const baseUrl = config.baseUrl;
   if (baseUrl === undefined) throw new ConfigError('A relative URL needs a baseUrl; none is configured');
   // WHATWG URL resolution against the base with a trailing slash, exactly as ky's `baseUrl` (the client face)
   // does: `orders` lands under the base path, `/orders` at the origin's root.
   return new URL(input, baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`);
 }
 
+const NO_OPTIONS: CallOptions = Object.freeze({});
+const NO_INIT: RequestInit = Object.freeze({});
+
 function pickCallOptions(init: AttacheRequestInit | undefined): CallOptions {
+  if (init === undefined) return NO_OPTIONS;
   const result: Record<string, unknown> = {};
-  if (init === undefined) return result;
   for (const key of CALL_OPTION_KEYS) if (init[key] !== undefined) result[key] = init[key];
   return result;
 }
@@ -107,8 +114,8 @@ function plainSource(init: RequestInit): Source | undefined {
   const stream = typeof ReadableStream !== 'undefined' && given instanceof ReadableStream ? given : undefined;
   const bytes = none || stream ? undefined : plainBody(given, headers);
   if (!none && stream === undefined && bytes === undefined) return undefined; // Blob, FormData: fetch's rules
-  const base = { method, headers, pending: undefined, signal, redirect: 'follow' as const, init: {} };
-  return { ...base, body: stream ? null : bytes, stream };
+  const body = stream ? null : bytes;
+  return { method, headers, body, pending: undefined, stream, signal, redirect: 'follow', init: NO_INIT };
 }
 
 function requestSource(request: Request, streamed: boolean): Source {
@@ -175,7 +182,7 @@ export function normalizeCall(
   const url =
     input instanceof Request
       ? new URL(input.url)
-      : resolveUrl(config.baseUrl, input instanceof URL ? input.href : String(input));
+      : resolveUrl(config, input instanceof URL ? input.href : String(input));
   if (url.username !== '' || url.password !== '') {
     // fetch's own TypeError would quote the URL, password included.
     throw new ConfigError(
@@ -187,7 +194,7 @@ export function normalizeCall(
   if (account !== undefined && (typeof account !== 'string' || !ACCOUNT.test(account))) {
     throw new ConfigError('init.account must be 1 to 256 visible ASCII characters');
   }
-  const source = readSource(url, input, init ?? {}, hints?.streamed === true);
+  const source = readSource(url, input, init ?? NO_INIT, hints?.streamed === true);
   if (options.idempotencyKey !== undefined && !source.headers.has('idempotency-key')) {
     const key = options.idempotencyKey === 'auto' ? crypto.randomUUID() : options.idempotencyKey;
     source.headers.set('idempotency-key', key);

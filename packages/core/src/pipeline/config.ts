@@ -20,6 +20,8 @@ export interface PipelineConfig {
   /** Statuses that go to the challenge stage: 401, and those an authenticator names (`challengeStatuses`). */
   readonly challengeStatuses: ReadonlySet<number>;
   readonly baseUrl: string | undefined;
+  /** `baseUrl` with a trailing slash, when a relative path appended to it as text resolves as against it. */
+  readonly joinBase: string | undefined;
   /** Origins credentials may go to (normalised). */
   readonly allowed: ReadonlySet<string>;
   /** Whether the allow-list is enforced at all: with authenticators, a credential transport or a list given. */
@@ -99,6 +101,15 @@ function hasUserinfo(url: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * A base without query, fragment or backslash, with a trailing slash: resolving a plain relative path (see
+ * `resolveUrl`) against it is the same as parsing the two joined, which costs half as much.
+ */
+function joinableBase(baseUrl: string | undefined): string | undefined {
+  if (baseUrl === undefined || /[?#\\]/.test(baseUrl)) return undefined;
+  return baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
 }
 
 function resolveOrigins(options: CreateFetchOptions): Set<string> {
@@ -182,6 +193,7 @@ export function resolvePipelineConfig(options: CreateFetchOptions): PipelineConf
     authenticators,
     challengeStatuses: new Set([401, ...authenticators.flatMap((a) => a.challengeStatuses ?? [])]),
     baseUrl: options.baseUrl,
+    joinBase: joinableBase(options.baseUrl),
     allowed,
     enforceOrigins: credentialed || options.allowedOrigins !== undefined,
     insecureHosts: new Set(lower(options.allowInsecureHosts)),

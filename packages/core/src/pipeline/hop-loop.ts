@@ -17,6 +17,22 @@ const NETWORK_RETRY: SendReason = { reason: 'retry', retryReason: 'network' };
 const REPLAY: SendReason = { reason: 'replay' };
 const REDIRECT: SendReason = { reason: 'redirect' };
 
+/** What authenticators are told about one attempt; `callId` only when the client listens for events. */
+function attemptContext(
+  config: PipelineConfig,
+  call: Call,
+  deadline: Deadline,
+  attempt: number,
+  isReplay: boolean,
+): AuthContext {
+  const { clock, emit, callId } = config;
+  const signal = deadline.signal;
+  const account = call.account;
+  return callId === undefined
+    ? { attempt, signal, clock, isReplay, account, emit }
+    : { attempt, signal, clock, isReplay, account, emit, callId };
+}
+
 /**
  * The attempt and hop loops of one call. Each pass attaches credentials to a fresh draft of the current hop
  * (when its origin passed the gate), sends it, and reads the answer: a redirect moves to the next hop (the
@@ -42,15 +58,7 @@ export async function hopLoop(
   let sent = 0;
   let why: SendReason = INITIAL;
   for (;;) {
-    const context: AuthContext = {
-      attempt,
-      signal: deadline.signal,
-      clock: config.clock,
-      isReplay: replayed,
-      account: call.account,
-      emit: config.emit,
-      ...(config.callId === undefined ? {} : { callId: config.callId }),
-    };
+    const context = attemptContext(config, call, deadline, attempt, replayed);
     const traced = startAttempt(config, hop, attempt, sent++, why);
     let draft: RequestDraft;
     let response: Response;

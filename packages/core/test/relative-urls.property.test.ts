@@ -1,0 +1,77 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { createFetch, type OutgoingRequest } from '../src/index.ts';
+
+// A relative URL resolves against `baseUrl` exactly as WHATWG URL resolution does (`new URL(input, base/)`),
+// whatever the base's path, port, encoding or host, and whatever the relative path holds.
+const BASES = [
+  'https://api.partner.example',
+  'https://api.partner.example/',
+  'https://api.partner.example/v1',
+  'https://api.partner.example/v1/',
+  'https://api.partner.example:8443/a/b/c',
+  'http://127.0.0.1:9/x%20y/',
+  'https://bücher.example/ä/ö',
+  'https://api.partner.example/v1?tenant=1',
+  'https://api.partner.example/v1#frag',
+  'https://api.partner.example/a\\b',
+  'https://API.Partner.Example:443/./v1/../v2',
+];
+
+const SEGMENT_CHARS = fc.constantFrom(
+  ...'abcXYZ019_-.~/?#%:@!$&\'()*+,;= \t\n\\é日[]{}|^`"<>'.split(''),
+  '..',
+  '%2e',
+  '%2F',
+);
+const INPUT = fc.oneof(
+  fc.array(SEGMENT_CHARS, { maxLength: 24 }).map((parts) => parts.join('')),
+  fc.string({ maxLength: 24 }),
+  fc.string({ unit: 'grapheme', maxLength: 12 }),
+);
+
+async function sentUrl(baseUrl: string, input: string): Promise<string> {
+  let url = '';
+  const fetch = createFetch({
+    baseUrl,
+    transport: async (outgoing: OutgoingRequest) => {
+      url = outgoing.url;
+      return new Response(null, { status: 204 });
+    },
+  });
+  await fetch(input);
+  return url;
+}
+
+function resolved(baseUrl: string, input: string): string | undefined {
+  try {
+    return new URL(input, baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`).href;
+  } catch {
+    return undefined;
+  }
+}
+
+describe('relative URLs against baseUrl', () => {
+  it('resolve as WHATWG URL resolution does, for any base and any relative input', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...BASES), INPUT, async (baseUrl, input) => {
+        fc.pre(!/^[a-z][a-z\d+\-.]*:/i.test(input)); // absolute URLs are not resolved against the base
+        const expected = resolved(baseUrl, input);
+        fc.pre(expected === undefined || new URL(expected).origin === new URL(baseUrl).origin);
+        if (expected === undefined) await expect(sentUrl(baseUrl, input)).rejects.toThrow();
+        else expect(await sentUrl(baseUrl, input)).toBe(expected);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('keeps the cases a text join would get wrong', async () => {
+    const base = 'https://api.partner.example/v1';
+    expect(await sentUrl(base, '/root')).toBe('https://api.partner.example/root');
+    expect(await sentUrl(base, '?q=1')).toBe('https://api.partner.example/v1/?q=1');
+    expect(await sentUrl(base, ' orders')).toBe('https://api.partner.example/v1/orders');
+    expect(await sentUrl(base, '\\orders')).toBe('https://api.partner.example/orders');
+    expect(await sentUrl(base, '../up')).toBe('https://api.partner.example/up');
+    expect(await sentUrl(`${base}?tenant=1`, 'orders')).toBe('https://api.partner.example/orders');
+  });
+});
