@@ -1,6 +1,6 @@
 import { apiKeyAuth, defaultSecretPatterns } from '@attache/api-key';
 import { authenticateRequest, ConfigError, createFetch, secret } from '@attache/core';
-import { HttpResponse, http } from 'msw';
+import { mockPartnerApi } from '@attache/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { authContext } from './support/context.ts';
 import { useMswServer } from './support/msw.ts';
@@ -114,17 +114,12 @@ describe('secret-looking keys in a browser', () => {
 
   it('a provider returning a secret-looking key fails the call before anything is sent', async () => {
     vi.stubGlobal('document', {});
-    let sent = 0;
-    server.use(
-      http.get(`${BASE}/orders`, () => {
-        sent++;
-        return HttpResponse.json({ ok: true });
-      }),
-    );
+    const api = mockPartnerApi({ baseUrl: BASE, routes: { 'GET /orders': () => ({ ok: true }) } });
+    server.use(...api.handlers);
     const fetch = createFetch({ baseUrl: BASE, auth: apiKeyAuth({ key: async () => 'sk_live_rotated' }) });
 
     await expect(fetch('orders')).rejects.toThrow(/looks like a secret server-side key/);
-    expect(sent).toBe(0);
+    expect(api.calls.total).toBe(0);
   });
 
   it('outside a browser the same keys and the cookie placement are accepted', async () => {

@@ -1,7 +1,7 @@
 // apiKeyAuth's header safety in a real Chromium (cookies cannot be set there, so header and query).
 import { ConfigError, createFetch, secret } from '@attache/core';
+import { mockPartnerApi } from '@attache/testing';
 import fc from 'fast-check';
-import { HttpResponse, http } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { assertNoLeak, unsafeToken } from '../../../test/support/hostile-values.ts';
 import { apiKeyAuth } from '../src/index.ts';
@@ -12,13 +12,8 @@ const worker = useMswWorker();
 
 describe('apiKeyAuth header safety in Chromium', () => {
   it('refuses hostile keys, fixed or from a provider, before anything is sent', async () => {
-    let sent = 0;
-    worker.use(
-      http.all(`${BASE}/*`, () => {
-        sent++;
-        return HttpResponse.json({});
-      }),
-    );
+    const api = mockPartnerApi({ baseUrl: BASE });
+    worker.use(...api.handlers);
     await fc.assert(
       fc.asyncProperty(
         unsafeToken,
@@ -42,6 +37,6 @@ describe('apiKeyAuth header safety in Chromium', () => {
       ),
       { numRuns: 200 },
     );
-    expect(sent).toBe(0);
+    expect(api.calls.total).toBe(0);
   });
 });

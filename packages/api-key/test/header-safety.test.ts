@@ -1,8 +1,8 @@
 // A key is header-safe or refused before anything is sent, with a ConfigError that never quotes it.
 import { inspect } from 'node:util';
 import { ConfigError, createFetch, secret } from '@attache/core';
+import { mockPartnerApi } from '@attache/testing';
 import fc from 'fast-check';
-import { HttpResponse, http } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { assertNoLeak, notAString, unsafeToken } from '../../../test/support/hostile-values.ts';
 import { type ApiKeyPlacement, apiKeyAuth } from '../src/index.ts';
@@ -13,15 +13,11 @@ const server = useMswServer();
 const show = (value: unknown): string => inspect(value, { depth: 10, showHidden: true });
 const placement = fc.constantFrom<ApiKeyPlacement>('header', 'query', 'cookie');
 
-function partner(): { count: () => number } {
-  let count = 0;
-  server.use(
-    http.all(`${BASE}/*`, () => {
-      count++;
-      return HttpResponse.json({ ok: true });
-    }),
-  );
-  return { count: () => count };
+/** A partner answering every path under BASE: its call count shows whether anything was sent. */
+function partner() {
+  const api = mockPartnerApi({ baseUrl: BASE });
+  server.use(...api.handlers);
+  return api;
 }
 
 describe('apiKeyAuth refuses keys a header, query or cookie cannot carry as they are', () => {
@@ -60,7 +56,7 @@ describe('apiKeyAuth refuses keys a header, query or cookie cannot carry as they
       }),
       { numRuns: 150 },
     );
-    expect(api.count()).toBe(0);
+    expect(api.calls.total).toBe(0);
   });
 
   it("a provider answering '', undefined, null or a non-string", async () => {
@@ -71,6 +67,6 @@ describe('apiKeyAuth refuses keys a header, query or cookie cannot carry as they
         await expect(fetch('orders')).rejects.toBeInstanceOf(ConfigError);
       }),
     );
-    expect(api.count()).toBe(0);
+    expect(api.calls.total).toBe(0);
   });
 });

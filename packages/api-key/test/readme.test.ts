@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { mockPartnerApi } from '@attache/testing';
 import { HttpResponse, http } from 'msw';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { useMswServer } from './support/msw.ts';
@@ -75,19 +76,23 @@ describe('README examples run as written', () => {
 
   it('quick example: the key travels in X-API-Key to the partner', async () => {
     vi.stubEnv('PARTNER_API_KEY', 'live-key-123');
-    const seen: (string | null)[] = [];
-    server.use(
-      http.get('https://api.partner.example/v1/orders', ({ request }) => {
-        seen.push(request.headers.get('x-api-key'));
-        expect(new URL(request.url).searchParams.get('status')).toBe('open');
-        return HttpResponse.json({ orders: [{ id: 42 }] });
-      }),
-    );
+    const api = mockPartnerApi({
+      baseUrl: 'https://api.partner.example/v1',
+      guards: { apiKey: { keys: 'live-key-123' } },
+      routes: {
+        'GET /orders': ({ request }) => {
+          expect(new URL(request.url).searchParams.get('status')).toBe('open');
+          return { orders: [{ id: 42 }] };
+        },
+      },
+    });
+    server.use(...api.handlers);
     const log = vi.spyOn(console, 'log').mockImplementation(() => {});
 
     await runExample(0);
 
-    expect(seen).toEqual(['live-key-123']);
+    // The one request carried the one key the partner accepts, in X-API-Key.
+    expect(api.calls).toEqual({ total: 1, accepted: 1, rejected: 0, faulted: 0 });
     expect(log).toHaveBeenCalledWith(200, { orders: [{ id: 42 }] });
   });
 

@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { apiKeyAuth } from '@attache/api-key';
+import { type ApiKeyAuthOptions, apiKeyAuth } from '@attache/api-key';
 import {
   type AttacheEvent,
   createClient,
@@ -10,7 +10,7 @@ import {
   secret,
   TokenAcquisitionError,
 } from '@attache/core';
-import { HttpResponse, http } from 'msw';
+import { mockPartnerApi } from '@attache/testing';
 import { describe, expect, it } from 'vitest';
 import { useMswServer } from './support/msw.ts';
 
@@ -35,6 +35,22 @@ function expectNoKey(value: unknown): void {
   for (const text of renderings(value)) expect(text).not.toContain(KEY);
 }
 
+/** The partner: it accepts only KEY, where `options` puts it, so each test also proves the key arrived. */
+function partner({ in: where, name }: Pick<ApiKeyAuthOptions, 'in' | 'name'>) {
+  const api = mockPartnerApi({
+    baseUrl: BASE,
+    guards: {
+      apiKey: {
+        keys: KEY,
+        ...(where === undefined ? {} : { in: where }),
+        ...(name === undefined ? {} : { name }),
+      },
+    },
+  });
+  server.use(...api.handlers);
+  return api;
+}
+
 const placements = [
   { label: 'query (default name)', options: { in: 'query' as const } },
   {
@@ -48,12 +64,8 @@ const placements = [
 
 describe.each(placements)('the key never leaks: $label', ({ options }) => {
   it('events of a retried request are masked', async () => {
-    let calls = 0;
-    server.use(
-      http.get(`${BASE}/orders`, () =>
-        ++calls === 1 ? new HttpResponse(null, { status: 503 }) : HttpResponse.json({ ok: true }),
-      ),
-    );
+    const api = partner(options);
+    api.faults.failNext(1, 503);
     const events: AttacheEvent[] = [];
     const fetch = createFetch({
       baseUrl: BASE,
@@ -66,6 +78,7 @@ describe.each(placements)('the key never leaks: $label', ({ options }) => {
     const response = await fetch('orders?page=2');
 
     expect(response.status).toBe(200);
+    expect(api.calls).toEqual({ total: 2, accepted: 1, rejected: 0, faulted: 1 });
     // Attempt events (`attempt:start`/`attempt:end`) come between; the call's own are these.
     expect(events.map((e) => e.type).filter((t) => !t.startsWith('attempt:'))).toEqual([
       'request:start',
@@ -76,7 +89,8 @@ describe.each(placements)('the key never leaks: $label', ({ options }) => {
   });
 
   it('the request snapshot of an HTTP error, after retries, is masked', async () => {
-    server.use(http.get(`${BASE}/orders`, () => new HttpResponse(null, { status: 503 })));
+    const api = partner(options);
+    api.faults.failNext(2, 503);
     const events: AttacheEvent[] = [];
     const client = createClient({
       baseUrl: BASE,
@@ -89,6 +103,7 @@ describe.each(placements)('the key never leaks: $label', ({ options }) => {
     const error = await client.get('orders?page=2').catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(HttpError);
+    expect(api.calls.faulted).toBe(2);
     // Attempt events (`attempt:start`/`attempt:end`) come between; the call's own are these.
     expect(events.map((e) => e.type).filter((t) => !t.startsWith('attempt:'))).toEqual([
       'request:start',
@@ -103,7 +118,8 @@ describe.each(placements)('the key never leaks: $label', ({ options }) => {
   });
 
   it('a NetworkError keeps a masked snapshot of the request that carried the key', async () => {
-    server.use(http.get(`${BASE}/orders`, () => HttpResponse.error()));
+    const api = partner(options);
+    api.faults.networkErrorNext(1);
     const events: AttacheEvent[] = [];
     const fetch = createFetch({
       baseUrl: BASE,
@@ -115,6 +131,7 @@ describe.each(placements)('the key never leaks: $label', ({ options }) => {
     const error = await fetch('orders').catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(NetworkError);
+    expect(api.faults.calls.networkErrors).toBe(1);
     expect(isAttacheError(error) && error.request).toBeTruthy();
     expectNoKey(error);
     expectNoKey(events);

@@ -1,8 +1,8 @@
 // The signer's own values (key id, nonce) travel in headers: refused with a ConfigError that never quotes them.
 import { inspect } from 'node:util';
 import { ConfigError, createFetch } from '@attache/core';
+import { mockPartnerApi } from '@attache/testing';
 import fc from 'fast-check';
-import { HttpResponse, http } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { assertNoLeak, notAString, unsafeToken } from '../../../test/support/hostile-values.ts';
 import { hmacAuth } from '../src/hmac-auth.ts';
@@ -35,13 +35,8 @@ describe('hmacAuth', () => {
   });
 
   it('refuses a hostile nonce() result before anything is sent', async () => {
-    let sent = 0;
-    server.use(
-      http.all(`${BASE}/*`, () => {
-        sent++;
-        return HttpResponse.json({});
-      }),
-    );
+    const api = mockPartnerApi({ baseUrl: BASE });
+    server.use(...api.handlers);
     await fc.assert(
       fc.asyncProperty(
         fc.oneof(
@@ -65,6 +60,6 @@ describe('hmacAuth', () => {
       ),
       { numRuns: 150 },
     );
-    expect(sent).toBe(0);
+    expect(api.calls.total).toBe(0);
   });
 });

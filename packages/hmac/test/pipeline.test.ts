@@ -1,5 +1,5 @@
-// hmacAuth inside the real pipeline (createFetch / createClient), against an msw partner that verifies every
-// request with createHmacVerifier.
+// hmacAuth inside the real pipeline (createFetch / createClient), against a mock partner API that verifies
+// every request with createHmacVerifier (replay protection included).
 import { inspect } from 'node:util';
 import {
   type AttacheEvent,
@@ -10,10 +10,11 @@ import {
   isAttacheError,
   secret,
 } from '@attache/core';
+import { mockPartnerApi } from '@attache/testing';
 import { HttpResponse, http } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { hmacAuth } from '../src/hmac-auth.ts';
-import { createHmacVerifier, type HmacVerifier, type HmacVerifyResult } from '../src/hmac-verifier.ts';
+import { createHmacVerifier, type HmacVerified, type HmacVerifierOptions } from '../src/hmac-verifier.ts';
 import { useMswServer } from './support/msw.ts';
 
 const BASE = 'https://api.partner.test';
@@ -23,35 +24,38 @@ const NOW = Date.UTC(2026, 10, 22, 12, 0, 0);
 
 const server = useMswServer();
 
-/** A partner endpoint that verifies each request, answers with `statuses` in turn and records everything. */
-function partner(verifier: HmacVerifier, statuses: number[] = [200], serverNow = NOW) {
-  const results: HmacVerifyResult[] = [];
+/**
+ * A partner route (`* path`) behind the HMAC guard, on a clock (and `Date` header) at `serverNow`: it answers
+ * the requests the verifier accepts with `statuses` in turn and keeps them and their verified signatures.
+ */
+function partner(path: string, hmac: HmacVerifierOptions, statuses: number[] = [200], serverNow = NOW) {
+  const signatures: HmacVerified[] = [];
   const requests: Request[] = [];
   let i = 0;
-  const handler = async ({ request }: { request: Request }) => {
-    requests.push(request.clone());
-    const result = await verifier.verify(request);
-    results.push(result);
-    const date = new Date(serverNow).toUTCString();
-    if (!result.ok) {
-      return HttpResponse.json(
-        { error: result.reason },
-        { status: 401, headers: { date, 'www-authenticate': 'Signature' } },
-      );
-    }
-    const status = statuses[Math.min(i++, statuses.length - 1)]!;
-    return HttpResponse.json({ ok: status === 200 }, { status, headers: { date } });
-  };
-  return { results, requests, handler };
+  const api = mockPartnerApi({
+    baseUrl: BASE,
+    now: () => serverNow,
+    guards: { hmac },
+    routes: {
+      [`* ${path}`]: ({ request, principal }) => {
+        requests.push(request.clone());
+        if (principal.signature !== undefined) signatures.push(principal.signature);
+        const status = statuses[Math.min(i++, statuses.length - 1)]!;
+        return Response.json({ ok: status === 200 }, { status });
+      },
+    },
+  });
+  server.use(...api.handlers);
+  return { api, signatures, requests };
 }
 
-const nonceOf = (result: HmacVerifyResult) => (result.ok ? result.nonce : undefined);
+/** What the verifier said of each request: `ok`, or why it refused it. */
+const verdicts = (api: ReturnType<typeof partner>['api']) =>
+  api.requests.map((r) => (r.outcome === 'accepted' ? 'ok' : r.reason));
 
 describe('hmacAuth in createFetch', () => {
   it('re-signs a retried request with a fresh nonce, and both attempts pass a verifier with replay protection', async () => {
-    const verifier = createHmacVerifier({ keys: { 'client-42': SECRET }, now: () => NOW });
-    const { results, requests, handler } = partner(verifier, [503, 200]);
-    server.use(http.post(`${BASE}/payments`, handler));
+    const { api, signatures, requests } = partner('/payments', { keys: { 'client-42': SECRET } }, [503, 200]);
     const fetch = createFetch({
       baseUrl: BASE,
       auth: hmacAuth({ keyId: 'client-42', key: SECRET }),
@@ -67,20 +71,22 @@ describe('hmacAuth in createFetch', () => {
     });
 
     expect(response.status).toBe(200);
-    expect(results).toHaveLength(2);
-    expect(results.every((r) => r.ok)).toBe(true);
-    expect(new Set(results.map(nonceOf)).size).toBe(2);
-    expect(results[0]).toMatchObject({
+    expect(verdicts(api)).toEqual(['ok', 'ok']);
+    expect(new Set(signatures.map((s) => s.nonce)).size).toBe(2);
+    expect(signatures[0]).toMatchObject({
       components: expect.arrayContaining(['"content-digest"', '"idempotency-key"']),
     });
     // The first attempt, captured and sent again, is a replay.
-    expect(await verifier.verify(requests[0]!)).toMatchObject({ ok: false, reason: 'replayed-nonce' });
+    expect((await globalThis.fetch(requests[0]!)).status).toBe(401);
+    expect(verdicts(api)).toEqual(['ok', 'ok', 'replayed-nonce']);
   });
 
   it('does the same for the simple scheme', async () => {
-    const verifier = createHmacVerifier({ scheme: 'simple', keys: { 'client-42': SECRET }, now: () => NOW });
-    const { results, handler } = partner(verifier, [502, 503, 200]);
-    server.use(http.get(`${BASE}/orders`, handler));
+    const { api, signatures } = partner(
+      '/orders',
+      { scheme: 'simple', keys: { 'client-42': SECRET } },
+      [502, 503, 200],
+    );
     const fetch = createFetch({
       baseUrl: BASE,
       auth: hmacAuth({ scheme: 'simple', keyId: 'client-42', key: SECRET }),
@@ -88,8 +94,8 @@ describe('hmacAuth in createFetch', () => {
       random: () => 0,
     });
     expect((await fetch('orders?status=open')).status).toBe(200);
-    expect(results.map((r) => r.ok)).toEqual([true, true, true]);
-    expect(new Set(results.map(nonceOf)).size).toBe(3);
+    expect(verdicts(api)).toEqual(['ok', 'ok', 'ok']);
+    expect(new Set(signatures.map((s) => s.nonce)).size).toBe(3);
   });
 
   it.each([
@@ -99,9 +105,7 @@ describe('hmacAuth in createFetch', () => {
     'corrects its clock after one rejection when it runs 10 minutes %s the server',
     async (_where, skew, firstReason) => {
       const serverNow = NOW;
-      const verifier = createHmacVerifier({ keys: { 'client-42': SECRET }, now: () => serverNow });
-      const { results, handler } = partner(verifier, [200], serverNow);
-      server.use(http.get(`${BASE}/balance`, handler));
+      const { api, signatures } = partner('/balance', { keys: { 'client-42': SECRET } }, [200], serverNow);
       const events: AttacheEvent[] = [];
       const fetch = createFetch({
         baseUrl: BASE,
@@ -113,8 +117,8 @@ describe('hmacAuth in createFetch', () => {
       const response = await fetch('balance');
 
       expect(response.status).toBe(200);
-      expect(results.map((r) => (r.ok ? 'ok' : r.reason))).toEqual([firstReason, 'ok']);
-      expect(results[1]).toMatchObject({ created: serverNow / 1000 });
+      expect(verdicts(api)).toEqual([firstReason, 'ok']);
+      expect(signatures[0]).toMatchObject({ created: serverNow / 1000 });
       expect(events).toContainEqual(
         expect.objectContaining({ type: 'challenge:handled', authenticator: 'hmac', outcome: 'replay' }),
       );
@@ -122,26 +126,18 @@ describe('hmacAuth in createFetch', () => {
   );
 
   it('does not replay a 401 when the clock did not move: the rejection is final', async () => {
-    const verifier = createHmacVerifier({
-      keys: { 'client-42': 'a-different-secret-000000000000' },
-      now: () => NOW,
-    });
-    const { results, handler } = partner(verifier);
-    server.use(http.get(`${BASE}/balance`, handler));
+    const { api } = partner('/balance', { keys: { 'client-42': 'a-different-secret-000000000000' } });
     const fetch = createFetch({
       baseUrl: BASE,
       auth: hmacAuth({ keyId: 'client-42', key: SECRET }),
       now: () => NOW,
     });
     expect((await fetch('balance')).status).toBe(401);
-    expect(results).toHaveLength(1);
-    expect(results[0]).toMatchObject({ reason: 'signature-mismatch' });
+    expect(verdicts(api)).toEqual(['signature-mismatch']);
   });
 
   it('signs 25 concurrent calls with 25 distinct nonces, all accepted', async () => {
-    const verifier = createHmacVerifier({ keys: { 'client-42': SECRET }, now: () => NOW });
-    const { results, handler } = partner(verifier);
-    server.use(http.post(`${BASE}/events`, handler));
+    const { api, signatures } = partner('/events', { keys: { 'client-42': SECRET } });
     const fetch = createFetch({
       baseUrl: BASE,
       auth: hmacAuth({ keyId: 'client-42', key: SECRET }),
@@ -153,29 +149,24 @@ describe('hmacAuth in createFetch', () => {
     );
 
     expect(responses.map((r) => r.status)).toEqual(Array(25).fill(200));
-    expect(results).toHaveLength(25);
-    expect(results.filter((r) => r.ok)).toHaveLength(25);
-    expect(new Set(results.map(nonceOf)).size).toBe(25);
+    expect(verdicts(api)).toEqual(Array(25).fill('ok'));
+    expect(new Set(signatures.map((s) => s.nonce)).size).toBe(25);
   });
 
   it('signs last and covers the bearer token another authenticator added (hybrid scheme)', async () => {
-    const verifier = createHmacVerifier({
+    const { signatures, requests } = partner('/me', {
       keys: { 'client-42': SECRET },
-      now: () => NOW,
       requiredComponents: ['@method', '@target-uri', 'authorization'],
     });
-    const { results, requests, handler } = partner(verifier);
-    server.use(http.get(`${BASE}/me`, handler));
     const fetch = createFetch({
       baseUrl: BASE,
       auth: [hmacAuth({ keyId: 'client-42', key: SECRET }), bearerAuth({ token: secret('token-1') })],
       now: () => NOW,
     });
     expect((await fetch('me')).status).toBe(200);
-    expect(results[0]).toMatchObject({
-      ok: true,
-      components: ['"@method"', '"@target-uri"', '"authorization"'],
-    });
+    expect(signatures).toEqual([
+      expect.objectContaining({ components: ['"@method"', '"@target-uri"', '"authorization"'] }),
+    ]);
     const swapped = new Request(requests[0]!, {
       headers: { ...Object.fromEntries(requests[0]!.headers), authorization: 'Bearer stolen' },
     });
@@ -187,14 +178,12 @@ describe('hmacAuth in createFetch', () => {
   });
 
   it('signs the GET a 303 redirect turns a signed POST into, without the dropped body', async () => {
-    const verifier = createHmacVerifier({ keys: { 'client-42': SECRET }, now: () => NOW });
-    const { results, handler } = partner(verifier);
+    const { api, signatures } = partner('/jobs/7', { keys: { 'client-42': SECRET } });
     server.use(
       http.post(
         `${BASE}/jobs`,
         () => new HttpResponse(null, { status: 303, headers: { location: `${BASE}/jobs/7` } }),
       ),
-      http.get(`${BASE}/jobs/7`, handler),
     );
     const fetch = createFetch({
       baseUrl: BASE,
@@ -202,9 +191,8 @@ describe('hmacAuth in createFetch', () => {
       now: () => NOW,
     });
     expect((await fetch('jobs', { method: 'POST', body: '{"run":true}' })).status).toBe(200);
-    expect(results).toEqual([
-      expect.objectContaining({ ok: true, components: ['"@method"', '"@target-uri"'] }),
-    ]);
+    expect(verdicts(api)).toEqual(['ok']);
+    expect(signatures).toEqual([expect.objectContaining({ components: ['"@method"', '"@target-uri"'] })]);
   });
 
   it('refuses a ReadableStream body before sending anything', async () => {
@@ -253,20 +241,16 @@ describe('hmacAuth in createFetch', () => {
 
 describe('hmacAuth in createClient', () => {
   it('signs typed calls the same way', async () => {
-    const verifier = createHmacVerifier({ keys: { 'client-42': SECRET }, now: () => NOW });
-    const { results, handler } = partner(verifier);
-    server.use(http.put(`${BASE}/orders/42`, handler));
+    const { api, signatures } = partner('/orders/42', { keys: { 'client-42': SECRET } });
     const client = createClient({
       baseUrl: BASE,
       auth: hmacAuth({ keyId: 'client-42', key: SECRET }),
       now: () => NOW,
     });
     expect(await client.put('orders/42', { json: { status: 'shipped' } }).json()).toEqual({ ok: true });
-    expect(results).toEqual([
-      expect.objectContaining({
-        ok: true,
-        components: expect.arrayContaining(['"content-digest"', '"content-type"']),
-      }),
+    expect(verdicts(api)).toEqual(['ok']);
+    expect(signatures).toEqual([
+      expect.objectContaining({ components: expect.arrayContaining(['"content-digest"', '"content-type"']) }),
     ]);
   });
 });

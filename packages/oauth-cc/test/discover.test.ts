@@ -1,4 +1,5 @@
 import { ConfigError, globalFetchTransport } from '@attache/core';
+import { type MockAuthorizationServerOptions, mockAuthorizationServer } from '@attache/testing';
 import { HttpResponse, http } from 'msw';
 import { afterEach, describe, expect, it } from 'vitest';
 import { useMswServer } from '../../core/test/support/msw.ts';
@@ -19,6 +20,17 @@ function metadataFor(id: string, extra: Record<string, unknown> = {}) {
   return { issuer: id, token_endpoint: `${id}/token`, jwks_uri: `${id}/jwks`, ...extra };
 }
 
+/** A mock authorization server for `id`, with these clients and options, in front of the other handlers. */
+function authorizationServer(
+  id: string,
+  options: Omit<MockAuthorizationServerOptions, 'issuer' | 'clients'> = {},
+  clients: MockAuthorizationServerOptions['clients'] = [],
+) {
+  const mock = mockAuthorizationServer({ issuer: id, clients, ...options });
+  server.use(...mock.handlers);
+  return mock;
+}
+
 function record(): string[] {
   const seen: string[] = [];
   server.events.on('request:start', ({ request }) => seen.push(`${request.method} ${request.url}`));
@@ -28,26 +40,17 @@ function record(): string[] {
 describe('discover', () => {
   it('inserts the well-known segment before the issuer path (RFC 8414 §3.1)', async () => {
     const id = issuer('/tenants/acme');
-    const { origin } = new URL(id);
-    server.use(
-      http.get(`${origin}/.well-known/oauth-authorization-server/tenants/acme`, () =>
-        HttpResponse.json(metadataFor(id)),
-      ),
-    );
+    const as = authorizationServer(id, { discovery: 'oauth' });
+    expect(as.metadataUrl).toBe(`${new URL(id).origin}/.well-known/oauth-authorization-server/tenants/acme`);
     expect((await discover(id)).token_endpoint).toBe(`${id}/token`);
+    expect(as.calls).toMatchObject({ oauthMetadata: 1, openidConfiguration: 0 });
   });
 
   it('falls back to the OpenID configuration, appended to the issuer path, on a 404', async () => {
     const id = issuer('/realms/partners');
     const { origin } = new URL(id);
     const seen = record();
-    server.use(
-      http.get(
-        `${origin}/.well-known/oauth-authorization-server/realms/partners`,
-        () => new HttpResponse(null, { status: 404 }),
-      ),
-      http.get(`${id}/.well-known/openid-configuration`, () => HttpResponse.json(metadataFor(id))),
-    );
+    authorizationServer(id, { discovery: 'openid' });
     expect((await discover(id)).issuer).toBe(id);
     expect(seen).toEqual([
       `GET ${origin}/.well-known/oauth-authorization-server/realms/partners`,
@@ -57,33 +60,22 @@ describe('discover', () => {
 
   it('refuses a document whose issuer differs, and does not fall back', async () => {
     const id = issuer();
-    const seen = record();
-    server.use(
-      http.get(`${id}/.well-known/oauth-authorization-server`, () =>
-        HttpResponse.json(metadataFor('https://evil.example')),
-      ),
-    );
+    const as = authorizationServer(id, { metadata: { issuer: 'https://evil.example' } });
     const error = await discover(id).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DiscoveryError);
     expect(error).toMatchObject({ reason: 'issuer_mismatch', issuer: id, isRetryable: false });
-    expect(seen).toHaveLength(1);
+    expect(as.calls.discovery).toBe(1);
   });
 
   it('caches per issuer and shares one lookup between concurrent callers', async () => {
     const id = issuer();
-    let hits = 0;
-    server.use(
-      http.get(`${id}/.well-known/oauth-authorization-server`, () => {
-        hits++;
-        return HttpResponse.json(metadataFor(id));
-      }),
-    );
+    const as = authorizationServer(id);
     const results = await Promise.all(Array.from({ length: 10 }, () => discover(id)));
     await discover(id);
-    expect(hits).toBe(1);
+    expect(as.calls.discovery).toBe(1);
     expect(new Set(results).size).toBe(1);
     await discover(id, { cache: false });
-    expect(hits).toBe(2);
+    expect(as.calls.discovery).toBe(2);
   });
 
   it('fetches again after maxAge, and keeps the copy it holds when that refresh fails', async () => {
@@ -148,27 +140,22 @@ describe('discover', () => {
 
   it('does not cache failures; a 5xx is retryable', async () => {
     const id = issuer();
-    let hits = 0;
-    server.use(
-      http.get(`${id}/.well-known/oauth-authorization-server`, () =>
-        ++hits === 1 ? new HttpResponse('down', { status: 503 }) : HttpResponse.json(metadataFor(id)),
-      ),
-    );
+    const as = authorizationServer(id);
+    as.faults.failNext(1, 503, { body: 'down' });
     await expect(discover(id)).rejects.toMatchObject({
       reason: 'unavailable',
       status: 503,
       isRetryable: true,
     });
     expect((await discover(id)).issuer).toBe(id);
+    expect(as.calls.discovery).toBe(2);
   });
 
   it('reports neither document existing', async () => {
     const id = issuer();
-    server.use(
-      http.get(`${id}/.well-known/oauth-authorization-server`, () => new HttpResponse(null, { status: 404 })),
-      http.get(`${id}/.well-known/openid-configuration`, () => new HttpResponse(null, { status: 404 })),
-    );
+    const as = authorizationServer(id, { discovery: 'none' });
     await expect(discover(id)).rejects.toMatchObject({ reason: 'not_found' });
+    expect(as.calls).toMatchObject({ oauthMetadata: 1, openidConfiguration: 1 });
   });
 
   it.each([
@@ -202,15 +189,9 @@ describe('discover', () => {
 describe('clientCredentialsAuth with discovery', () => {
   it('uses mtls_endpoint_aliases.token_endpoint when a transport is given', async () => {
     const id = issuer();
-    server.use(
-      http.get(`${id}/.well-known/oauth-authorization-server`, () =>
-        HttpResponse.json(
-          metadataFor(id, {
-            mtls_endpoint_aliases: { token_endpoint: 'https://mtls.partner.example/token' },
-          }),
-        ),
-      ),
-    );
+    authorizationServer(id, {
+      metadata: { mtls_endpoint_aliases: { token_endpoint: 'https://mtls.partner.example/token' } },
+    });
     const sent: string[] = [];
     const auth = clientCredentialsAuth({
       issuer: id,
@@ -229,17 +210,13 @@ describe('clientCredentialsAuth with discovery', () => {
 
   it('uses the plain token endpoint without a transport, or with mtlsEndpointAliases: false', async () => {
     const id = issuer();
-    server.use(
-      http.get(`${id}/.well-known/oauth-authorization-server`, () =>
-        HttpResponse.json(
-          metadataFor(id, {
-            mtls_endpoint_aliases: { token_endpoint: 'https://mtls.partner.example/token' },
-          }),
-        ),
-      ),
-      http.post(`${id}/token`, () =>
-        HttpResponse.json({ access_token: 'at', token_type: 'Bearer', expires_in: 60 }),
-      ),
+    const as = authorizationServer(
+      id,
+      { metadata: { mtls_endpoint_aliases: { token_endpoint: 'https://mtls.partner.example/token' } } },
+      [
+        { clientId: 'a', clientSecret: 's' },
+        { clientId: 'b', clientSecret: 's' },
+      ],
     );
     await expect(
       clientCredentialsAuth({ issuer: id, clientId: 'a', clientSecret: 's' }).source.get(),
@@ -253,13 +230,12 @@ describe('clientCredentialsAuth with discovery', () => {
         mtlsEndpointAliases: false,
       }).source.get(),
     ).resolves.toBeDefined();
+    expect(as.issued.map((token) => token.clientId)).toEqual(['a', 'b']);
   });
 
   it('reports metadata without a token endpoint', async () => {
     const id = issuer();
-    server.use(
-      http.get(`${id}/.well-known/oauth-authorization-server`, () => HttpResponse.json({ issuer: id })),
-    );
+    authorizationServer(id, { metadata: { token_endpoint: undefined } });
     await expect(
       clientCredentialsAuth({ issuer: id, clientId: 'a', clientSecret: 's' }).source.get(),
     ).rejects.toMatchObject({

@@ -1,4 +1,5 @@
 import { ConfigError, createFetch } from '@attache/core';
+import { mockAuthorizationServer, mockPartnerApi } from '@attache/testing';
 import {
   base64url,
   calculateJwkThumbprint,
@@ -9,7 +10,7 @@ import {
   jwtVerify,
 } from 'jose';
 import { HttpResponse, http } from 'msw';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { useMswServer } from '../../core/test/support/msw.ts';
 import { type ClientCredentialsAuthOptions, clientCredentialsAuth } from '../src/index.ts';
 
@@ -17,6 +18,9 @@ const TOKEN_URL = 'https://auth.partner.example/token';
 const API = 'https://api.partner.example';
 const server = useMswServer();
 let clients = 0;
+afterEach(() => {
+  server.events.removeAllListeners();
+});
 
 interface Seen {
   readonly headers: Headers;
@@ -62,6 +66,42 @@ function authorizationServer(options: { nonce?: string; tokenType?: string } = {
     }),
   );
   return seen;
+}
+
+/**
+ * A partner that binds tokens to DPoP keys: an authorization server that knows `clientId` (secret `s`) and
+ * an orders API whose guard checks every proof (`htm`, `htu`, `ath`, the key the token is bound to, a fresh
+ * `jti`), with its own nonces when `nonce` is set. `GET /flaky` answers its first request 503.
+ */
+function dpopPartner(clientId: string, nonce = false) {
+  let flaky = 0;
+  const authorizationServer = mockAuthorizationServer({
+    issuer: 'https://auth.partner.example',
+    tokenEndpoint: TOKEN_URL,
+    accessTokenLifetime: 300,
+    clients: [{ clientId, clientSecret: 's', dpopBoundAccessTokens: true }],
+  });
+  const api = mockPartnerApi({
+    baseUrl: API,
+    guards: { bearer: { authorizationServer, dpop: { required: true, nonce } } },
+    routes: {
+      '* /orders': () => ({ ok: true }),
+      'GET /flaky': () =>
+        ++flaky === 1 ? new Response(null, { status: 503, headers: { 'retry-after': '0' } }) : {},
+    },
+  });
+  server.use(...authorizationServer.handlers, ...api.handlers);
+  return { authorizationServer, api };
+}
+
+/** The DPoP proofs of the requests sent to the partner API, as sent. */
+function apiProofs(): Record<string, unknown>[] {
+  const proofs: Record<string, unknown>[] = [];
+  server.events.on('request:start', ({ request }) => {
+    const proof = request.headers.get('dpop');
+    if (request.url.startsWith(API) && proof !== null) proofs.push(decodeJwt(proof));
+  });
+  return proofs;
 }
 
 function auth(extra: Partial<ClientCredentialsAuthOptions> = {}) {
@@ -135,60 +175,42 @@ describe('DPoP at the token endpoint', () => {
 
 describe('DPoP at the resource', () => {
   it('sends Authorization: DPoP <token> and a proof with ath; answers use_dpop_nonce with one replay', async () => {
-    const tokens = authorizationServer();
-    const seen: Seen[] = [];
-    server.use(
-      http.post(`${API}/orders`, async ({ request }) => {
-        const entry = await readProof(request);
-        seen.push(entry);
-        if (entry.proof?.nonce !== 'rs-nonce') {
-          return new HttpResponse(null, {
-            status: 401,
-            headers: {
-              'www-authenticate': 'DPoP error="use_dpop_nonce", algs="ES256"',
-              'dpop-nonce': 'rs-nonce',
-            },
-          });
-        }
-        return HttpResponse.json({ ok: true });
-      }),
-    );
-    const fetch = createFetch({ baseUrl: API, auth: auth() });
+    const { authorizationServer, api } = dpopPartner('dpop-resource-nonce', true);
+    const proofs = apiProofs();
+    const fetch = createFetch({ baseUrl: API, auth: auth({ clientId: 'dpop-resource-nonce' }) });
     const response = await fetch('orders?page=2', { method: 'POST', body: '{}' });
     expect(response.status).toBe(200);
-    expect(tokens).toHaveLength(1);
-    expect(seen).toHaveLength(2);
-    for (const entry of seen) {
-      expect(entry.headers.get('authorization')).toBe('DPoP at-1');
-      expect(entry.proof).toMatchObject({ htm: 'POST', htu: `${API}/orders`, ath: await ath('at-1') });
+    expect(authorizationServer.calls.token).toBe(1);
+    // The guard checked the bound token, htm, htu and ath of both proofs before it looked at the nonce.
+    expect(api.requests.map((r) => [r.outcome, r.reason])).toEqual([
+      ['rejected', 'use_dpop_nonce: DPoP proof must carry the server nonce'],
+      ['accepted', undefined],
+    ]);
+    const accessToken = authorizationServer.issued[0]?.accessToken ?? '';
+    for (const proof of proofs) {
+      expect(proof).toMatchObject({ htm: 'POST', htu: `${API}/orders`, ath: await ath(accessToken) });
     }
-    expect(seen.map((s) => s.proof?.nonce)).toEqual([undefined, 'rs-nonce']);
+    expect(proofs.map((proof) => proof.nonce)).toEqual([undefined, api.dpopNonce]);
 
     // The nonce is remembered for the origin: the next call carries it at once.
     expect((await fetch('orders', { method: 'POST', body: '{}' })).status).toBe(200);
-    expect(seen).toHaveLength(3);
-    expect(seen[2]?.proof?.nonce).toBe('rs-nonce');
+    expect(api.calls).toMatchObject({ total: 3, accepted: 2, rejected: 1 });
+    expect(proofs[2]?.nonce).toBe(api.dpopNonce);
   });
 
   it('a DPoP invalid_token still refreshes the token and replays once', async () => {
-    const tokens = authorizationServer();
-    const seen: string[] = [];
-    server.use(
-      http.get(`${API}/orders`, ({ request }) => {
-        const header = request.headers.get('authorization') ?? '';
-        seen.push(header);
-        return header === 'DPoP at-1'
-          ? new HttpResponse(null, {
-              status: 401,
-              headers: { 'www-authenticate': 'DPoP error="invalid_token"' },
-            })
-          : HttpResponse.json({ ok: true });
-      }),
-    );
-    const response = await createFetch({ baseUrl: API, auth: auth() })('orders');
+    const { authorizationServer, api } = dpopPartner('dpop-resource-revoked');
+    const dpopAuth = auth({ clientId: 'dpop-resource-revoked' });
+    await dpopAuth.source.get();
+    // The partner revokes the token the client holds.
+    authorizationServer.revoke();
+    const response = await createFetch({ baseUrl: API, auth: dpopAuth })('orders');
     expect(response.status).toBe(200);
-    expect(tokens).toHaveLength(2);
-    expect(seen).toEqual(['DPoP at-1', 'DPoP at-2']);
+    expect(authorizationServer.calls.token).toBe(2);
+    expect(api.requests.map((r) => [r.outcome, r.reason])).toEqual([
+      ['rejected', 'invalid_token: the access token was revoked'],
+      ['accepted', undefined],
+    ]);
   });
 
   it('sends a Bearer token without a proof when the server did not bind it', async () => {
@@ -206,18 +228,17 @@ describe('DPoP at the resource', () => {
   });
 
   it('a fresh proof on every attempt (retries included)', async () => {
-    authorizationServer();
-    const proofs: string[] = [];
-    server.use(
-      http.get(`${API}/flaky`, ({ request }) => {
-        proofs.push(request.headers.get('dpop') ?? '');
-        return proofs.length === 1
-          ? new HttpResponse(null, { status: 503, headers: { 'retry-after': '0' } })
-          : HttpResponse.json({});
-      }),
-    );
-    expect((await createFetch({ baseUrl: API, auth: auth() })('flaky')).status).toBe(200);
+    const { api } = dpopPartner('dpop-retry');
+    const proofs = apiProofs();
+    expect(
+      (await createFetch({ baseUrl: API, auth: auth({ clientId: 'dpop-retry' }) })('flaky')).status,
+    ).toBe(200);
+    // Both proofs passed the guard, which refuses a jti it has seen.
+    expect(api.requests.map((r) => [r.outcome, r.status])).toEqual([
+      ['accepted', 503],
+      ['accepted', 200],
+    ]);
     expect(proofs).toHaveLength(2);
-    expect(decodeJwt(proofs[0] ?? '').jti).not.toBe(decodeJwt(proofs[1] ?? '').jti);
+    expect(proofs[0]?.jti).not.toBe(proofs[1]?.jti);
   });
 });

@@ -1,5 +1,5 @@
 import { type AttacheEvent, createClient, createFetch, secret } from '@attache/core';
-import { HttpResponse, http } from 'msw';
+import { type MockAuthorizationServer, mockAuthorizationServer, mockPartnerApi } from '@attache/testing';
 import { describe, expect, it } from 'vitest';
 import { useMswServer } from '../../core/test/support/msw.ts';
 import { clientCredentialsAuth } from '../src/index.ts';
@@ -11,58 +11,42 @@ const server = useMswServer();
 let clients = 0;
 
 /**
- * A mock authorization server (discovery + token endpoint issuing `token-1`, `token-2`, …) and a partner API
- * that accepts only the tokens listed in `valid`.
+ * The partner: an authorization server (RFC 8414 discovery and a token endpoint) that knows one new client
+ * (client_secret_basic, secret `s3cret`), and an orders API that accepts only that server's live tokens.
+ * Each order names the token that fetched it by its `jti`.
  */
-function partner(lifetimeSeconds = 3600) {
-  const state = {
-    tokenRequests: 0,
-    discoveryRequests: 0,
-    apiRequests: [] as string[],
-    valid: new Set<string>(),
-  };
-  server.use(
-    http.get(`${ISSUER}/.well-known/oauth-authorization-server`, () => {
-      state.discoveryRequests++;
-      return HttpResponse.json({ issuer: ISSUER, token_endpoint: TOKEN_URL });
-    }),
-    http.post(TOKEN_URL, async ({ request }) => {
-      const form = new URLSearchParams(await request.text());
-      if (
-        request.headers.get('authorization') !==
-        `Basic ${btoa(`${form.get('client_id') ?? clientIdOf(request)}:s3cret`)}`
-      ) {
-        return HttpResponse.json({ error: 'invalid_client' }, { status: 401 });
-      }
-      const token = `token-${++state.tokenRequests}`;
-      state.valid.add(token);
-      return HttpResponse.json({ access_token: token, token_type: 'Bearer', expires_in: lifetimeSeconds });
-    }),
-    http.get(`${API}/orders/:id`, ({ request, params }) => {
-      const header = request.headers.get('authorization') ?? '';
-      state.apiRequests.push(header);
-      const token = header.replace(/^Bearer /, '');
-      if (!header.startsWith('Bearer ') || !state.valid.has(token)) {
-        return new HttpResponse(null, {
-          status: 401,
-          headers: { 'www-authenticate': 'Bearer realm="partner", error="invalid_token"' },
-        });
-      }
-      return HttpResponse.json({ id: params.id, token });
-    }),
-  );
-  return state;
+function partner(accessTokenLifetime = 3600) {
+  const clientId = `e2e-${++clients}`;
+  const authorizationServer = mockAuthorizationServer({
+    issuer: ISSUER,
+    tokenEndpoint: TOKEN_URL,
+    discovery: 'oauth',
+    accessTokenLifetime,
+    clients: [{ clientId, clientSecret: 's3cret', tokenEndpointAuthMethod: 'client_secret_basic' }],
+  });
+  const api = mockPartnerApi({
+    baseUrl: API,
+    guards: { bearer: { authorizationServer } },
+    routes: { 'GET /orders/:id': ({ params, principal }) => ({ id: params.id, jti: principal.token?.jti }) },
+  });
+  server.use(...authorizationServer.handlers, ...api.handlers);
+  return { authorizationServer, api, clientId };
 }
 
-function clientIdOf(request: Request): string {
-  const basic = atob((request.headers.get('authorization') ?? '').replace(/^Basic /, ''));
-  return basic.slice(0, basic.indexOf(':'));
+/** The `jti` of the n-th token the server issued (from 1), as the orders name it. */
+function jti(authorizationServer: MockAuthorizationServer, n: number): string | undefined {
+  return authorizationServer.issued[n - 1]?.jti;
 }
 
-function client(now?: () => number, onEvent?: (event: AttacheEvent) => void) {
+/** The `jti` each order was fetched with. */
+function jtis(responses: readonly Response[]): Promise<unknown[]> {
+  return Promise.all(responses.map(async (response) => ((await response.json()) as { jti: unknown }).jti));
+}
+
+function client(clientId: string, now?: () => number, onEvent?: (event: AttacheEvent) => void) {
   const auth = clientCredentialsAuth({
     issuer: ISSUER,
-    clientId: `e2e-${++clients}`,
+    clientId,
     clientSecret: secret('s3cret'),
     scope: 'orders:read',
     ...(now === undefined ? {} : { now }),
@@ -78,58 +62,66 @@ function client(now?: () => number, onEvent?: (event: AttacheEvent) => void) {
 
 describe('end to end: clientCredentialsAuth behind createFetch, partner API on msw', () => {
   it('200 concurrent calls cause exactly 1 token request', async () => {
-    const state = partner();
-    const { fetch } = client();
+    const { authorizationServer, api, clientId } = partner();
+    const { fetch } = client(clientId);
     const responses = await Promise.all(Array.from({ length: 200 }, (_, i) => fetch(`orders/${i}`)));
     expect(responses.map((r) => r.status)).toEqual(Array(200).fill(200));
-    expect(state.tokenRequests).toBe(1);
-    expect(state.discoveryRequests).toBe(1);
-    expect(new Set(state.apiRequests)).toEqual(new Set(['Bearer token-1']));
+    expect(authorizationServer.calls.token).toBe(1);
+    expect(authorizationServer.calls.discovery).toBe(1);
+    expect(api.calls).toEqual({ total: 200, accepted: 200, rejected: 0, faulted: 0 });
+    expect(new Set(await jtis(responses))).toEqual(new Set([jti(authorizationServer, 1)]));
   });
 
   it('a token that expires in the middle of a run is refreshed exactly once', async () => {
-    const state = partner(100);
+    const { authorizationServer, api, clientId } = partner(100);
     let now = 1_700_000_000_000;
-    const { fetch } = client(() => now);
+    const { fetch } = client(clientId, () => now);
     const first = await Promise.all(Array.from({ length: 50 }, (_, i) => fetch(`orders/${i}`)));
     expect(first.every((r) => r.status === 200)).toBe(true);
-    expect(state.tokenRequests).toBe(1);
+    expect(authorizationServer.calls.token).toBe(1);
 
     // Past expiry: the old token is gone at the server too, and 50 concurrent calls need a new one.
     now += 101_000;
-    state.valid.delete('token-1');
+    authorizationServer.revoke();
     const second = await Promise.all(Array.from({ length: 50 }, (_, i) => fetch(`orders/${i}`)));
     expect(second.every((r) => r.status === 200)).toBe(true);
-    expect(state.tokenRequests).toBe(2);
-    expect(state.apiRequests.slice(50)).toEqual(Array(50).fill('Bearer token-2'));
+    expect(authorizationServer.calls.token).toBe(2);
+    expect(api.calls).toEqual({ total: 100, accepted: 100, rejected: 0, faulted: 0 });
+    expect(await jtis(second)).toEqual(Array(50).fill(jti(authorizationServer, 2)));
   });
 
   it('a steady run across the refresh window refreshes exactly once, in the background', async () => {
-    const state = partner(100);
+    const { authorizationServer, clientId } = partner(100);
     let now = 1_700_000_000_000;
-    const { fetch } = client(() => now);
+    const { fetch } = client(clientId, () => now);
+    let last: Response[] = [];
     // 20 rounds of 10 concurrent calls, 6 s apart: 114 s in all, through the 75–85 s refresh window.
     for (let round = 0; round < 20; round++) {
-      const responses = await Promise.all(Array.from({ length: 10 }, (_, i) => fetch(`orders/${i}`)));
-      expect(responses.every((r) => r.status === 200)).toBe(true);
+      last = await Promise.all(Array.from({ length: 10 }, (_, i) => fetch(`orders/${i}`)));
+      expect(last.every((r) => r.status === 200)).toBe(true);
       now += 6_000;
     }
-    expect(state.tokenRequests).toBe(2);
-    expect(state.apiRequests.at(-1)).toBe('Bearer token-2');
+    expect(authorizationServer.calls.token).toBe(2);
+    expect((await jtis(last)).at(-1)).toBe(jti(authorizationServer, 2));
   });
 
   it('a 401 invalid_token causes one refresh and one replay', async () => {
-    const state = partner();
+    const { authorizationServer, api, clientId } = partner();
     const events: AttacheEvent[] = [];
-    const { fetch } = client(undefined, (event) => events.push(event));
+    const { fetch } = client(clientId, undefined, (event) => events.push(event));
     expect((await fetch('orders/1')).status).toBe(200);
     // The partner revokes the token.
-    state.valid.clear();
+    authorizationServer.revoke();
     const response = await fetch('orders/2');
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ id: '2', token: 'token-2' });
-    expect(state.tokenRequests).toBe(2);
-    expect(state.apiRequests).toEqual(['Bearer token-1', 'Bearer token-1', 'Bearer token-2']);
+    expect(await response.json()).toEqual({ id: '2', jti: jti(authorizationServer, 2) });
+    expect(authorizationServer.calls.token).toBe(2);
+    // The first token, accepted, then refused as revoked; then the second token.
+    expect(api.requests.map((r) => [r.outcome, r.reason])).toEqual([
+      ['accepted', undefined],
+      ['rejected', expect.stringContaining('revoked')],
+      ['accepted', undefined],
+    ]);
     expect(events).toContainEqual({
       type: 'challenge:handled',
       authenticator: 'oauth-cc',
@@ -141,54 +133,38 @@ describe('end to end: clientCredentialsAuth behind createFetch, partner API on m
   });
 
   it('20 concurrent 401s for one token cause one refresh, and a second 401 is final', async () => {
-    const state = partner();
-    const { fetch } = client();
+    const { authorizationServer, api, clientId } = partner();
+    const { fetch } = client(clientId);
     await fetch('orders/0');
-    state.valid.clear();
+    authorizationServer.revoke();
     const responses = await Promise.all(Array.from({ length: 20 }, (_, i) => fetch(`orders/${i}`)));
     expect(responses.every((r) => r.status === 200)).toBe(true);
-    expect(state.tokenRequests).toBe(2);
+    expect(authorizationServer.calls.token).toBe(2);
 
-    // Every new token is refused: exactly one refresh and one replay, then the 401 comes back.
-    server.use(
-      http.get(
-        `${API}/orders/:id`,
-        () =>
-          new HttpResponse(null, {
-            status: 401,
-            headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
-          }),
-      ),
-    );
+    // The partner refuses the call and its replay: exactly one refresh and one replay, then the 401 comes back.
+    api.faults.failNext(2, 401, { headers: { 'www-authenticate': 'Bearer error="invalid_token"' } });
     expect((await fetch('orders/99')).status).toBe(401);
-    expect(state.tokenRequests).toBe(3);
+    expect(authorizationServer.calls.token).toBe(3);
+    expect(api.calls.faulted).toBe(2);
   });
 
   it('works through createClient (ky) with typed errors', async () => {
-    const state = partner();
-    const auth = clientCredentialsAuth({
-      tokenEndpoint: TOKEN_URL,
-      clientId: `e2e-${++clients}`,
-      clientSecret: 's3cret',
-    });
+    const { authorizationServer, clientId } = partner();
+    const auth = clientCredentialsAuth({ tokenEndpoint: TOKEN_URL, clientId, clientSecret: 's3cret' });
     const api = createClient({ baseUrl: API, auth });
-    expect(await api.get('orders/7').json()).toEqual({ id: '7', token: 'token-1' });
-    expect(state.discoveryRequests).toBe(0);
+    expect(await api.get('orders/7').json()).toEqual({ id: '7', jti: jti(authorizationServer, 1) });
+    expect(authorizationServer.calls.discovery).toBe(0);
   });
 
   it('a wrong secret surfaces as TokenAcquisitionError from the call, without a partner request', async () => {
-    const state = partner();
-    const auth = clientCredentialsAuth({
-      tokenEndpoint: TOKEN_URL,
-      clientId: `e2e-${++clients}`,
-      clientSecret: 'wrong',
-    });
+    const { api, clientId } = partner();
+    const auth = clientCredentialsAuth({ tokenEndpoint: TOKEN_URL, clientId, clientSecret: 'wrong' });
     const fetch = createFetch({ baseUrl: API, auth });
     await expect(fetch('orders/1')).rejects.toMatchObject({
       name: 'TokenAcquisitionError',
       error: 'invalid_client',
       status: 401,
     });
-    expect(state.apiRequests).toEqual([]);
+    expect(api.calls.total).toBe(0);
   });
 });

@@ -3,6 +3,7 @@
 // partner API sees nothing. Client ids and secrets with controls are ConfigErrors at construction.
 import { inspect } from 'node:util';
 import { ConfigError, createFetch, secret, TokenAcquisitionError } from '@attache/core';
+import { mockPartnerApi } from '@attache/testing';
 import fc from 'fast-check';
 import { HttpResponse, http } from 'msw';
 import { describe, expect, it } from 'vitest';
@@ -16,15 +17,11 @@ const server = useMswServer();
 const show = (value: unknown): string => inspect(value, { depth: 10, showHidden: true });
 let clients = 0;
 
-function partner(answer: () => Response = () => HttpResponse.json({ ok: true })): { count: () => number } {
-  let count = 0;
-  server.use(
-    http.all(`${API}/*`, () => {
-      count++;
-      return answer();
-    }),
-  );
-  return { count: () => count };
+/** The partner API, answering every path: its call count shows what reached it. */
+function partner() {
+  const api = mockPartnerApi({ baseUrl: API });
+  server.use(...api.handlers);
+  return api;
 }
 
 async function failure(promise: Promise<unknown>): Promise<unknown> {
@@ -81,7 +78,7 @@ describe('token endpoint answers', () => {
       }),
       { numRuns: 120 },
     );
-    expect(api.count()).toBe(0);
+    expect(api.calls.total).toBe(0);
   });
 
   it('a DPoP-Nonce that is not 1*NQCHAR: TokenAcquisitionError, and the request is not made again with it', async () => {
@@ -121,13 +118,10 @@ describe('token endpoint answers', () => {
     );
     await fc.assert(
       fc.asyncProperty(hostileNonce, async (hostile) => {
-        const api = partner(
-          () =>
-            new HttpResponse(null, {
-              status: 401,
-              headers: { 'www-authenticate': 'DPoP error="use_dpop_nonce"', 'dpop-nonce': hostile.value },
-            }),
-        );
+        const api = partner();
+        api.faults.failNext(1, 401, {
+          headers: { 'www-authenticate': 'DPoP error="use_dpop_nonce"', 'dpop-nonce': hostile.value },
+        });
         const auth = clientCredentialsAuth({
           tokenEndpoint: TOKEN_URL,
           clientId: `rs-nonce-${++clients}`,
@@ -138,7 +132,7 @@ describe('token endpoint answers', () => {
         expect(error).toBeInstanceOf(TokenAcquisitionError);
         expect((error as Error).message).toMatch(/^DPoP-Nonce from https:\/\/api\.partner\.example /);
         assertNoLeak(error, hostile.marker, show);
-        expect(api.count()).toBe(1);
+        expect(api.calls).toMatchObject({ total: 1, faulted: 1 });
       }),
       { numRuns: 30 },
     );

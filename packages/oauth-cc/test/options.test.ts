@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { type AttacheEvent, ConfigError, createMemoryTokenStore, secret } from '@attache/core';
-import { HttpResponse, http } from 'msw';
+import { mockAuthorizationServer } from '@attache/testing';
 import { describe, expect, it } from 'vitest';
 import { useMswServer } from '../../core/test/support/msw.ts';
 import {
@@ -91,21 +91,17 @@ describe('the token cache key', () => {
 
 describe('events and errors carry no credential', () => {
   it('token events, retry events and errors never show the secret or the token', async () => {
-    let calls = 0;
-    server.use(
-      http.post(TOKEN_URL, () =>
-        ++calls === 1
-          ? HttpResponse.json(
-              { error: 'temporarily_unavailable' },
-              { status: 503, headers: { 'retry-after': '0' } },
-            )
-          : HttpResponse.json({
-              access_token: 'the-access-token-value',
-              token_type: 'Bearer',
-              expires_in: 60,
-            }),
-      ),
-    );
+    const authorizationServer = mockAuthorizationServer({
+      issuer: 'https://auth.partner.example',
+      tokenEndpoint: TOKEN_URL,
+      accessTokenLifetime: 60,
+      clients: [{ clientId: 'events-client', clientSecret: 'the-client-secret-value' }],
+    });
+    server.use(...authorizationServer.handlers);
+    authorizationServer.faults.failNext(1, 503, {
+      retryAfter: 0,
+      body: { error: 'temporarily_unavailable' },
+    });
     const events: AttacheEvent[] = [];
     const auth = clientCredentialsAuth({
       ...base,
@@ -117,6 +113,9 @@ describe('events and errors carry no credential', () => {
     });
     const token = await auth.source.get();
     expect(events.map((e) => e.type)).toEqual(['retry:scheduled', 'token:request', 'token:acquired']);
+    expect(authorizationServer.calls.token).toBe(2);
+    const accessToken = authorizationServer.issued[0]?.accessToken ?? '';
+    expect(token.value.reveal()).toBe(accessToken);
     const printed = [
       JSON.stringify(events),
       inspect(events, { depth: 5 }),
@@ -126,7 +125,7 @@ describe('events and errors carry no credential', () => {
     ];
     for (const text of printed) {
       expect(text).not.toContain('the-client-secret-value');
-      expect(text).not.toContain('the-access-token-value');
+      expect(text).not.toContain(accessToken);
     }
   });
 });

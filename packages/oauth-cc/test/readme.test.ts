@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { mockAuthorizationServer, mockPartnerApi } from '@attache/testing';
 import { base64url, EmbeddedJWK, exportPKCS8, generateKeyPair, jwtVerify } from 'jose';
 import { HttpResponse, http } from 'msw';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
@@ -17,6 +18,7 @@ const dir = mkdtempSync(join(tmpdir(), 'attache-oauth-cc-readme-'));
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 afterEach(() => {
+  server.events.removeAllListeners();
   vi.unstubAllEnvs();
   vi.restoreAllMocks();
 });
@@ -86,33 +88,48 @@ describe('README examples run as written', () => {
 
   it('quick example: discovery, client_secret_basic with scope and resource, a bearer token to the partner', async () => {
     vi.stubEnv('PARTNER_CLIENT_SECRET', 'readme secret:+%');
-    const forms: URLSearchParams[] = [];
-    authorizationServer((request, form) => {
-      forms.push(form);
-      expect(request.headers.get('authorization')).toBe(
-        `Basic ${btoa('billing-service:readme%20secret%3A%2B%25')}`,
-      );
-      return HttpResponse.json({ access_token: 'readme-token', token_type: 'Bearer', expires_in: 3600 });
+    const as = mockAuthorizationServer({
+      issuer: ISSUER,
+      tokenEndpoint: `${ISSUER}/oauth2/token`,
+      discovery: 'oauth',
+      clients: [
+        {
+          clientId: 'billing-service',
+          clientSecret: 'readme secret:+%',
+          tokenEndpointAuthMethod: 'client_secret_basic',
+          scopes: ['orders:read'],
+          audiences: ['https://api.partner.example'],
+        },
+      ],
     });
-    const seen: (string | null)[] = [];
-    server.use(
-      http.get('https://api.partner.example/v1/orders', ({ request }) => {
-        seen.push(request.headers.get('authorization'));
-        return HttpResponse.json({ orders: [{ id: 42 }] });
-      }),
-    );
+    const api = mockPartnerApi({
+      baseUrl: 'https://api.partner.example/v1',
+      guards: {
+        bearer: { authorizationServer: as, audience: 'https://api.partner.example', scopes: ['orders:read'] },
+      },
+      routes: { 'GET /orders': () => ({ orders: [{ id: 42 }] }) },
+    });
+    server.use(...as.handlers, ...api.handlers);
+    // The exact encoding of the Basic credentials, which the mock server form-decodes like any server.
+    const basic: (string | null)[] = [];
+    server.events.on('request:start', ({ request }) => {
+      if (request.url === as.tokenEndpoint) basic.push(request.headers.get('authorization'));
+    });
     const log = vi.spyOn(console, 'log').mockImplementation(() => {});
 
     await runExample(0);
 
-    expect(forms.map((form) => [...form])).toEqual([
-      [
-        ['grant_type', 'client_credentials'],
-        ['scope', 'orders:read'],
-        ['resource', 'https://api.partner.example'],
-      ],
+    expect(basic).toEqual([`Basic ${btoa('billing-service:readme%20secret%3A%2B%25')}`]);
+    expect(as.issued).toHaveLength(1);
+    expect(as.issued[0]).toMatchObject({ tokenType: 'Bearer', authMethod: 'client_secret_basic' });
+    expect(Object.entries(as.issued[0]?.params ?? {})).toEqual([
+      ['grant_type', ['client_credentials']],
+      ['scope', ['orders:read']],
+      ['resource', ['https://api.partner.example']],
     ]);
-    expect(seen).toEqual(['Bearer readme-token']);
+    // The one call carried the token just issued, for this audience and scope, as a Bearer token.
+    expect(api.calls).toEqual({ total: 1, accepted: 1, rejected: 0, faulted: 0 });
+    expect(api.requests[0]?.clientId).toBe('billing-service');
     expect(log).toHaveBeenCalledWith(200, { orders: [{ id: 42 }] });
   });
 

@@ -1,5 +1,6 @@
 import { inspect } from 'node:util';
 import { secret, TokenAcquisitionError, TokenResponseError } from '@attache/core';
+import { mockAuthorizationServer } from '@attache/testing';
 import { HttpResponse, http } from 'msw';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { useMswServer } from '../../core/test/support/msw.ts';
@@ -35,6 +36,17 @@ function tokenEndpoint(...responses: (() => Response)[]) {
     }),
   );
   return requests;
+}
+
+/** An authorization server that knows `clientId` (secret `s3cret-value`); its faults fail the first requests. */
+function authorizationServer(clientId: string) {
+  const mock = mockAuthorizationServer({
+    issuer: 'https://auth.partner.example',
+    tokenEndpoint: TOKEN_URL,
+    clients: [{ clientId, clientSecret: 's3cret-value' }],
+  });
+  server.use(...mock.handlers);
+  return mock;
 }
 
 /**
@@ -122,18 +134,19 @@ describe('the token request', () => {
 describe('retries (p-retry) inside the deadline', () => {
   it('obeys Retry-After on a 429, then succeeds', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
-    const requests = tokenEndpoint(
-      () => HttpResponse.json({ error: 'slow_down' }, { status: 429, headers: { 'retry-after': '3' } }),
-      ok(),
-    );
+    const as = authorizationServer('retry-429');
+    as.faults.failNext(1, 429, { retryAfter: 3, body: { error: 'slow_down' } });
     const events: unknown[] = [];
-    const pending = auth({ onEvent: (event: unknown) => events.push(event) }).source.get();
+    const pending = auth({
+      clientId: 'retry-429',
+      onEvent: (event: unknown) => events.push(event),
+    }).source.get();
     await vi.advanceTimersByTimeAsync(2_900);
-    expect(requests).toHaveLength(1);
+    expect(as.calls.token).toBe(1);
     await vi.advanceTimersByTimeAsync(200);
     const token = await pending;
-    expect(token.value.reveal()).toBe('at-1');
-    expect(requests).toHaveLength(2);
+    expect(token.value.reveal()).toBe(as.issued[0]?.accessToken);
+    expect(as.calls.token).toBe(2);
     expect(events).toContainEqual(
       expect.objectContaining({ type: 'retry:scheduled', status: 429, delayMs: 3_000, url: TOKEN_URL }),
     );
@@ -141,24 +154,23 @@ describe('retries (p-retry) inside the deadline', () => {
 
   it('retries a 503 and network errors with backoff', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
-    const requests = tokenEndpoint(
-      () => new HttpResponse('unavailable', { status: 503 }),
-      () => HttpResponse.error(),
-      ok(),
+    const as = authorizationServer('retry-503');
+    as.faults.failNext(1, 503, { body: 'unavailable' }).networkErrorNext(1);
+    const token = await settle(
+      auth({ clientId: 'retry-503', retry: { retries: 2, minDelay: 100, maxDelay: 1_000 } }).source.get(),
     );
-    const token = await settle(auth({ retry: { retries: 2, minDelay: 100, maxDelay: 1_000 } }).source.get());
-    expect(token.value.reveal()).toBe('at-1');
-    expect(requests).toHaveLength(3);
+    expect(token.value.reveal()).toBe(as.issued[0]?.accessToken);
+    expect(as.calls.token).toBe(3);
+    expect(as.faults.calls).toMatchObject({ failed: 1, networkErrors: 1 });
   });
 
   it('does not wait for a Retry-After past the deadline: the 429 comes back at once', async () => {
-    const requests = tokenEndpoint(() =>
-      HttpResponse.json({ error: 'rate_limited' }, { status: 429, headers: { 'retry-after': '120' } }),
-    );
-    const error = await auth({ tokenSource: { fetchTimeout: 10_000 } })
+    const as = authorizationServer('retry-deadline');
+    as.faults.failNext(1, 429, { retryAfter: 120, body: { error: 'rate_limited' } });
+    const error = await auth({ clientId: 'retry-deadline', tokenSource: { fetchTimeout: 10_000 } })
       .source.get()
       .catch((e: unknown) => e);
-    expect(requests).toHaveLength(1);
+    expect(as.calls.token).toBe(1);
     expect(error).toBeInstanceOf(TokenAcquisitionError);
     expect(error).toMatchObject({
       status: 429,
@@ -170,22 +182,25 @@ describe('retries (p-retry) inside the deadline', () => {
 
   it('gives up after the configured retries with the last failure', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
-    const requests = tokenEndpoint(() =>
-      HttpResponse.json({ error: 'temporarily_unavailable' }, { status: 503 }),
-    );
+    const as = authorizationServer('retry-give-up');
+    as.faults.failNext(3, 503, { body: { error: 'temporarily_unavailable' } });
     const error = await settle(
-      auth({ retry: { retries: 2, minDelay: 10, maxDelay: 100 } })
+      auth({ clientId: 'retry-give-up', retry: { retries: 2, minDelay: 10, maxDelay: 100 } })
         .source.get()
         .catch((e: unknown) => e),
     );
     expect(error).toMatchObject({ status: 503, error: 'temporarily_unavailable' });
-    expect(requests).toHaveLength(3);
+    expect(as.calls.token).toBe(3);
   });
 
   it.each([400, 401, 403, 404, 408])('never retries a %i', async (status) => {
-    const requests = tokenEndpoint(() => HttpResponse.json({ error: 'invalid_request' }, { status }));
-    await expect(auth().source.get()).rejects.toMatchObject({ status, error: 'invalid_request' });
-    expect(requests).toHaveLength(1);
+    const as = authorizationServer(`retry-never-${status}`);
+    as.faults.failNext(1, status, { body: { error: 'invalid_request' } });
+    await expect(auth({ clientId: `retry-never-${status}` }).source.get()).rejects.toMatchObject({
+      status,
+      error: 'invalid_request',
+    });
+    expect(as.calls.token).toBe(1);
   });
 
   it('never follows a redirect from the token endpoint', async () => {
