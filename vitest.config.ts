@@ -9,7 +9,12 @@ export default defineConfig({
   resolve: { conditions: [SOURCE, 'module', 'browser', 'development|production'] },
   ssr: { resolve: { conditions: [SOURCE, 'module', 'node', 'development|production'] } },
   // Pre-bundled up front for browser tests: discovering them mid-run makes Vite reload the page.
-  optimizeDeps: { include: ['jose', 'ky', 'msw', 'msw/browser', 'zod', 'fast-check'] },
+  optimizeDeps: {
+    include: ['jose', 'ky', 'msw', 'msw/browser', 'zod', 'fast-check'],
+    // Dev dependencies of @attache/otel only, so not resolvable from the root where pre-bundling resolves
+    // them: served as the ES modules they ship instead.
+    exclude: ['@opentelemetry/api', '@opentelemetry/core', '@opentelemetry/sdk-trace'],
+  },
   test: {
     projects: [
       {

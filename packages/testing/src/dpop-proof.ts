@@ -7,8 +7,8 @@ import {
   type JWK,
   jwtVerify,
 } from 'jose';
-import { withoutQuery } from './faults.ts';
 import type { ReplayCache } from './replay-cache.ts';
+import { withoutQuery } from './without-query.ts';
 
 /** Asymmetric JWS algorithms a DPoP proof may use (RFC 9449 §4.2: never `none`, never a MAC). */
 export const DPOP_ALGORITHMS: readonly string[] = ASYMMETRIC_JWS_ALGORITHMS;

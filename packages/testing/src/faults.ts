@@ -1,6 +1,7 @@
 import { ConfigError } from '@attache/core';
-import { checkNumber, sleep } from '@attache/core/internal';
-import { getResponse, HttpResponse, http, type RequestHandler } from 'msw';
+import type { RequestHandler } from 'msw';
+import { armDelay, armFailure, armNetworkError, type FaultState } from './faults/rules.ts';
+import { serveFaulted, serverNow, wrapHandlers } from './faults/serve.ts';
 import { liveCounts } from './live-counts.ts';
 
 /**
@@ -113,90 +114,11 @@ export interface CreateFaultsOptions {
   readonly now?: () => number;
 }
 
-type Rule =
-  | {
-      readonly kind: 'fail';
-      remaining: number;
-      readonly match: FaultMatch | undefined;
-      readonly respond: () => Response;
-    }
-  | { readonly kind: 'network'; remaining: number; readonly match: FaultMatch | undefined }
-  | {
-      readonly kind: 'delay';
-      remaining: number;
-      readonly match: FaultMatch | undefined;
-      readonly ms: number;
-    };
-
 /** Produces the real answer once faults let the request through; `undefined` falls through in msw. */
 export type Produce = () => Promise<Response | undefined> | Response | undefined;
 
-/** The part of a {@link Faults} that the mocks drive. Not public: reached through {@link serveWithFaults}. */
-interface FaultEngine {
-  serve(request: Request, produce: Produce): Promise<Response | undefined>;
-}
-
-const engines = new WeakMap<Faults, FaultEngine>();
-
-function positiveInteger(value: unknown, name: string): number {
-  return checkNumber(value, `faults: ${name}`, { min: 'positive', integer: true });
-}
-
-function checkMatch(match: unknown): FaultMatch | undefined {
-  if (match === undefined || typeof match === 'function') return match as FaultMatch | undefined;
-  if (typeof match !== 'string' || !URL.canParse(match)) {
-    throw new ConfigError('faults: match must be an absolute URL or a function of the request');
-  }
-  return withoutQuery(match);
-}
-
-/** The URL without query and fragment. */
-export function withoutQuery(url: string): string {
-  const parsed = new URL(url);
-  parsed.search = '';
-  parsed.hash = '';
-  return parsed.href;
-}
-
-function matches(match: FaultMatch | undefined, request: Request): boolean {
-  if (match === undefined) return true;
-  if (typeof match === 'string') return withoutQuery(request.url) === match;
-  return match(request);
-}
-
-function retryAfterValue(value: number | Date | string): string {
-  if (value instanceof Date) return value.toUTCString();
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value) || value < 0) {
-      throw new ConfigError(
-        'faults: retryAfter must be a non-negative number of seconds, a Date or a string',
-      );
-    }
-    return String(Math.ceil(value));
-  }
-  if (typeof value === 'string') return value;
-  throw new ConfigError('faults: retryAfter must be a non-negative number of seconds, a Date or a string');
-}
-
-function failureResponder(status: number, options: FailNextOptions): () => Response {
-  const headers = new Headers(options.headers);
-  if (options.retryAfter !== undefined) headers.set('retry-after', retryAfterValue(options.retryAfter));
-  const body = options.body;
-  let text: string | null = null;
-  if (typeof body === 'string') text = body;
-  else if (body !== undefined) {
-    text = JSON.stringify(body);
-    if (!headers.has('content-type')) headers.set('content-type', 'application/json');
-  }
-  return () => new Response(text, { status, headers });
-}
-
-/** A copy of `response` whose `Date` header says `now`. */
-function withDate(response: Response, now: number): Response {
-  const headers = new Headers(response.headers);
-  headers.set('date', new Date(now).toUTCString());
-  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
-}
+/** The state behind each {@link Faults}, which the mocks drive. Not public: reached through {@link serveWithFaults}. */
+const states = new WeakMap<Faults, FaultState>();
 
 /**
  * Creates a {@link Faults} for your own msw handlers, or to share one clock and one fault queue between
@@ -214,121 +136,48 @@ function withDate(response: Response, now: number): Response {
 export function createFaults(options: CreateFaultsOptions = {}): Faults {
   const clock = options.now ?? Date.now;
   if (typeof clock !== 'function') throw new ConfigError('createFaults: now must be a function');
-  let rules: Rule[] = [];
-  let skew = 0;
-  const counts = { requests: 0, failed: 0, networkErrors: 0, delayed: 0 };
-
-  function take<K extends Rule['kind']>(
-    kinds: readonly K[],
-    request: Request,
-  ): Extract<Rule, { kind: K }> | undefined {
-    const rule = rules.find(
-      (candidate) =>
-        candidate.remaining > 0 &&
-        (kinds as readonly string[]).includes(candidate.kind) &&
-        matches(candidate.match, request),
-    );
-    if (rule === undefined) return undefined;
-    rule.remaining--;
-    rules = rules.filter((candidate) => candidate.remaining > 0);
-    return rule as Extract<Rule, { kind: K }>;
-  }
-
+  const state: FaultState = {
+    clock,
+    rules: [],
+    skew: 0,
+    counts: { requests: 0, failed: 0, networkErrors: 0, delayed: 0 },
+  };
   const faults: Faults = {
     failNext(count, status = 503, failOptions = {}) {
-      const n = positiveInteger(count, 'count');
-      if (!Number.isInteger(status) || status < 100 || status > 599) {
-        throw new ConfigError('faults: status must be an HTTP status between 100 and 599');
-      }
-      rules.push({
-        kind: 'fail',
-        remaining: n,
-        match: checkMatch(failOptions.match),
-        respond: failureResponder(status, failOptions),
-      });
+      armFailure(state, count, status, failOptions);
       return faults;
     },
     networkErrorNext(count, faultOptions = {}) {
-      rules.push({
-        kind: 'network',
-        remaining: positiveInteger(count, 'count'),
-        match: checkMatch(faultOptions.match),
-      });
+      armNetworkError(state, count, faultOptions);
       return faults;
     },
     delayNext(count, ms, faultOptions = {}) {
-      const n = positiveInteger(count, 'count');
-      checkNumber(ms, 'faults: ms', { min: 'non-negative', unit: 'milliseconds' });
-      rules.push({ kind: 'delay', remaining: n, match: checkMatch(faultOptions.match), ms });
+      armDelay(state, count, ms, faultOptions);
       return faults;
     },
     skewDate(offsetMs) {
       if (typeof offsetMs !== 'number' || !Number.isFinite(offsetMs)) {
         throw new ConfigError('faults: skewDate takes a finite number of milliseconds');
       }
-      skew = offsetMs;
+      state.skew = offsetMs;
       return faults;
     },
     get skew() {
-      return skew;
+      return state.skew;
     },
     get pending() {
-      return rules.reduce((sum, rule) => sum + rule.remaining, 0);
+      return state.rules.reduce((sum, rule) => sum + rule.remaining, 0);
     },
-    calls: liveCounts(counts),
-    now: () => clock() + skew,
-    wrap(handlers) {
-      const inner = [...handlers];
-      const handles = async (request: Request): Promise<boolean> => {
-        for (const handler of inner) if (await handler.test({ request })) return true;
-        return false;
-      };
-      return [
-        http.all(
-          ({ request }) => handles(request),
-          ({ request }) => engine.serve(request, () => getResponse(inner, request)),
-        ),
-      ];
-    },
+    calls: liveCounts(state.counts),
+    now: () => serverNow(state),
+    wrap: (handlers) => wrapHandlers(state, handlers),
     reset() {
-      rules = [];
-      skew = 0;
-      counts.requests = 0;
-      counts.failed = 0;
-      counts.networkErrors = 0;
-      counts.delayed = 0;
+      state.rules = [];
+      state.skew = 0;
+      Object.assign(state.counts, { requests: 0, failed: 0, networkErrors: 0, delayed: 0 });
     },
   };
-
-  const engine: FaultEngine = {
-    async serve(request, produce) {
-      counts.requests++;
-      // Decided on arrival, before any await: concurrent requests use faults up in arrival order.
-      const delay = take(['delay'], request);
-      const outcome = take(['fail', 'network'], request);
-      if (delay !== undefined) {
-        counts.delayed++;
-        // A client that gave up ends the delay; the answer then goes to no one, which is harmless, where
-        // a rejection here would surface as an error in the test's msw handler.
-        await sleep(delay.ms, request.signal).catch(() => undefined);
-      }
-      if (outcome?.kind === 'network') {
-        counts.networkErrors++;
-        return HttpResponse.error();
-      }
-      let response: Response | undefined;
-      if (outcome?.kind === 'fail') {
-        counts.failed++;
-        response = outcome.respond();
-      } else {
-        response = await produce();
-      }
-      if (response === undefined || response.type === 'error') return response;
-      // A handler's own `Date` is kept unless the clock is skewed; the mocks never set one.
-      return skew !== 0 || !response.headers.has('date') ? withDate(response, faults.now()) : response;
-    },
-  };
-  engines.set(faults, engine);
+  states.set(faults, state);
   return faults;
 }
 
@@ -338,14 +187,14 @@ export function serveWithFaults(
   request: Request,
   produce: Produce,
 ): Promise<Response | undefined> {
-  const engine = engines.get(faults);
-  if (engine === undefined) throw new ConfigError('faults must come from createFaults()');
-  return engine.serve(request, produce);
+  const state = states.get(faults);
+  if (state === undefined) throw new ConfigError('faults must come from createFaults()');
+  return serveFaulted(state, request, produce);
 }
 
 /** Throws a `ConfigError` unless `value` was made by {@link createFaults}. */
 export function checkFaults(value: unknown, owner: string): Faults {
-  if (typeof value !== 'object' || value === null || !engines.has(value as Faults)) {
+  if (typeof value !== 'object' || value === null || !states.has(value as Faults)) {
     throw new ConfigError(`${owner}: faults must come from createFaults()`);
   }
   return value as Faults;

@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'msw';
-import { ASSERTION_ALGORITHMS } from '../client-authentication.ts';
+import { ASSERTION_ALGORITHMS } from '../client-authentication/algorithms.ts';
 import type { ServerConfig } from './config.ts';
 import { endpoint } from './endpoint.ts';
 import type { ServerState } from './state.ts';

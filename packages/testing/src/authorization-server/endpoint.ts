@@ -1,5 +1,6 @@
 import { http, type RequestHandler } from 'msw';
-import { type Faults, serveWithFaults, withoutQuery } from '../faults.ts';
+import { type Faults, serveWithFaults } from '../faults.ts';
+import { withoutQuery } from '../without-query.ts';
 
 /**
  * An msw handler for one endpoint of the server: matched on the URL without its query, counted before
