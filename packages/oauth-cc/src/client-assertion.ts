@@ -1,5 +1,4 @@
 import { ConfigError, type WebCryptoKey } from '@attache/core';
-import { SignJWT } from 'jose';
 import type { ClientAuthenticationRequest } from './client-authentication.ts';
 
 /** RFC 7523 §2.2: the `client_assertion_type` of a JWT client assertion. */
@@ -10,9 +9,6 @@ export const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-typ
  * (what newer guidance and FAPI 2.0 prefer), or an exact value a server documents.
  */
 export type AssertionAudience = 'token-endpoint' | 'issuer' | (string & {});
-
-/** How long a client assertion is valid: RFC 7523 wants it short; a minute covers clock skew and retries. */
-const ASSERTION_LIFETIME_S = 60;
 
 export function checkAssertionAudience(value: unknown, factory: string): AssertionAudience {
   if (value === undefined) return 'token-endpoint';
@@ -52,17 +48,9 @@ export async function addClientAssertion(
   signing: AssertionKey,
 ): Promise<void> {
   const iat = Math.floor(request.now() / 1000);
-  const assertion = await new SignJWT({})
-    .setProtectedHeader(
-      signing.kid === undefined ? { alg: signing.alg } : { alg: signing.alg, kid: signing.kid },
-    )
-    .setIssuer(request.clientId)
-    .setSubject(request.clientId)
-    .setAudience(resolveAudience(audience, request))
-    .setJti(crypto.randomUUID())
-    .setIssuedAt(iat)
-    .setExpirationTime(iat + ASSERTION_LIFETIME_S)
-    .sign(signing.key);
+  const aud = resolveAudience(audience, request);
+  const { signClientAssertion } = await import('./client-assertion-jwt.ts');
+  const assertion = await signClientAssertion(request.clientId, aud, iat, signing);
   request.body.set('client_id', request.clientId);
   request.body.set('client_assertion_type', CLIENT_ASSERTION_TYPE);
   request.body.set('client_assertion', assertion);

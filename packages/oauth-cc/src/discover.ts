@@ -77,60 +77,44 @@ function originOf(value: string): string {
   }
 }
 
-async function fetchDocument(
+/** Fetches one well-known URL: its 200 answer, or `'not_found'` for a 4xx (the next URL is tried). */
+async function getDocument(
   issuer: string,
   url: string,
   transport: Transport,
   signal: AbortSignal,
-  maxBytes: number,
-): Promise<AuthorizationServerMetadata | 'not_found'> {
-  // Redirects are followed: the document is public, and the issuer check below decides whether it is trusted.
+): Promise<Response | 'not_found'> {
+  // Redirects are followed: the document is public, and the issuer check decides whether it is trusted.
   const headers = new Headers({ accept: 'application/json' });
   const request = { url: new URL(url), method: 'GET', headers, signal, redirect: 'follow' } as const;
   const response = await send(transport, request, 'metadata endpoint').catch((error: unknown) => {
     if (signal.aborted) throw error;
-    throw new DiscoveryError(
-      'unavailable',
-      issuer,
-      `Discovery for ${issuer} failed: ${(error as Error).message}`,
-      {
-        cause: error,
-      },
-    );
+    const message = `Discovery for ${issuer} failed: ${(error as Error).message}`;
+    throw new DiscoveryError('unavailable', issuer, message, { cause: error });
   });
-  if (response.status >= 400 && response.status < 500) {
-    await response.body?.cancel().catch(() => undefined);
-    return 'not_found';
+  const status = response.status;
+  if (status === 200) return response;
+  await response.body?.cancel().catch(() => undefined);
+  if (status >= 400 && status < 500) return 'not_found';
+  if (status >= 500) {
+    const message = `Discovery for ${issuer}: ${safeUrl(url)} answered HTTP ${status}`;
+    throw new DiscoveryError('unavailable', issuer, message, { status });
   }
-  if (response.status >= 500) {
-    await response.body?.cancel().catch(() => undefined);
-    throw new DiscoveryError(
-      'unavailable',
-      issuer,
-      `Discovery for ${issuer}: ${safeUrl(url)} answered HTTP ${response.status}`,
-      {
-        status: response.status,
-      },
-    );
-  }
-  if (response.status !== 200) {
-    await response.body?.cancel().catch(() => undefined);
-    throw new DiscoveryError(
-      'invalid_metadata',
-      issuer,
-      `Discovery for ${issuer}: ${safeUrl(url)} answered HTTP ${response.status} instead of 200`,
-      { status: response.status },
-    );
-  }
-  const text = await readBounded(response, maxBytes, signal);
-  if (typeof text !== 'string') {
-    throw new DiscoveryError(
-      'invalid_metadata',
-      issuer,
-      `Discovery for ${issuer}: ${safeUrl(url)} returned more than ${text.limit} bytes (maxResponseBytes); the document was not read further`,
-      { status: response.status },
-    );
-  }
+  throw new DiscoveryError(
+    'invalid_metadata',
+    issuer,
+    `Discovery for ${issuer}: ${safeUrl(url)} answered HTTP ${status} instead of 200`,
+    { status },
+  );
+}
+
+/** Validates a metadata document (RFC 8414 §3.2) and that it describes exactly `issuer` (§3.3). */
+function parseMetadata(
+  issuer: string,
+  url: string,
+  text: string,
+  response: Response,
+): AuthorizationServerMetadata {
   const json = parseJson(text);
   const parsed = MetadataSchema.safeParse(json);
   if (!parsed.success) {
@@ -139,14 +123,8 @@ async function fetchDocument(
       json === undefined
         ? describeBody(text, response.headers.get('content-type'))
         : `metadata whose ${typeof field === 'string' ? field : 'content'} is missing or invalid`;
-    throw new DiscoveryError(
-      'invalid_metadata',
-      issuer,
-      `Discovery for ${issuer}: ${safeUrl(url)} returned ${what}`,
-      {
-        status: response.status,
-      },
-    );
+    const message = `Discovery for ${issuer}: ${safeUrl(url)} returned ${what}`;
+    throw new DiscoveryError('invalid_metadata', issuer, message, { status: response.status });
   }
   if (parsed.data.issuer !== issuer) {
     throw new DiscoveryError(
@@ -157,6 +135,27 @@ async function fetchDocument(
     );
   }
   return Object.freeze(parsed.data) as AuthorizationServerMetadata;
+}
+
+async function fetchDocument(
+  issuer: string,
+  url: string,
+  transport: Transport,
+  signal: AbortSignal,
+  maxBytes: number,
+): Promise<AuthorizationServerMetadata | 'not_found'> {
+  const response = await getDocument(issuer, url, transport, signal);
+  if (response === 'not_found') return response;
+  const text = await readBounded(response, maxBytes, signal);
+  if (typeof text !== 'string') {
+    throw new DiscoveryError(
+      'invalid_metadata',
+      issuer,
+      `Discovery for ${issuer}: ${safeUrl(url)} returned more than ${text.limit} bytes (maxResponseBytes); the document was not read further`,
+      { status: response.status },
+    );
+  }
+  return parseMetadata(issuer, url, text, response);
 }
 
 async function lookUp(

@@ -1,7 +1,7 @@
 import { ConfigError, TokenAcquisitionError, type WebCryptoKeyPair } from '@attache/core';
 import { checkHeaderValue } from '@attache/core/internal';
-import { base64url, calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
-import { type PrivateKeyAlgorithm, preparePrivateKey } from './private-key.ts';
+import type { DpopKey } from './dpop-proof.ts';
+import { type PreparedKey, type PrivateKeyAlgorithm, preparePrivateKey } from './private-key.ts';
 
 /**
  * DPoP settings (RFC 9449) of `clientCredentialsAuth`.
@@ -46,12 +46,6 @@ export interface DpopProver {
   nonce(origin: string): string | undefined;
 }
 
-interface ReadyKey {
-  readonly alg: string;
-  readonly privateKey: CryptoKey;
-  readonly publicJwk: JWK;
-}
-
 // RFC 9449 §8.1: nonce = 1*NQCHAR (visible ASCII but `"` and `\`). A bound keeps a hostile server from
 // growing every proof.
 const MAX_NONCE = 1024;
@@ -70,102 +64,66 @@ function idFor(key: CryptoKey | undefined): string {
   return id;
 }
 
-// RFC 7638 / RFC 9449 §4.2: the `jwk` header holds the public key only.
-const PUBLIC_MEMBERS: Readonly<Record<string, readonly string[]>> = {
-  EC: ['kty', 'crv', 'x', 'y'],
-  OKP: ['kty', 'crv', 'x'],
-  RSA: ['kty', 'e', 'n'],
-};
-
-function publicPart(jwk: JWK): JWK {
-  const members = PUBLIC_MEMBERS[jwk.kty ?? ''] ?? [];
-  return Object.fromEntries(members.map((name) => [name, jwk[name as keyof JWK]])) as JWK;
-}
-
-/** base64url(SHA-256(ASCII(token))): the `ath` claim (RFC 9449 §4.2). */
-export async function accessTokenHash(accessToken: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(accessToken));
-  return base64url.encode(new Uint8Array(digest));
-}
-
-/** The `htu` claim: the target URI without query and fragment (RFC 9449 §4.2). */
-export function proofUri(url: URL): string {
-  return `${url.origin}${url.pathname}`;
+/** The key pair `dpop` names, checked at once; neither field for `dpop: true` (a key is generated then). */
+function checkDpopKey(options: true | DpopOptions): { given?: WebCryptoKeyPair; prepared?: PreparedKey } {
+  if (options !== true && (typeof options !== 'object' || options === null)) {
+    throw new ConfigError('clientCredentialsAuth: dpop must be true, false or { key, alg }');
+  }
+  const given = options === true ? undefined : options.key;
+  const alg = options === true ? undefined : options.alg;
+  if (given === undefined) {
+    if (alg !== undefined && alg !== 'ES256') {
+      throw new ConfigError(
+        'clientCredentialsAuth: dpop.alg without dpop.key must be ES256 (the generated key)',
+      );
+    }
+    return {};
+  }
+  if (
+    typeof given !== 'object' ||
+    given === null ||
+    given.privateKey === undefined ||
+    given.publicKey === undefined
+  ) {
+    throw new ConfigError(
+      'clientCredentialsAuth: dpop.key must be a CryptoKeyPair ({ privateKey, publicKey })',
+    );
+  }
+  const field = 'clientCredentialsAuth: dpop.key.privateKey';
+  return { given, prepared: preparePrivateKey(given.privateKey, { alg }, field) };
 }
 
 /**
- * Creates a DPoP prover from `dpop: true` or `dpop: { key, alg }`.
+ * Creates a DPoP prover from `dpop: true` or `dpop: { key, alg }`. The key is checked at once; generating or
+ * importing it, and signing, load with the first proof.
  *
  * @throws {ConfigError} when `key` is not a key pair with a private signing key, or `alg` does not fit it.
  */
 export function createDpopProver(options: true | DpopOptions): DpopProver {
-  const given = options === true ? undefined : options.key;
-  if (options !== true && (typeof options !== 'object' || options === null)) {
-    throw new ConfigError('clientCredentialsAuth: dpop must be true, false or { key, alg }');
-  }
-  if (given !== undefined) {
-    if (
-      typeof given !== 'object' ||
-      given === null ||
-      given.privateKey === undefined ||
-      given.publicKey === undefined
-    ) {
-      throw new ConfigError(
-        'clientCredentialsAuth: dpop.key must be a CryptoKeyPair ({ privateKey, publicKey })',
-      );
-    }
-  }
-  const alg = options === true ? undefined : options.alg;
-  const prepared =
-    given === undefined
-      ? undefined
-      : preparePrivateKey(given.privateKey, { alg }, 'clientCredentialsAuth: dpop.key.privateKey');
-  if (given === undefined && alg !== undefined && alg !== 'ES256') {
-    throw new ConfigError(
-      'clientCredentialsAuth: dpop.alg without dpop.key must be ES256 (the generated key)',
-    );
-  }
+  const { given, prepared } = checkDpopKey(options);
   const nonces = new Map<string, string>();
-  let ready: Promise<ReadyKey> | undefined;
+  let ready: Promise<DpopKey> | undefined;
+  const proofModule = () => import('./dpop-proof.ts');
 
-  function load(): Promise<ReadyKey> {
-    ready ??= (async (): Promise<ReadyKey> => {
-      if (given === undefined || prepared === undefined) {
-        const pair = await generateKeyPair('ES256', { extractable: false });
-        return {
-          alg: 'ES256',
-          privateKey: pair.privateKey,
-          publicJwk: publicPart(await exportJWK(pair.publicKey)),
-        };
-      }
-      return {
-        alg: prepared.alg,
-        privateKey: await prepared.key(),
-        publicJwk: publicPart(await exportJWK(given.publicKey)),
-      };
-    })().catch((cause: unknown) => {
-      ready = undefined;
-      throw new ConfigError('clientCredentialsAuth: the DPoP key could not be prepared', { cause });
-    });
+  function load(): Promise<DpopKey> {
+    ready ??= proofModule()
+      .then(({ loadDpopKey }) => loadDpopKey(given, prepared))
+      .catch((cause: unknown) => {
+        ready = undefined;
+        throw new ConfigError('clientCredentialsAuth: the DPoP key could not be prepared', { cause });
+      });
     return ready;
   }
 
   return {
     keyId: idFor(given?.publicKey),
     async thumbprint() {
-      return calculateJwkThumbprint((await load()).publicJwk, 'sha256');
+      const key = await load();
+      return (await proofModule()).dpopThumbprint(key);
     },
     async proof(input) {
       const key = await load();
-      const nonce = nonces.get(input.url.origin);
-      const claims: Record<string, string> = { htm: input.method.toUpperCase(), htu: proofUri(input.url) };
-      if (input.accessToken !== undefined) claims.ath = await accessTokenHash(input.accessToken);
-      if (nonce !== undefined) claims.nonce = nonce;
-      return new SignJWT(claims)
-        .setProtectedHeader({ alg: key.alg, typ: 'dpop+jwt', jwk: key.publicJwk })
-        .setIssuedAt(Math.floor(input.now / 1000))
-        .setJti(crypto.randomUUID())
-        .sign(key.privateKey);
+      return (await proofModule()).signProof(key, input, nonces.get(input.url.origin));
     },
     rememberNonce(origin, nonce) {
       // Every later proof carries it: a server's value is checked like any credential it hands us.

@@ -112,6 +112,55 @@ function resolveEndpoint(options: GrantClientOptions, who: string): { issuer?: s
   };
 }
 
+/** What `createGrantClient` resolved from the options, and whether the metadata must be fetched again. */
+interface GrantEndpoint {
+  readonly issuer: string | undefined;
+  readonly tokenEndpoint: URL | undefined;
+  readonly transport: Transport;
+  readonly useAliases: boolean;
+  readonly maxResponseBytes: number;
+  /** Set when the discovered token endpoint failed: the next request looks the metadata up again first. */
+  rediscover: boolean;
+}
+
+function resolveTransport(options: GrantClientOptions, who: string, auth: ClientAuthentication): Transport {
+  const transport = options.transport ?? globalFetchTransport;
+  if (typeof transport !== 'function') {
+    throw new ConfigError(`${who}: transport must be a function (outgoing) => Promise<Response>`);
+  }
+  if (auth.usesMutualTls && options.transport === undefined) {
+    throw new ConfigError(
+      `${who}: ${auth.method} needs a transport that presents the client certificate, such as mtlsTransport() from @attache/mtls-node`,
+    );
+  }
+  return transport;
+}
+
+/** The token endpoint given, or the one the issuer's metadata names (its mTLS alias when asked for). */
+async function target(endpoint: GrantEndpoint, signal: AbortSignal): Promise<TokenRequestTarget> {
+  const { issuer, tokenEndpoint } = endpoint;
+  if (tokenEndpoint !== undefined) return { url: tokenEndpoint, issuer };
+  const issuerId = issuer ?? '';
+  const metadata = await discover(issuerId, {
+    transport: endpoint.transport,
+    signal,
+    maxResponseBytes: endpoint.maxResponseBytes,
+    ...(endpoint.rediscover ? { cache: false } : {}),
+  });
+  endpoint.rediscover = false;
+  const alias = endpoint.useAliases ? metadata.mtls_endpoint_aliases?.token_endpoint : undefined;
+  const chosen = alias ?? metadata.token_endpoint;
+  const url = parseSecureUrl(chosen);
+  if (chosen === undefined || url === undefined) {
+    throw new DiscoveryError(
+      'invalid_metadata',
+      issuerId,
+      `Discovery for ${issuerId}: the metadata has no usable ${alias === undefined ? 'token_endpoint' : 'mtls_endpoint_aliases.token_endpoint'} (an https URL)`,
+    );
+  }
+  return { url, issuer: metadata.issuer };
+}
+
 /**
  * Checks the options every grant shares and returns a client of the token endpoint: client authentication,
  * discovery (with `mtls_endpoint_aliases`), the transport and token endpoint retries.
@@ -127,62 +176,29 @@ export function createGrantClient(options: GrantClientOptions, who: string): Gra
   }
   const clientAuthentication = resolveClientAuthentication(options, who);
   const { issuer, tokenEndpoint } = resolveEndpoint(options, who);
-  const transport = options.transport ?? globalFetchTransport;
-  if (typeof transport !== 'function') {
-    throw new ConfigError(`${who}: transport must be a function (outgoing) => Promise<Response>`);
-  }
-  if (clientAuthentication.usesMutualTls && options.transport === undefined) {
-    throw new ConfigError(
-      `${who}: ${clientAuthentication.method} needs a transport that presents the client certificate, such as mtlsTransport() from @attache/mtls-node`,
-    );
-  }
+  const transport = resolveTransport(options, who, clientAuthentication);
   const useAliases = options.mtlsEndpointAliases ?? options.transport !== undefined;
   if (typeof useAliases !== 'boolean') throw new ConfigError(`${who}: mtlsEndpointAliases must be a boolean`);
   if (options.onEvent !== undefined && typeof options.onEvent !== 'function') {
     throw new ConfigError(`${who}: onEvent must be a function`);
   }
   const retry = resolveTokenRetry(options.retry);
-
-  // Set when the discovered token endpoint failed: the next request looks the metadata up again first.
-  let rediscover = false;
-  async function target(signal: AbortSignal): Promise<TokenRequestTarget> {
-    if (tokenEndpoint !== undefined) return { url: tokenEndpoint, issuer };
-    const issuerId = issuer ?? '';
-    const metadata = await discover(issuerId, {
-      transport,
-      signal,
-      maxResponseBytes,
-      ...(rediscover ? { cache: false } : {}),
-    });
-    rediscover = false;
-    const alias = useAliases ? metadata.mtls_endpoint_aliases?.token_endpoint : undefined;
-    const chosen = alias ?? metadata.token_endpoint;
-    const url = parseSecureUrl(chosen);
-    if (chosen === undefined || url === undefined) {
-      throw new DiscoveryError(
-        'invalid_metadata',
-        issuerId,
-        `Discovery for ${issuerId}: the metadata has no usable ${alias === undefined ? 'token_endpoint' : 'mtls_endpoint_aliases.token_endpoint'} (an https URL)`,
-      );
-    }
-    return { url, issuer: metadata.issuer };
-  }
+  const endpoint: GrantEndpoint = {
+    issuer,
+    tokenEndpoint,
+    transport,
+    useAliases,
+    maxResponseBytes,
+    rediscover: false,
+  };
 
   return {
     clientId,
     endpointId: (tokenEndpoint ?? new URL(issuer ?? '')).href,
     async request(context, params, fetchTimeout, dpop) {
       const deadline = fetchTimeout === false ? Number.POSITIVE_INFINITY : context.now() + fetchTimeout;
-      const settings = {
-        clientId,
-        clientAuthentication,
-        params,
-        transport,
-        retry,
-        dpop,
-        maxResponseBytes,
-      };
-      const where = await target(context.signal);
+      const settings = { clientId, clientAuthentication, params, transport, retry, dpop, maxResponseBytes };
+      const where = await target(endpoint, context.signal);
       try {
         return await requestToken(
           settings,
@@ -195,7 +211,7 @@ export function createGrantClient(options: GrantClientOptions, who: string): Gra
         );
       } catch (error) {
         // An endpoint that is gone or unreachable may have moved: the server's metadata says where to.
-        if (tokenEndpoint === undefined && endpointFailed(error)) rediscover = true;
+        if (tokenEndpoint === undefined && endpointFailed(error)) endpoint.rediscover = true;
         throw error;
       }
     },

@@ -1,6 +1,6 @@
 import { ConfigError, revealSecret, type Secret, type WebCryptoKey } from '@attache/core';
 import { ASYMMETRIC_JWS_ALGORITHMS } from '@attache/core/internal';
-import { importJWK, importPKCS8, type JWK } from 'jose';
+import type { JWK } from 'jose';
 
 /** Asymmetric JWS algorithms accepted for `private_key_jwt` (and DPoP keys). */
 export type PrivateKeyAlgorithm =
@@ -160,14 +160,15 @@ export function preparePrivateKey(
   } else if (typeof input === 'string' || isSecretLike(input)) {
     const pem = revealSecret(input);
     derived = algFromPem(pem, field);
-    load = () => importPKCS8(pem, options.alg ?? derived ?? '');
+    load = async () =>
+      (await import('./private-key-import.ts')).importPemKey(pem, options.alg ?? derived ?? '');
   } else if (typeof input === 'object' && input !== null && typeof (input as JWK).kty === 'string') {
     const jwk = input as JWK;
     if (typeof jwk.d !== 'string')
       throw new ConfigError(`${field} is a public JWK; the private key (with "d") is needed`);
     derived = algFromJwk(jwk);
     kid ??= typeof jwk.kid === 'string' ? jwk.kid : undefined;
-    load = async () => (await importJWK(jwk, options.alg ?? derived)) as CryptoKey;
+    load = async () => (await import('./private-key-import.ts')).importJwkKey(jwk, options.alg ?? derived);
   } else {
     throw new ConfigError(`${field} must be a CryptoKey, a private JWK or a PKCS#8 PEM`);
   }

@@ -1,7 +1,8 @@
 import { ConfigError, TokenAcquisitionError } from '@attache/core';
+import { sleep } from '@attache/core/internal';
 
 /**
- * How the token endpoint is retried (with p-retry): network errors, 429 and 5xx only; a 4xx other than 429
+ * How the token endpoint is retried: network errors, 429 and 5xx only; a 4xx other than 429
  * is never retried. Delays grow `minDelay × 2^n`, randomized up to twice that, capped at `maxDelay`; a
  * `Retry-After` is waited for when it is the longer wait. Nothing is waited for past the token fetch's
  * deadline (the token source's `fetchTimeout`) or longer than `maxRetryAfter`: the error comes back at once.
@@ -71,4 +72,62 @@ export function isTransient(error: unknown): error is TokenAcquisitionError {
   if (!(error instanceof TokenAcquisitionError) || !error.isRetryable) return false;
   const status = error.status;
   return status === undefined || status === 429 || status >= 500;
+}
+
+/** What a retry loop needs from the token request it repeats. */
+export interface RetryScope {
+  readonly signal: AbortSignal;
+  readonly now: () => number;
+  /** Epoch ms on `now`: no wait ends at or after it. */
+  readonly deadline: number;
+  /** Told of each retry before its wait: the attempt that failed and the wait in ms. */
+  readonly onRetry: (error: TokenAcquisitionError, attempt: number, delayMs: number) => void;
+}
+
+// The longest delay a timer can hold: a longer one fires at once.
+const MAX_TIMER = 2 ** 31 - 1;
+
+/** `minDelay × 2^(attempt-1)`, randomized up to twice that, capped at `maxDelay`. */
+function backoff(attempt: number, retry: ResolvedTokenRetry): number {
+  if (retry.minDelay === 0) return 0;
+  const delay = Math.round((Math.random() + 1) * retry.minDelay * 2 ** (attempt - 1));
+  return Math.min(delay, Math.ceil(retry.maxDelay), MAX_TIMER);
+}
+
+/**
+ * Runs `run`, and again after a wait while it fails with a transient error and retries are left. The wait is
+ * the backoff or the server's `Retry-After`, whichever is longer; when that is past the deadline or above
+ * `maxRetryAfter`, the error goes back at once (the token source then backs off on its own). Cut short by
+ * `signal`, which rejects with its reason.
+ */
+export async function retryTransient<T>(
+  run: () => Promise<T>,
+  retry: ResolvedTokenRetry,
+  scope: RetryScope,
+): Promise<T> {
+  const { signal } = scope;
+  for (let attempt = 1; ; attempt++) {
+    signal.throwIfAborted();
+    try {
+      const result = await run();
+      signal.throwIfAborted();
+      return result;
+    } catch (thrown) {
+      signal.throwIfAborted();
+      if (!(thrown instanceof Error)) {
+        throw new TypeError(`Non-error was thrown: "${String(thrown)}". You should only throw errors.`);
+      }
+      if (attempt > retry.retries || !isTransient(thrown)) throw thrown;
+      const retryAfter = thrown.retryAfter;
+      const wait = Math.max(retryAfter ?? 0, backoff(attempt, retry));
+      if (
+        (retryAfter !== undefined && retryAfter > retry.maxRetryAfter) ||
+        scope.now() + wait >= scope.deadline
+      ) {
+        throw thrown;
+      }
+      scope.onRetry(thrown, attempt, wait);
+      await sleep(wait, signal);
+    }
+  }
 }

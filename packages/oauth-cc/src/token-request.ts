@@ -5,14 +5,13 @@ import {
   TokenAcquisitionError,
   type Transport,
 } from '@attache/core';
-import { type LearningClock, parseRetryAfter, sleep } from '@attache/core/internal';
-import pRetry from 'p-retry';
+import { type LearningClock, parseRetryAfter } from '@attache/core/internal';
 import type { ClientAuthentication } from './client-authentication.ts';
 import type { DpopProver } from './dpop.ts';
 import { readBounded } from './read-bounded.ts';
 import { describeBody, parseJson, safeUrl, send } from './send.ts';
-import { oauthError, parseOAuthError } from './token-endpoint-error.ts';
-import { isTransient, type ResolvedTokenRetry } from './token-endpoint-retry.ts';
+import { type OAuthErrorBody, oauthError, parseOAuthError } from './token-endpoint-error.ts';
+import { type ResolvedTokenRetry, retryTransient } from './token-endpoint-retry.ts';
 import { type GrantResponse, parseTokenResponse } from './token-response.ts';
 
 /** Everything a token request needs that does not change between calls. */
@@ -68,6 +67,20 @@ function errorCode(error: unknown): string {
   return oauth !== undefined && /^[a-z][a-z0-9_.-]{0,63}$/i.test(oauth) ? oauth : error.code;
 }
 
+/** One token request in progress: what its attempts share, and what the closing event reports. */
+interface TokenCall {
+  readonly settings: TokenRequestSettings;
+  readonly target: TokenRequestTarget;
+  readonly params: readonly (readonly [string, string])[];
+  readonly signal: AbortSignal;
+  readonly clock: Clock;
+  readonly now: () => number;
+  /** The token endpoint for messages and events (no query). */
+  readonly endpoint: string;
+  attempts: number;
+  lastStatus: number | undefined;
+}
+
 /**
  * One token request (RFC 6749 §4.4.2), with the retries and the single DPoP-nonce retry it may need.
  * `deadline` (epoch ms on `now`) bounds every wait; `signal` aborts everything.
@@ -83,144 +96,159 @@ export async function requestToken(
   params: readonly (readonly [string, string])[] = settings.params,
 ): Promise<GrantResponse> {
   const endpoint = safeUrl(target.url);
-  const { dpop } = settings;
+  const call: TokenCall = {
+    settings,
+    target,
+    params,
+    signal,
+    clock,
+    now,
+    endpoint,
+    attempts: 0,
+    lastStatus: undefined,
+  };
   const started = now();
-  let attempts = 0;
-  let lastStatus: number | undefined;
   const grantType = params.find(([name]) => name === 'grant_type')?.[1] ?? 'unknown';
   const report = (error?: unknown): void =>
     emit({
       type: 'token:request',
       endpoint,
       grantType,
-      ...(lastStatus === undefined ? {} : { status: lastStatus }),
+      ...(call.lastStatus === undefined ? {} : { status: call.lastStatus }),
       ...(error === undefined ? {} : { error: errorCode(error) }),
-      attempts,
+      attempts: call.attempts,
       durationMs: now() - started,
     });
-
-  async function exchange(): Promise<GrantResponse> {
-    let nonceRetried = false;
-    for (;;) {
-      const headers = new Headers({ accept: 'application/json' });
-      const body = new URLSearchParams(params as [string, string][]);
-      await settings.clientAuthentication.apply({
-        clientId: settings.clientId,
-        tokenEndpoint: target.url.href,
-        issuer: target.issuer,
-        headers,
-        body,
-        now: () => clock.now(),
-      });
-      if (dpop !== undefined) {
-        headers.set('dpop', await dpop.proof({ method: 'POST', url: target.url, now: clock.now() }));
-      }
-      // Never follow a redirect: it would carry the client's credentials to wherever it points.
-      const request = {
-        url: target.url,
-        method: 'POST',
-        headers,
-        form: body,
-        redirect: 'manual',
-        signal,
-      } as const;
-      attempts++;
-      const response = await send(settings.transport, request, 'token endpoint');
-      lastStatus = response.status;
-      // The token endpoint was sent the client's credentials: its Date may teach the client's clock.
-      if ('observe' in clock) (clock as LearningClock).observe(response);
-      const nonce = response.headers.get('dpop-nonce');
-      if (dpop !== undefined && nonce !== null && nonce !== '') dpop.rememberNonce(target.url.origin, nonce);
-      const status = response.status;
-      if (status === 0 || (status >= 300 && status < 400)) {
-        await response.body?.cancel().catch(() => undefined);
-        throw new TokenAcquisitionError(
-          `Token endpoint ${endpoint} answered with a redirect; credentials are never sent on to a redirect target`,
-          { status, retryable: false },
-        );
-      }
-      const read = await readBounded(response, settings.maxResponseBytes, signal);
-      if (typeof read !== 'string') {
-        throw new TokenAcquisitionError(
-          `Token endpoint ${endpoint} answered HTTP ${status} with more than ${read.limit} bytes (maxResponseBytes); the answer was not read further`,
-          { status, error: 'response_too_large', retryable: false },
-        );
-      }
-      const text = read;
-      const json = parseJson(text);
-      if (response.ok) {
-        if (json === undefined) {
-          throw new TokenAcquisitionError(
-            `Token endpoint ${endpoint} answered HTTP ${status} with ${describeBody(text, response.headers.get('content-type'))} instead of a JSON token response`,
-            { status, error: 'invalid_token_response', retryable: false },
-          );
-        }
-        return parseTokenResponse(json, response.headers.get('date'), { dpop: dpop !== undefined });
-      }
-      const retryAfter =
-        status === 429 || status === 503 ? parseRetryAfter(response.headers, now()) : undefined;
-      const error = parseOAuthError(json);
-      if (error === undefined) {
-        throw new TokenAcquisitionError(
-          `Token endpoint ${endpoint} answered HTTP ${status} with ${json === undefined ? describeBody(text, response.headers.get('content-type')) : 'JSON that is not an OAuth error'}`,
-          { status, ...(retryAfter === undefined ? {} : { retryAfter }) },
-        );
-      }
-      // RFC 9449 §8: the server wants a nonce in the proof; it sent one, so the request is made again at once.
-      if (
-        error.error === 'use_dpop_nonce' &&
-        dpop !== undefined &&
-        nonce !== null &&
-        nonce !== '' &&
-        !nonceRetried
-      ) {
-        nonceRetried = true;
-        continue;
-      }
-      throw oauthError(error, status, endpoint, sensitiveValues(headers, body), retryAfter);
-    }
-  }
-
   try {
-    const response = await retried(exchange);
-    report();
-    return response;
-  } catch (error) {
-    report(error);
-    throw error;
-  }
-
-  function retried(run: () => Promise<GrantResponse>): Promise<GrantResponse> {
-    return pRetry(run, {
-      retries: settings.retry.retries,
-      minTimeout: settings.retry.minDelay,
-      maxTimeout: settings.retry.maxDelay,
-      factor: 2,
-      randomize: true,
+    const response = await retryTransient(() => exchange(call), settings.retry, {
       signal,
-      shouldRetry: ({ error }) => isTransient(error),
-      async onFailedAttempt({ error, attemptNumber, retriesLeft, retryDelay }) {
-        if (!isTransient(error) || retriesLeft === 0) return;
-        const retryAfter = error.retryAfter;
-        const wait = Math.max(retryAfter ?? 0, retryDelay);
-        // Not worth waiting for: the error goes back now, and the token source backs off (at least Retry-After).
-        if (
-          (retryAfter !== undefined && retryAfter > settings.retry.maxRetryAfter) ||
-          now() + wait >= deadline
-        ) {
-          throw error;
-        }
+      now,
+      deadline,
+      onRetry: (error, attempt, delayMs) =>
         emit({
           type: 'retry:scheduled',
           method: 'POST',
           url: endpoint,
           reason: error.status === undefined ? 'network' : 'status',
           ...(error.status === undefined ? {} : { status: error.status }),
-          attempt: attemptNumber,
-          delayMs: wait,
-        });
-        if (retryAfter !== undefined && retryAfter > retryDelay) await sleep(retryAfter - retryDelay, signal);
-      },
+          attempt,
+          delayMs,
+        }),
     });
+    report();
+    return response;
+  } catch (error) {
+    report(error);
+    throw error;
   }
+}
+
+/** One attempt, made a second time at once when the server asks for a DPoP nonce it has just sent. */
+async function exchange(call: TokenCall): Promise<GrantResponse> {
+  const { dpop } = call.settings;
+  for (let nonceRetried = false; ; nonceRetried = true) {
+    const { headers, body } = await prepare(call);
+    const response = await post(call, headers, body);
+    const nonce = response.headers.get('dpop-nonce');
+    const answer = await readAnswer(call, response);
+    if (!('error' in answer)) return answer.token;
+    // RFC 9449 §8: the server wants a nonce in the proof; it sent one, so the request is made again at once.
+    const wantsNonce = answer.error.error === 'use_dpop_nonce' && nonce !== null && nonce !== '';
+    if (wantsNonce && dpop !== undefined && !nonceRetried) continue;
+    const sensitive = sensitiveValues(headers, body);
+    throw oauthError(answer.error, response.status, call.endpoint, sensitive, answer.retryAfter);
+  }
+}
+
+/** The request's headers and form body, with the client's credentials and a fresh DPoP proof. */
+async function prepare(call: TokenCall): Promise<{ headers: Headers; body: URLSearchParams }> {
+  const { settings, target, clock } = call;
+  const headers = new Headers({ accept: 'application/json' });
+  const body = new URLSearchParams(call.params as [string, string][]);
+  await settings.clientAuthentication.apply({
+    clientId: settings.clientId,
+    tokenEndpoint: target.url.href,
+    issuer: target.issuer,
+    headers,
+    body,
+    now: () => clock.now(),
+  });
+  if (settings.dpop !== undefined) {
+    headers.set('dpop', await settings.dpop.proof({ method: 'POST', url: target.url, now: clock.now() }));
+  }
+  return { headers, body };
+}
+
+/** Sends the request; what the answer teaches (the clock, a DPoP nonce) is taken in here. */
+async function post(call: TokenCall, headers: Headers, body: URLSearchParams): Promise<Response> {
+  const { settings, target, clock } = call;
+  // Never follow a redirect: it would carry the client's credentials to wherever it points.
+  const request = {
+    url: target.url,
+    method: 'POST',
+    headers,
+    form: body,
+    redirect: 'manual',
+    signal: call.signal,
+  } as const;
+  call.attempts++;
+  const response = await send(settings.transport, request, 'token endpoint');
+  call.lastStatus = response.status;
+  // The token endpoint was sent the client's credentials: its Date may teach the client's clock.
+  if ('observe' in clock) (clock as LearningClock).observe(response);
+  const nonce = response.headers.get('dpop-nonce');
+  if (settings.dpop !== undefined && nonce !== null && nonce !== '') {
+    settings.dpop.rememberNonce(target.url.origin, nonce);
+  }
+  return response;
+}
+
+type Answer =
+  | { readonly token: GrantResponse }
+  | { readonly error: OAuthErrorBody; readonly retryAfter: number | undefined };
+
+/**
+ * Reads the token endpoint's answer: a token, or an RFC 6749 §5.2 error for the caller to act on.
+ *
+ * @throws {TokenAcquisitionError} for a redirect, an answer too large, or one that is neither.
+ */
+async function readAnswer(call: TokenCall, response: Response): Promise<Answer> {
+  const { endpoint, settings } = call;
+  const status = response.status;
+  if (status === 0 || (status >= 300 && status < 400)) {
+    await response.body?.cancel().catch(() => undefined);
+    throw new TokenAcquisitionError(
+      `Token endpoint ${endpoint} answered with a redirect; credentials are never sent on to a redirect target`,
+      { status, retryable: false },
+    );
+  }
+  const text = await readBounded(response, settings.maxResponseBytes, call.signal);
+  if (typeof text !== 'string') {
+    throw new TokenAcquisitionError(
+      `Token endpoint ${endpoint} answered HTTP ${status} with more than ${text.limit} bytes (maxResponseBytes); the answer was not read further`,
+      { status, error: 'response_too_large', retryable: false },
+    );
+  }
+  const json = parseJson(text);
+  const contentType = response.headers.get('content-type');
+  if (response.ok) {
+    if (json === undefined) {
+      throw new TokenAcquisitionError(
+        `Token endpoint ${endpoint} answered HTTP ${status} with ${describeBody(text, contentType)} instead of a JSON token response`,
+        { status, error: 'invalid_token_response', retryable: false },
+      );
+    }
+    const dpop = settings.dpop !== undefined;
+    return { token: parseTokenResponse(json, response.headers.get('date'), { dpop }) };
+  }
+  const retryAfter =
+    status === 429 || status === 503 ? parseRetryAfter(response.headers, call.now()) : undefined;
+  const error = parseOAuthError(json);
+  if (error === undefined) {
+    throw new TokenAcquisitionError(
+      `Token endpoint ${endpoint} answered HTTP ${status} with ${json === undefined ? describeBody(text, contentType) : 'JSON that is not an OAuth error'}`,
+      { status, ...(retryAfter === undefined ? {} : { retryAfter }) },
+    );
+  }
+  return { error, retryAfter };
 }

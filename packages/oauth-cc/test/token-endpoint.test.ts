@@ -131,7 +131,7 @@ describe('the token request', () => {
   });
 });
 
-describe('retries (p-retry) inside the deadline', () => {
+describe('retries inside the deadline', () => {
   it('obeys Retry-After on a 429, then succeeds', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
     const as = authorizationServer('retry-429');
