@@ -207,8 +207,8 @@ function controls(state: TransportState, listeners: TransportListeners) {
 }
 
 /**
- * Creates a mutual-TLS transport for Node: requests go through undici's `fetch` with an undici `Agent`
- * of this transport's own (nothing process-global), presenting the client certificate and checking the
+ * Creates a mutual-TLS transport for Node: requests are dispatched on an undici `Agent` of this
+ * transport's own (nothing process-global), presenting the client certificate and checking the
  * server against `ca` and optional `pins`. File or provider material is re-read every `reloadInterval` and
  * on `reload()`, so certificates rotate without a restart. TLS failures become a {@link TlsError} with an
  * actionable `reason`; other network failures become `NetworkError`, which the pipeline retries.
