@@ -310,8 +310,10 @@ export interface StoreLockBypassedEvent extends EventBase {
 
 /**
  * Something outside a call that reports events of its own, such as a transport that reloads its client
- * certificate. When a client with an `onEvent` is given one as its `transport`, it subscribes its listener, so
- * those events join the client's stream (without a `callId`).
+ * certificate, or a Redis token store (and the token sources and authenticators that hold one). When a client
+ * with an `onEvent` is given one as its `transport` or among its `auth`, it subscribes its listener, so those
+ * events join the client's stream (without a `callId`). The listener itself is handed over: a source should
+ * call a listener added several times once per event.
  */
 export interface AttacheEventSource {
   /** Adds a listener; returns what removes it. */

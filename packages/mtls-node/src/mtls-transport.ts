@@ -1,5 +1,4 @@
 import {
-  type AttacheEventListener,
   type AttacheEventSource,
   ConfigError,
   type OutgoingRequest,
@@ -7,23 +6,22 @@ import {
   type SecretInput,
   type Transport,
 } from '@attache/core';
-import { callListener, checkOptionalNumber, type NumberRule, raceSignal } from '@attache/core/internal';
-import type { buildConnector, Dispatcher } from 'undici';
-import { classifyFailure } from './classify-failure.ts';
+import { checkOptionalNumber, type NumberRule } from '@attache/core/internal';
+import { active, refresh } from './credential-refresh.ts';
 import {
   createCredentialSource,
   type FileSource,
   type MtlsCredentialsProvider,
 } from './credential-source.ts';
-import { type ContextSettings, fingerprint, type LoadedCredentials, loadCredentials } from './credentials.ts';
-import { dispatchExchange } from './dispatch-exchange.ts';
-import { type ClientCertificateInfo, certificateInfo, type MtlsEvent, validityEvent } from './mtls-events.ts';
-import { poolOptions, snapshotOf } from './node-transport.ts';
-import { checkProxy, createDispatcher, type ProxySetting } from './proxy.ts';
-import { proxyCertificateRejection } from './proxy-certificate-rejection.ts';
+import { loadCredentials } from './credentials.ts';
+import { install, retire, shutDown } from './generations.ts';
+import { type ClientCertificateInfo, certificateInfo, type MtlsEvent } from './mtls-events.ts';
+import { send } from './mtls-send.ts';
+import { poolOptions } from './node-transport.ts';
+import { checkProxy, type ProxySetting } from './proxy.ts';
 import { createServerIdentityCheck, normalizePins } from './server-pinning.ts';
-import { createObservingConnector, type ObservingConnector } from './tls-connector.ts';
-import { TlsError, type TlsErrorReason } from './tls-error.ts';
+import { createTransportListeners, type TransportListeners } from './transport-listeners.ts';
+import { closedError, type TransportSettings, type TransportState } from './transport-state.ts';
 
 /**
  * Options of {@link mtlsTransport}.
@@ -124,34 +122,93 @@ export interface MtlsTransport extends Transport, AttacheEventSource {
   destroy(): Promise<void>;
 }
 
-interface Generation {
-  readonly id: number;
-  readonly agent: Dispatcher;
-  readonly loaded: LoadedCredentials;
-  readonly observer: ObservingConnector;
-  inflight: number;
-  retired: boolean;
-  closing: Promise<void> | undefined;
-  /** Settles once the agent is closed or destroyed. */
-  readonly done: Promise<void>;
-  readonly markDone: () => void;
-}
-
-type Trigger = 'initial' | 'interval' | 'manual' | 'rejected';
-
-/** Reasons that say the server did not accept our certificate: worth re-reading the material early. */
-const CLIENT_CERTIFICATE_REASONS: ReadonlySet<TlsErrorReason> = new Set([
-  'client-certificate-required',
-  'client-certificate-rejected',
-  'certificate-expired',
-  'certificate-not-yet-valid',
-]);
-
 const MS: NumberRule = { min: 'positive', unit: 'ms' };
 
+function checkTls(options: MtlsTransportOptions): void {
+  const servername = options.servername;
+  if (servername !== undefined && (typeof servername !== 'string' || servername.length === 0)) {
+    throw new ConfigError('servername must be a non-empty host name');
+  }
+  const minVersion = options.minVersion;
+  if (minVersion !== undefined && minVersion !== 'TLSv1.2' && minVersion !== 'TLSv1.3') {
+    throw new ConfigError(`minVersion must be 'TLSv1.2' or 'TLSv1.3', got ${String(minVersion)}`);
+  }
+}
+
+/** Checks the options (every `ConfigError` is thrown here) and resolves their defaults. */
+function resolveSettings(options: MtlsTransportOptions, emit: TransportSettings['emit']): TransportSettings {
+  const source = createCredentialSource(options);
+  const reloadInterval =
+    options.reloadInterval === false
+      ? false
+      : (checkOptionalNumber(options.reloadInterval, 'reloadInterval', MS) ?? 60_000);
+  const pins = options.pins === undefined ? undefined : normalizePins(options.pins);
+  checkTls(options);
+  const { servername, minVersion, proxy } = options;
+  const connectTimeout = checkOptionalNumber(options.connectTimeout, 'connectTimeout', MS) ?? 10_000;
+  checkProxy(proxy);
+  const pool = poolOptions({
+    ...(options.connections === undefined ? {} : { connections: options.connections }),
+    ...(options.pipelining === undefined ? {} : { pipelining: options.pipelining }),
+    ...(options.allowH2 === undefined ? {} : { allowH2: options.allowH2 }),
+    ...(options.keepAliveTimeout === undefined ? {} : { keepAliveTimeout: options.keepAliveTimeout }),
+  });
+  if (options.onEvent !== undefined && typeof options.onEvent !== 'function')
+    throw new ConfigError('onEvent must be a function');
+  const now = options.now ?? Date.now;
+  if (typeof now !== 'function') throw new ConfigError('now must be a function returning epoch ms');
+  return {
+    source,
+    reloadInterval,
+    servername,
+    settings: minVersion === undefined ? {} : { minVersion },
+    endpoint: {
+      checkServerIdentity: createServerIdentityCheck(pins),
+      timeout: connectTimeout,
+      // The connector makes the ALPN offer, so the choice goes to it (undici's default offers HTTP/2).
+      ...(pool.allowH2 === undefined ? {} : { allowH2: pool.allowH2 }),
+      ...(servername === undefined ? {} : { servername }),
+    },
+    proxy,
+    pool,
+    now,
+    emit,
+  };
+}
+
+/** `reload`, `certificate`, `close`, `destroy` and `subscribe` of one transport. */
+function controls(state: TransportState, listeners: TransportListeners) {
+  return {
+    presentsCredentials: true as const,
+    honoursSignal: true as const,
+    subscribe: listeners.subscribe,
+    async reload(): Promise<void> {
+      if (state.closed) throw closedError();
+      // A check already running may have read the material before it changed: start a fresh one after it.
+      if (state.loading !== undefined) await state.loading.catch(() => undefined);
+      await refresh(state, state.current === undefined ? 'initial' : 'manual');
+    },
+    async certificate(): Promise<ClientCertificateInfo | undefined> {
+      if (state.closed) throw closedError();
+      return certificateInfo((await active(state)).loaded.certificate);
+    },
+    async close(): Promise<void> {
+      state.closed = true;
+      const all = [...state.live];
+      for (const generation of all) retire(state, generation);
+      // Generations still serving requests close when their last request settles.
+      await Promise.all(all.map((generation) => generation.done));
+    },
+    async destroy(): Promise<void> {
+      state.closed = true;
+      await Promise.all([...state.live].map((generation) => shutDown(state, generation, 'destroy')));
+    },
+  };
+}
+
 /**
- * Creates a mutual-TLS transport for Node: requests go through undici's `fetch` with an undici `Agent`
- * of this transport's own (nothing process-global), presenting the client certificate and checking the
+ * Creates a mutual-TLS transport for Node: requests are dispatched on an undici `Agent` of this
+ * transport's own (nothing process-global), presenting the client certificate and checking the
  * server against `ca` and optional `pins`. File or provider material is re-read every `reloadInterval` and
  * on `reload()`, so certificates rotate without a restart. TLS failures become a {@link TlsError} with an
  * actionable `reason`; other network failures become `NetworkError`, which the pipeline retries.
@@ -170,260 +227,23 @@ const MS: NumberRule = { min: 'positive', unit: 'ms' };
 export function mtlsTransport(options: MtlsTransportOptions = {}): MtlsTransport {
   if (typeof options !== 'object' || options === null)
     throw new ConfigError('mtlsTransport options must be an object');
-  const source = createCredentialSource(options);
-  const reloadInterval =
-    options.reloadInterval === false
-      ? false
-      : (checkOptionalNumber(options.reloadInterval, 'reloadInterval', MS) ?? 60_000);
-  const pins = options.pins === undefined ? undefined : normalizePins(options.pins);
-  const servername = options.servername;
-  if (servername !== undefined && (typeof servername !== 'string' || servername.length === 0)) {
-    throw new ConfigError('servername must be a non-empty host name');
-  }
-  const minVersion = options.minVersion;
-  if (minVersion !== undefined && minVersion !== 'TLSv1.2' && minVersion !== 'TLSv1.3') {
-    throw new ConfigError(`minVersion must be 'TLSv1.2' or 'TLSv1.3', got ${String(minVersion)}`);
-  }
-  const connectTimeout = checkOptionalNumber(options.connectTimeout, 'connectTimeout', MS) ?? 10_000;
-  const proxy = options.proxy;
-  checkProxy(proxy);
-  const pool = poolOptions({
-    ...(options.connections === undefined ? {} : { connections: options.connections }),
-    ...(options.pipelining === undefined ? {} : { pipelining: options.pipelining }),
-    ...(options.allowH2 === undefined ? {} : { allowH2: options.allowH2 }),
-    ...(options.keepAliveTimeout === undefined ? {} : { keepAliveTimeout: options.keepAliveTimeout }),
-  });
-  const listener = options.onEvent;
-  if (listener !== undefined && typeof listener !== 'function')
-    throw new ConfigError('onEvent must be a function');
-  const now = options.now ?? Date.now;
-  if (typeof now !== 'function') throw new ConfigError('now must be a function returning epoch ms');
-  const settings: ContextSettings = minVersion === undefined ? {} : { minVersion };
-  const checkServerIdentity = createServerIdentityCheck(pins);
-
   // The option's listener, and those of the clients this transport was given to (see `subscribe`).
-  const listeners = new Set<(event: MtlsEvent) => void>();
-  if (listener) listeners.add(listener);
-  const emit = (event: MtlsEvent): void => {
-    // A faulty listener must not break a request or a reload.
-    for (const each of listeners) callListener(each, event);
+  const listeners = createTransportListeners(options.onEvent);
+  const state: TransportState = {
+    ...resolveSettings(options, listeners.emit),
+    nextId: 1,
+    current: undefined,
+    live: new Set(),
+    loading: undefined,
+    checkedAt: Number.NEGATIVE_INFINITY,
+    stale: false,
+    closed: false,
   };
-
-  let nextId = 1;
-  let current: Generation | undefined;
-  const live = new Set<Generation>();
-  let loading: Promise<Generation> | undefined;
-  let checkedAt = Number.NEGATIVE_INFINITY;
-  let stale = false;
-  let closed = false;
-
-  function createGeneration(loaded: LoadedCredentials): Generation {
-    const endpointTls: buildConnector.BuildOptions = {
-      secureContext: loaded.secureContext,
-      checkServerIdentity,
-      timeout: connectTimeout,
-      // The connector makes the ALPN offer, so the choice goes to it (undici's default offers HTTP/2).
-      ...(pool.allowH2 === undefined ? {} : { allowH2: pool.allowH2 }),
-      ...(servername === undefined ? {} : { servername }),
-    };
-    const observer = createObservingConnector(endpointTls);
-    // Through a proxy the same TLS options are used inside the CONNECT tunnel: the certificate goes to the
-    // partner, never to the proxy.
-    const { dispatcher: agent } = createDispatcher(
-      proxy,
-      { ...pool, connect: observer.connect },
-      endpointTls,
-    );
-    let markDone = (): void => undefined;
-    const done = new Promise<void>((resolve) => {
-      markDone = resolve;
-    });
-    const generation: Generation = {
-      id: nextId++,
-      agent,
-      loaded,
-      observer,
-      inflight: 0,
-      retired: false,
-      closing: undefined,
-      done,
-      markDone,
-    };
-    live.add(generation);
-    return generation;
+  if (state.source.inline !== undefined) {
+    install(state, loadCredentials(state.source.inline, state.settings, 'mtlsTransport'), 'initial');
+    state.checkedAt = state.now();
   }
-
-  function install(loaded: LoadedCredentials, trigger: Trigger): Generation {
-    const next = createGeneration(loaded);
-    const previous = current;
-    current = next;
-    if (previous !== undefined) retire(previous);
-    emit({
-      type: 'mtls:credentials-loaded',
-      generation: next.id,
-      trigger,
-      certificate: certificateInfo(loaded.certificate),
-    });
-    const outOfValidity = validityEvent(next.id, loaded.certificate, now());
-    if (outOfValidity !== undefined) emit(outOfValidity);
-    return next;
-  }
-
-  function retire(generation: Generation): void {
-    generation.retired = true;
-    if (generation.inflight === 0) void closeGeneration(generation);
-  }
-
-  function shutDown(generation: Generation, how: 'close' | 'destroy'): Promise<void> {
-    generation.retired = true;
-    generation.closing ??= (how === 'close' ? generation.agent.close() : generation.agent.destroy())
-      .catch(() => undefined)
-      .then(() => {
-        live.delete(generation);
-        generation.markDone();
-        emit({ type: 'mtls:agent-closed', generation: generation.id });
-      });
-    return generation.closing;
-  }
-
-  function closeGeneration(generation: Generation): Promise<void> {
-    return shutDown(generation, 'close');
-  }
-
-  const closedError = (): ConfigError => new ConfigError('This mtlsTransport was closed; create a new one');
-
-  function refresh(trigger: Trigger): Promise<Generation> {
-    loading ??= (async (): Promise<Generation> => {
-      try {
-        const material = await source.read();
-        if (closed) throw closedError();
-        if (current !== undefined && fingerprint(material.credentials) === current.loaded.fingerprint)
-          return current;
-        return install(loadCredentials(material, settings, 'mtlsTransport'), trigger);
-      } catch (error) {
-        if (current !== undefined && !closed) {
-          emit({
-            type: 'mtls:reload-failed',
-            generation: current.id,
-            error:
-              error instanceof Error
-                ? error
-                : new ConfigError('Reloading the client credentials failed', { cause: error }),
-          });
-          // `reload()` hears of it too; checks of its own keep going on the old credentials.
-          if (trigger === 'manual') throw error;
-          return current;
-        }
-        throw error;
-      } finally {
-        checkedAt = now();
-        stale = false;
-        loading = undefined;
-      }
-    })();
-    return loading;
-  }
-
-  function active(): Promise<Generation> | Generation {
-    if (current !== undefined) {
-      if (!source.dynamic) return current;
-      const due = stale || (reloadInterval !== false && now() - checkedAt >= reloadInterval);
-      if (!due) return current;
-      return refresh(stale ? 'rejected' : 'interval');
-    }
-    return refresh('initial');
-  }
-
-  if (source.inline !== undefined) {
-    install(loadCredentials(source.inline, settings, 'mtlsTransport'), 'initial');
-    checkedAt = now();
-  }
-
-  async function send(outgoing: OutgoingRequest): Promise<Response> {
-    if (closed) throw closedError();
-    const signal = outgoing.signal;
-    const pending = active();
-    let generation =
-      pending instanceof Promise ? await (signal ? raceSignal(pending, signal) : pending) : pending;
-    if (closed) throw closedError();
-    // A reload may have replaced (and begun closing) this generation while the request waited for it.
-    if (generation.retired && current !== undefined) generation = current;
-    generation.inflight++;
-    const chosen = generation;
-    const fail = (error: unknown): Error => {
-      const url = new URL(outgoing.url);
-      const failure = classifyFailure(error, {
-        host: url.host,
-        hostname: servername ?? url.hostname.replace(/^\[|\]$/g, ''),
-        request: snapshotOf(outgoing.method, url),
-        certificate: chosen.loaded.certificate,
-        hasClientCertificate: chosen.loaded.hasClientCertificate,
-        now: now(),
-        observedTlsError: chosen.observer.observedTlsError,
-        phaseOf: chosen.observer.phaseOf,
-      });
-      if (
-        failure instanceof TlsError &&
-        CLIENT_CERTIFICATE_REASONS.has(failure.reason) &&
-        chosen === current
-      ) {
-        // The certificate may have been rotated on disk or in the provider since the last check.
-        stale = true;
-      }
-      return failure;
-    };
-    try {
-      // The same exchange as nodeTransport's: aborts reject with the signal's reason, untouched.
-      const answer = await dispatchExchange(chosen.agent, outgoing, fail);
-      // A TLS-terminating proxy (nginx) answers a missing or refused client certificate with HTTP 400.
-      const url = new URL(outgoing.url);
-      const refused = await proxyCertificateRejection(answer, {
-        ...chosen.loaded,
-        host: url.host,
-        request: snapshotOf(outgoing.method, url),
-        now: now(),
-      });
-      if (refused === undefined) return answer;
-      if (chosen === current) stale = true;
-      throw refused;
-    } finally {
-      chosen.inflight--;
-      if (chosen.retired && chosen.inflight === 0) void closeGeneration(chosen);
-    }
-  }
-
-  const transport = send as MtlsTransport;
-  return Object.assign(transport, {
-    presentsCredentials: true as const,
-    honoursSignal: true as const,
-    subscribe(added: AttacheEventListener): () => void {
-      // A listener of every event also takes this transport's; each is called once however often it is added.
-      const wrapped = listeners.has(added) ? undefined : added;
-      if (wrapped !== undefined) listeners.add(wrapped);
-      return () => {
-        if (wrapped !== undefined) listeners.delete(wrapped);
-      };
-    },
-    async reload(): Promise<void> {
-      if (closed) throw closedError();
-      // A check already running may have read the material before it changed: start a fresh one after it.
-      if (loading !== undefined) await loading.catch(() => undefined);
-      await refresh(current === undefined ? 'initial' : 'manual');
-    },
-    async certificate(): Promise<ClientCertificateInfo | undefined> {
-      if (closed) throw closedError();
-      return certificateInfo((await active()).loaded.certificate);
-    },
-    async close(): Promise<void> {
-      closed = true;
-      const all = [...live];
-      for (const generation of all) retire(generation);
-      // Generations still serving requests close when their last request settles.
-      await Promise.all(all.map((generation) => generation.done));
-    },
-    async destroy(): Promise<void> {
-      closed = true;
-      await Promise.all([...live].map((generation) => shutDown(generation, 'destroy')));
-    },
-  });
+  const transport = ((outgoing: OutgoingRequest): Promise<Response> =>
+    send(state, outgoing)) as MtlsTransport;
+  return Object.assign(transport, controls(state, listeners));
 }

@@ -10,6 +10,7 @@ import {
   tokenAuth,
   tokenCacheKey,
 } from '@attache/core';
+import { forwardEvents } from '@attache/core/internal';
 import { createDpopProver, type DpopOptions, type DpopProver } from './dpop.ts';
 import { createGrantClient, type GrantClientOptions } from './grant-client.ts';
 import { extraParams, fingerprint, list, resources, scopes } from './grant-params.ts';
@@ -188,5 +189,7 @@ function withDpop(
       }
       return innerChallenge === undefined ? 'fail' : innerChallenge(response, sent, context);
     },
+    // The events of a token store with its own (a Redis store's outages) join the client's `onEvent`.
+    ...forwardEvents(inner),
   };
 }

@@ -12,6 +12,7 @@ import {
   tokenAuth,
   tokenCacheKey,
 } from '@attache/core';
+import { forwardEvents } from '@attache/core/internal';
 import { checkAccount, createAccountCache } from './account-cache.ts';
 import { createGrantClient, type GrantClient, type GrantClientOptions } from './grant-client.ts';
 import { scopes } from './grant-params.ts';
@@ -261,5 +262,7 @@ export function refreshTokenAuth(options: RefreshTokenAuthOptions): RefreshToken
       accounts.delete(account);
     },
     source: (account) => accounts.get(checkAccount(account, who)).source,
+    // The events of a store with its own (a Redis store's outages) join the `onEvent` of each client using this.
+    ...forwardEvents(store),
   };
 }

@@ -1,5 +1,5 @@
-import { NetworkError } from '@attache/core';
 import type { RedisTokenStoreEvent, StoreUnavailableReason } from './store-events.ts';
+import { classify, type StoreUnavailableError, unavailable } from './store-unavailable-error.ts';
 
 /** The part of an ioredis client (`Redis` or `Cluster`) the availability guard watches. */
 export interface ConnectionEvents {
@@ -38,171 +38,151 @@ interface Waiter {
   reject(reason: StoreUnavailableError): void;
 }
 
-/** What the store throws when it cannot use Redis. The token source treats it as an empty store. */
-class StoreUnavailableError extends NetworkError {
-  readonly reason: StoreUnavailableReason;
-  readonly storeCode: string | undefined;
-  constructor(reason: StoreUnavailableReason, code?: string) {
-    const detail = code === undefined ? reason : `${reason}, ${code}`;
-    super(`Redis token store unavailable (${detail}): tokens are fetched without it`);
-    this.reason = reason;
-    this.storeCode = code;
-  }
+/** What the guard knows about one client's connection. */
+interface GuardState extends AvailabilityOptions {
+  readonly client: ConnectionEvents;
+  outage: Outage | undefined;
+  disposed: boolean;
+  lastErrorCode: string | undefined;
+  /** Commands waiting for the first connection or a reconnection under way. */
+  readonly waiters: Set<Waiter>;
 }
 
-function unavailable(reason: StoreUnavailableReason, code?: string): StoreUnavailableError {
-  return new StoreUnavailableError(reason, code);
+function unavailableEvent(reason: StoreUnavailableReason, code: string | undefined): RedisTokenStoreEvent {
+  return code === undefined
+    ? { type: 'store:unavailable', store: 'redis', reason }
+    : { type: 'store:unavailable', store: 'redis', reason, code };
 }
 
-/**
- * Classifies an ioredis failure. The error itself is never kept or printed: ioredis attaches the command's
- * arguments to it, and those can hold a token entry.
- */
-function classify(error: unknown): { reason: StoreUnavailableReason; code?: string } {
-  const name = error instanceof Error ? error.name : '';
-  const message = error instanceof Error ? error.message : '';
-  if (name === 'ReplyError') {
-    const word = /^[A-Z][A-Z_]{1,31}\b/.exec(message)?.[0];
-    return word === undefined ? { reason: 'command-failed' } : { reason: 'command-failed', code: word };
+function markDown(state: GuardState, reason: StoreUnavailableReason, code?: string): void {
+  const t = Date.now();
+  if (state.outage !== undefined) {
+    state.outage.recheckAt = t + state.recheckInterval;
+    return;
   }
-  if (/timed out/i.test(message)) return { reason: 'timeout' };
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && /^E[A-Z_]{2,31}$/.test(code)
-    ? { reason: 'disconnected', code }
-    : { reason: 'disconnected' };
+  state.outage = { since: t, recheckAt: t + state.recheckInterval };
+  state.emit(unavailableEvent(reason, code));
+}
+
+function markUp(state: GuardState): void {
+  if (state.outage === undefined) return;
+  const unavailableMs = Date.now() - state.outage.since;
+  state.outage = undefined;
+  state.emit({ type: 'store:available', store: 'redis', unavailableMs });
+}
+
+function rejectWaiters(state: GuardState, error: StoreUnavailableError): void {
+  for (const waiter of state.waiters) waiter.reject(error);
+  state.waiters.clear();
+}
+
+function onReady(state: GuardState): void {
+  for (const waiter of state.waiters) waiter.resolve();
+  state.waiters.clear();
+  markUp(state);
+}
+
+function onClose(state: GuardState): void {
+  markDown(state, 'disconnected', state.lastErrorCode);
+  state.lastErrorCode = undefined;
+  rejectWaiters(state, unavailable('disconnected'));
+}
+
+/** Waits for the first connection (or a reconnection that is under way) within `ms`. */
+function waitReady(state: GuardState, ms: number): Promise<void> {
+  const client = state.client;
+  if (client.status === 'ready') return Promise.resolve();
+  if (client.status === 'end') return Promise.reject(unavailable('disconnected'));
+  if (client.status === 'wait') client.connect().catch(() => undefined);
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      state.waiters.delete(waiter);
+      reject(unavailable('timeout'));
+    }, ms);
+    const waiter: Waiter = {
+      resolve: () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      reject: (reason) => {
+        clearTimeout(timer);
+        reject(reason);
+      },
+    };
+    state.waiters.add(waiter);
+  });
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(unavailable('timeout')), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
+
+async function run<T>(state: GuardState, command: () => Promise<T>): Promise<T> {
+  if (state.disposed) throw unavailable('disconnected', 'CLOSED');
+  const status = state.client.status;
+  if (state.outage !== undefined && (status !== 'ready' || Date.now() < state.outage.recheckAt)) {
+    // Known to be down: answer at once, so a caller never waits on an outage it cannot change.
+    throw unavailable(status === 'ready' ? 'timeout' : 'disconnected');
+  }
+  const started = Date.now();
+  try {
+    await waitReady(state, state.operationTimeout);
+    // Nothing is sent while disconnected, so no command sits in a queue to run after the outage.
+    const pending = command();
+    pending.catch(() => undefined);
+    const result = await withTimeout(pending, state.operationTimeout - (Date.now() - started));
+    markUp(state);
+    return result;
+  } catch (error) {
+    if (state.disposed) throw unavailable('disconnected', 'CLOSED');
+    const { reason, code } = classify(error);
+    // Redis is up but refused this command: report it, keep using Redis.
+    if (reason === 'command-failed') state.emit(unavailableEvent(reason, code));
+    else markDown(state, reason, code);
+    throw unavailable(reason, code);
+  }
 }
 
 export function createAvailability(client: ConnectionEvents, options: AvailabilityOptions): Availability {
-  const { operationTimeout, recheckInterval, emit } = options;
-  let outage: Outage | undefined;
-  let disposed = false;
-  let lastErrorCode: string | undefined;
-  const waiters = new Set<Waiter>();
-
-  function markDown(reason: StoreUnavailableReason, code?: string): void {
-    const t = Date.now();
-    if (outage !== undefined) {
-      outage.recheckAt = t + recheckInterval;
-      return;
-    }
-    outage = { since: t, recheckAt: t + recheckInterval };
-    emit(
-      code === undefined
-        ? { type: 'store:unavailable', store: 'redis', reason }
-        : { type: 'store:unavailable', store: 'redis', reason, code },
-    );
-  }
-
-  function markUp(): void {
-    if (outage === undefined) return;
-    const unavailableMs = Date.now() - outage.since;
-    outage = undefined;
-    emit({ type: 'store:available', store: 'redis', unavailableMs });
-  }
-
-  const onReady = (): void => {
-    for (const waiter of waiters) waiter.resolve();
-    waiters.clear();
-    markUp();
+  const state: GuardState = {
+    client,
+    operationTimeout: options.operationTimeout,
+    recheckInterval: options.recheckInterval,
+    emit: options.emit,
+    outage: undefined,
+    disposed: false,
+    lastErrorCode: undefined,
+    waiters: new Set(),
   };
-  const onClose = (): void => {
-    markDown('disconnected', lastErrorCode);
-    lastErrorCode = undefined;
-    const error = unavailable('disconnected');
-    for (const waiter of waiters) waiter.reject(error);
-    waiters.clear();
-  };
-  client.on('ready', onReady);
-  client.on('close', onClose);
-  client.on('end', onClose);
-
-  /** Waits for the first connection (or a reconnection that is under way) within `ms`. */
-  function waitReady(ms: number): Promise<void> {
-    if (client.status === 'ready') return Promise.resolve();
-    if (client.status === 'end') return Promise.reject(unavailable('disconnected'));
-    if (client.status === 'wait') client.connect().catch(() => undefined);
-    return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        waiters.delete(waiter);
-        reject(unavailable('timeout'));
-      }, ms);
-      const waiter: Waiter = {
-        resolve: () => {
-          clearTimeout(timer);
-          resolve();
-        },
-        reject: (reason) => {
-          clearTimeout(timer);
-          reject(reason);
-        },
-      };
-      waiters.add(waiter);
-    });
-  }
-
-  function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(unavailable('timeout')), ms);
-      promise.then(
-        (value) => {
-          clearTimeout(timer);
-          resolve(value);
-        },
-        (error: unknown) => {
-          clearTimeout(timer);
-          reject(error);
-        },
-      );
-    });
-  }
-
+  const ready = (): void => onReady(state);
+  const closed = (): void => onClose(state);
+  client.on('ready', ready);
+  client.on('close', closed);
+  client.on('end', closed);
   return {
-    async run<T>(command: () => Promise<T>): Promise<T> {
-      if (disposed) throw unavailable('disconnected', 'CLOSED');
-      if (outage !== undefined && (client.status !== 'ready' || Date.now() < outage.recheckAt)) {
-        // Known to be down: answer at once, so a caller never waits on an outage it cannot change.
-        throw unavailable(client.status === 'ready' ? 'timeout' : 'disconnected');
-      }
-      const started = Date.now();
-      try {
-        await waitReady(operationTimeout);
-        // Nothing is sent while disconnected, so no command sits in a queue to run after the outage.
-        const pending = command();
-        pending.catch(() => undefined);
-        const result = await withTimeout(pending, operationTimeout - (Date.now() - started));
-        markUp();
-        return result;
-      } catch (error) {
-        if (disposed) throw unavailable('disconnected', 'CLOSED');
-        const { reason, code } =
-          error instanceof StoreUnavailableError
-            ? { reason: error.reason, code: error.storeCode }
-            : classify(error);
-        if (reason === 'command-failed') {
-          // Redis is up but refused this command: report it, keep using Redis.
-          emit(
-            code === undefined
-              ? { type: 'store:unavailable', store: 'redis', reason }
-              : { type: 'store:unavailable', store: 'redis', reason, code },
-          );
-        } else {
-          markDown(reason, code);
-        }
-        throw unavailable(reason, code);
-      }
-    },
+    run: (command) => run(state, command),
     noteError(error) {
-      lastErrorCode = classify(error).code;
+      state.lastErrorCode = classify(error).code;
     },
-    isAvailable: () => !disposed && outage === undefined && client.status === 'ready',
+    isAvailable: () => !state.disposed && state.outage === undefined && client.status === 'ready',
     dispose() {
-      disposed = true;
-      client.off('ready', onReady);
-      client.off('close', onClose);
-      client.off('end', onClose);
-      const error = unavailable('disconnected', 'CLOSED');
-      for (const waiter of waiters) waiter.reject(error);
-      waiters.clear();
+      state.disposed = true;
+      client.off('ready', ready);
+      client.off('close', closed);
+      client.off('end', closed);
+      rejectWaiters(state, unavailable('disconnected', 'CLOSED'));
     },
   };
 }

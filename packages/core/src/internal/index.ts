@@ -10,6 +10,7 @@ export type { LearningClock } from '../clock.ts';
 export { createLearningClock } from '../clock.ts';
 export { raceSignal, sleep } from '../deadline.ts';
 export { isBrandedError } from '../errors.ts';
+export { forwardEvents } from '../forward-events.ts';
 export { checkHeaderValue } from '../header-value.ts';
 export { isLoopbackHost } from '../origin-policy.ts';
 export { redactRequest, redactResponseHeaders } from '../redact.ts';

@@ -184,9 +184,11 @@ export function resolvePipelineConfig(options: CreateFetchOptions): PipelineConf
   const emit = safeEmitter(options.onEvent);
   // A transport with events of its own (mTLS reloads) reports them to this client's listener too. The
   // listener itself is handed over, so several clients sharing one listener and one transport get each event once.
-  const source = transport as Transport & Partial<AttacheEventSource>;
-  if (options.onEvent !== undefined && typeof source.subscribe === 'function')
-    source.subscribe(options.onEvent);
+  // Authenticators whose token store has events (Redis outages) hand them over the same way.
+  if (options.onEvent !== undefined) {
+    for (const source of [transport, ...authenticators] as Partial<AttacheEventSource>[])
+      if (typeof source.subscribe === 'function') source.subscribe(options.onEvent);
+  }
   const now = options.now ?? (() => Date.now());
   const lower = (names: readonly string[] | undefined): string[] => (names ?? []).map((n) => n.toLowerCase());
   return {

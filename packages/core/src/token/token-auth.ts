@@ -1,6 +1,7 @@
 import type { AuthContext, Authenticator, ChallengeOutcome, RequestDraft } from '../authenticator.ts';
 import { ConfigError } from '../errors.ts';
 import type { AttacheEventListener } from '../events.ts';
+import { forwardEvents } from '../forward-events.ts';
 import { checkHeaderValue } from '../header-value.ts';
 import { Secret } from '../secret.ts';
 import type { Token, TokenSource } from './token-source.ts';
@@ -97,5 +98,7 @@ export function tokenAuth(options: TokenAuthOptions): Authenticator {
       // The same token again (the server handed it back, or it was not ours to drop) would only be refused again.
       return fresh.value.reveal() === rejected.value.reveal() ? 'fail' : 'replay';
     },
+    // The events of the source's store (a Redis store's outages) join the `onEvent` of each client using this.
+    ...forwardEvents(source),
   };
 }

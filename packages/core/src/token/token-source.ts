@@ -2,6 +2,7 @@ import type { Clock } from '../clock.ts';
 import { raceSignal, sleep } from '../deadline.ts';
 import { ConfigError, isAttacheError, TimeoutError, TokenAcquisitionError } from '../errors.ts';
 import type { AttacheEvent, AttacheEventListener } from '../events.ts';
+import { forwardEvents } from '../forward-events.ts';
 import { headerValueProblem } from '../header-value.ts';
 import { Secret } from '../secret.ts';
 import { clockOffsetFrom, parseSeconds, resolveLifetime } from './lifetime.ts';
@@ -702,5 +703,7 @@ export function createTokenSource(fetchToken: FetchToken, options: TokenSourceOp
       const held = state.held;
       return held !== undefined && now() < held.token.expiresAt ? held.token : undefined;
     },
+    // A store with events of its own (Redis outages) reaches the clients this source's authenticators serve.
+    ...forwardEvents(store),
   };
 }
