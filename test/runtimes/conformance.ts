@@ -8,6 +8,10 @@ import { apiKeyAuth } from '@attache/api-key';
 import { bearerAuth, createFetch, createTokenSource, isAttacheError, secret, tokenAuth } from '@attache/core';
 import { createHmacVerifier, type HmacVerifierKey, hmacAuth } from '@attache/hmac';
 import { clientCredentialsAuth } from '@attache/oauth-cc';
+import { attacheTelemetry } from '@attache/otel';
+import { SpanKind } from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import {
   ECC_P256_PUBLIC_PEM,
   ED25519_PUBLIC_PEM,
@@ -116,6 +120,34 @@ export const CASES: Readonly<Record<string, Case>> = {
       'statuses after the revocation',
     );
     same(logins, 2, 'logins after the revocation');
+  },
+
+  async 'otel: a call span, its attempt span and the traceparent the partner saw'(config) {
+    const exporter = new InMemorySpanExporter();
+    const tracerProvider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+    const telemetry = attacheTelemetry({ tracerProvider, propagator: new W3CTraceContextPropagator() });
+    const api = createFetch({
+      baseUrl: config.api,
+      auth: [telemetry.propagation, apiKeyAuth({ key: secret('otel-key-1'), in: 'query', name: 'api_key' })],
+      onEvent: telemetry.onEvent,
+    });
+    const got = (await (await api('echo')).json()) as Echo;
+    await tracerProvider.forceFlush();
+    const spans = exporter.getFinishedSpans();
+    const call = spans.find((span) => span.kind === SpanKind.INTERNAL);
+    const attempt = spans.find((span) => span.kind === SpanKind.CLIENT);
+    check(
+      call !== undefined && attempt !== undefined,
+      `a call and an attempt span, got ${spans.length} spans`,
+    );
+    same(attempt.parentSpanContext?.spanId, call.spanContext().spanId, 'attempt span parent');
+    const sent = attempt.spanContext();
+    same(got.headers.traceparent, `00-${sent.traceId}-${sent.spanId}-01`, 'traceparent the partner saw');
+    same(attempt.attributes['http.response.status_code'], 200, 'status attribute');
+    check(
+      !JSON.stringify(spans.map((s) => s.attributes)).includes('otel-key-1'),
+      'the key in a span attribute',
+    );
   },
 
   async 'apiKeyAuth: header and query placement'(config) {
