@@ -16,6 +16,9 @@ export default defineConfig({
     exclude: ['@opentelemetry/api', '@opentelemetry/core', '@opentelemetry/sdk-trace'],
   },
   test: {
+    // Most test files wait on servers in other processes (oidc-provider, Redis, nginx, Python, Chromium), so
+    // more files than cores run well side by side; the browser instance takes one of these slots.
+    maxWorkers: 4,
     projects: [
       {
         extends: true,

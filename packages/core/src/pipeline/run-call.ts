@@ -1,5 +1,4 @@
 import { createDeadline } from '../deadline.ts';
-import { redactUrl } from '../redact.ts';
 import { type CallHints, normalizeCall, readBody } from './call.ts';
 import { configForCall, type PipelineConfig } from './config.ts';
 import { hopLoop } from './hop-loop.ts';
@@ -27,7 +26,7 @@ export async function runCall(
     startTrace(config, init?.method ?? 'GET', undefined).failed(error, 0);
     throw error;
   }
-  const trace = startTrace(config, call.method, () => redactUrl(call.url, config.sensitive));
+  const trace = startTrace(config, call.method, call.url);
   const progress = { attempts: 0 };
   let deadline: ReturnType<typeof createDeadline> | undefined;
   try {

@@ -20,14 +20,10 @@ function errorName(error: unknown): string {
 const SILENT: CallTrace = { ended: () => {}, failed: () => {} };
 
 /** Starts a call's trace: emits `request:start` (when `url` is known) and remembers when the call began. */
-export function startTrace(
-  config: PipelineConfig,
-  method: string,
-  url: (() => string) | undefined,
-): CallTrace {
+export function startTrace(config: PipelineConfig, method: string, url: URL | undefined): CallTrace {
   if (!config.listening) return SILENT;
   const started = config.now();
-  const safeUrl = url === undefined ? '' : url();
+  const safeUrl = url === undefined ? '' : redactUrl(url, config.sensitive);
   if (url !== undefined) config.emit({ type: 'request:start', method, url: safeUrl });
   const base = (attempts: number) => ({
     type: 'request:end' as const,
