@@ -1,3 +1,4 @@
+import { backoff } from './backoff.ts';
 import { ConfigError } from './errors.ts';
 
 /**
@@ -107,10 +108,9 @@ export function resolveRetry(
   };
 }
 
-/** Full-jitter exponential backoff: `random(0, min(maxDelay, baseDelay × 2^retry))`. */
+/** The wait before the pipeline's `retry`-th retry (from 0): {@link backoff} with the policy's delays. */
 export function backoffDelay(policy: ResolvedRetry, retry: number, random: () => number): number {
-  const ceiling = Math.min(policy.maxDelay, policy.baseDelay * 2 ** retry);
-  return Math.floor(random() * ceiling);
+  return backoff(policy.baseDelay, policy.maxDelay, retry, random);
 }
 
 export interface RetryBudget {

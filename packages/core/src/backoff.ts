@@ -1,0 +1,10 @@
+/**
+ * Full-jitter exponential back-off, the one formula for every wait between attempts in Attaché: a random
+ * wait in `[0, min(max, base × 2^attempt))` ms, `attempt` counted from 0. Drawing the whole wait at random
+ * spreads the retries of many callers that failed together instead of sending them back in lock-step.
+ *
+ * @param random a source in [0, 1); inject a fixed one for deterministic waits.
+ */
+export function backoff(base: number, max: number, attempt: number, random: () => number): number {
+  return Math.floor(random() * Math.min(max, base * 2 ** attempt));
+}
