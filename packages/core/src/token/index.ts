@@ -6,6 +6,10 @@ export type { TokenCacheKeyParts } from './token-cache-key.ts';
 export { tokenCacheKey } from './token-cache-key.ts';
 export type { TokenResponseField } from './token-response-error.ts';
 export { isTokenResponseError, TokenResponseError } from './token-response-error.ts';
+export { createTokenSource } from './token-source.ts';
+export type { TokenSourceOptions } from './token-source-options.ts';
+export type { TokenEntryProblem, TokenStore, TokenStoreLock } from './token-store.ts';
+export { tokenEntryProblem } from './token-store.ts';
 export type {
   FetchToken,
   FetchTokenContext,
@@ -13,8 +17,4 @@ export type {
   Token,
   TokenResponse,
   TokenSource,
-  TokenSourceOptions,
-} from './token-source.ts';
-export { createTokenSource } from './token-source.ts';
-export type { TokenEntryProblem, TokenStore, TokenStoreLock } from './token-store.ts';
-export { tokenEntryProblem } from './token-store.ts';
+} from './token-types.ts';

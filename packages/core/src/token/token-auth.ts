@@ -4,7 +4,7 @@ import type { AttacheEventListener } from '../events.ts';
 import { forwardEvents } from '../forward-events.ts';
 import { checkHeaderValue } from '../header-value.ts';
 import { Secret } from '../secret.ts';
-import type { Token, TokenSource } from './token-source.ts';
+import type { Token, TokenSource } from './token-types.ts';
 
 /** Options of {@link tokenAuth}. */
 export interface TokenAuthOptions {

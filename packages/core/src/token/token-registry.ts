@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.ts';
 import type { TokenAcquisitionError } from '../errors.ts';
-import type { Token } from './token-source.ts';
+import type { Token } from './token-types.ts';
 
 /** A token as the registry keeps it: the public token plus where it came from. */
 export interface HeldToken {
