@@ -28,7 +28,7 @@ export interface RobotAccountOptions {
   readonly password: Secret;
   /** Time source (tests and the demo below move it forward). Default `Date.now`. */
   readonly now?: () => number;
-  /** Random source for the refresh point. Default `Math.random`. */
+  /** Random source for the refresh point and the back-off jitter. Default `Math.random`. */
   readonly random?: () => number;
   readonly onEvent?: AttacheEventListener;
 }

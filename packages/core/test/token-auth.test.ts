@@ -53,7 +53,8 @@ function counting(tokenType?: string): { fetchToken: FetchToken; calls: () => nu
 }
 
 function newSource(fetchToken: FetchToken): TokenSource {
-  return createTokenSource(fetchToken, { key: `test:token-auth:${++keys}` });
+  // A fixed random keeps the back-off after a failure at half its ceiling, never a wait of ~0 ms.
+  return createTokenSource(fetchToken, { key: `test:token-auth:${++keys}`, random: () => 0.5 });
 }
 
 /** The draft a pipeline would hand `challenge` for a request that was sent. */

@@ -247,14 +247,15 @@ describe('failure and back-off', () => {
     return { fetchToken, calls: () => calls, log };
   }
 
-  it('a failed background refresh keeps serving the valid token and backs off 1, 2, 4 … 30 s, one at a time', async () => {
+  it('a failed background refresh keeps serving the valid token and backs off below 1, 2, 4 … 30 s, one at a time', async () => {
     const clock = fakeClock();
     const events: AttacheEvent[] = [];
     const endpoint = failingIssuer(clock, 2);
     const source = createTokenSource(endpoint.fetchToken, {
       key: uniqueKey(),
       now: clock.now,
-      random: () => 0,
+      // Full jitter: each wait is random() × the ceiling; half of it here.
+      random: () => 0.5,
       onEvent: (event) => events.push(event),
     });
     const first = await source.get();
@@ -268,25 +269,29 @@ describe('failure and back-off', () => {
     }
     const failures = events.filter((event) => event.type === 'token:refresh-failed');
     expect(failures.map((event) => event.retryInMs)).toEqual([
-      1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000,
+      500, 1000, 2000, 4000, 8000, 15000, 15000, 15000, 15000, 15000, 15000, 15000,
     ]);
     expect(failures.every((event) => event.stillValid && event.error === 'HTTP 503')).toBe(true);
     // Attempts start when each back-off has passed, never earlier.
     const starts = endpoint.log.slice(1).map((at) => (at - (first.refreshAt - START)) / 1000);
-    expect(starts).toEqual([0, 1, 3, 7, 15, 31, 61, 91]);
+    expect(starts).toEqual([0, 0.5, 1.5, 3.5, 7.5, 15.5, 30.5, 45.5, 60.5, 75.5, 90.5, 105.5]);
   });
 
   it('with no valid token, callers inside the back-off fail at once with the last error and the endpoint sees no extra calls', async () => {
     const clock = fakeClock();
     const endpoint = failingIssuer(clock, 1);
-    const source = createTokenSource(endpoint.fetchToken, { key: uniqueKey(), now: clock.now });
+    const source = createTokenSource(endpoint.fetchToken, {
+      key: uniqueKey(),
+      now: clock.now,
+      random: () => 0.5,
+    });
     const results = await Promise.allSettled(Array.from({ length: 20 }, () => source.get()));
     expect(endpoint.calls()).toBe(1);
     const errors = results.map((result) => (result.status === 'rejected' ? result.reason : undefined));
     expect(errors[0]).toBeInstanceOf(TokenAcquisitionError);
     expect(new Set(errors).size).toBe(1);
 
-    clock.advance(999);
+    clock.advance(499);
     const during = await Promise.allSettled(Array.from({ length: 100 }, () => source.get()));
     expect(during.every((result) => result.status === 'rejected' && result.reason === errors[0])).toBe(true);
     expect(endpoint.calls()).toBe(1);
@@ -295,7 +300,7 @@ describe('failure and back-off', () => {
     await expect(source.get()).rejects.toBeInstanceOf(TokenAcquisitionError);
     expect(endpoint.calls()).toBe(2);
     // The second failure doubles the wait.
-    clock.advance(1999);
+    clock.advance(999);
     await expect(source.get()).rejects.toBeInstanceOf(TokenAcquisitionError);
     expect(endpoint.calls()).toBe(2);
     clock.advance(1);
@@ -306,7 +311,11 @@ describe('failure and back-off', () => {
   it('in the expirySkew zone, a failed refresh still hands out the unexpired token', async () => {
     const clock = fakeClock();
     const endpoint = failingIssuer(clock, 2);
-    const source = createTokenSource(endpoint.fetchToken, { key: uniqueKey(), now: clock.now });
+    const source = createTokenSource(endpoint.fetchToken, {
+      key: uniqueKey(),
+      now: clock.now,
+      random: () => 0.5,
+    });
     const first = await source.get();
     clock.t = first.expiresAt - 10_000;
     expect(await source.get()).toBe(first);
@@ -328,13 +337,13 @@ describe('failure and back-off', () => {
         if (fail) throw new TokenAcquisitionError('busy', { status: 429 });
         return { accessToken: `t${calls}`, expiresIn: 3600 };
       },
-      { key: uniqueKey(), now: clock.now, onEvent: (event) => events.push(event) },
+      { key: uniqueKey(), now: clock.now, random: () => 0.5, onEvent: (event) => events.push(event) },
     );
     await expect(source.get()).rejects.toThrow('busy');
-    clock.advance(1000);
+    clock.advance(500);
     await expect(source.get()).rejects.toThrow('busy');
     fail = false;
-    clock.advance(2000);
+    clock.advance(1000);
     expect((await source.get()).value.reveal()).toBe('t3');
     const token = await source.get();
     clock.t = token.expiresAt - 1000;
@@ -343,7 +352,34 @@ describe('failure and back-off', () => {
     const retryIns = events.flatMap((event) =>
       event.type === 'token:refresh-failed' ? [event.retryInMs] : [],
     );
-    expect(retryIns).toEqual([1000, 2000, 1000]);
+    expect(retryIns).toEqual([500, 1000, 500]);
+  });
+
+  it('draws each wait at random below the doubling ceiling, capped at maxBackoff (the pipeline’s formula)', async () => {
+    const clock = fakeClock();
+    const draws = [0.25, 0.75, 0.1, 0.999, 0];
+    const events: AttacheEvent[] = [];
+    const source = createTokenSource(
+      async () => {
+        throw new TokenAcquisitionError('busy', { status: 503 });
+      },
+      {
+        key: uniqueKey(),
+        now: clock.now,
+        maxBackoff: 3_000,
+        random: () => draws.shift() ?? 0,
+        onEvent: (event) => events.push(event),
+      },
+    );
+    for (let attempt = 0; attempt < 5; attempt++) {
+      await expect(source.get()).rejects.toThrow('busy');
+      clock.advance(3_000);
+    }
+    const retryIns = events.flatMap((event) =>
+      event.type === 'token:refresh-failed' ? [event.retryInMs] : [],
+    );
+    // Ceilings 1 s, 2 s, then maxBackoff.
+    expect(retryIns).toEqual([250, 1_500, 300, 2_997, 0]);
   });
 
   it('429 and 5xx from the token endpoint are retryable failures, never "credentials invalid"', async () => {
@@ -529,7 +565,7 @@ describe('events', () => {
         if (calls === 1) return { accessToken: 'sk_live_TOKEN_ONE', expiresIn: 3600 };
         throw new TokenAcquisitionError('Login refused', { status: 401, error: 'invalid_client' });
       },
-      { key: uniqueKey(), now: clock.now, onEvent: (event) => events.push(event) },
+      { key: uniqueKey(), now: clock.now, random: () => 0.5, onEvent: (event) => events.push(event) },
     );
     const token = await source.get();
     await source.invalidate(token);
@@ -551,7 +587,7 @@ describe('events', () => {
       expect(printed).not.toContain('sk_live');
     }
     expect(events.map((event) => event.type)).toEqual(['token:acquired', 'token:refresh-failed']);
-    expect(events[1]).toMatchObject({ error: 'invalid_client', stillValid: false, retryInMs: 1000 });
+    expect(events[1]).toMatchObject({ error: 'invalid_client', stillValid: false, retryInMs: 500 });
   });
 });
 

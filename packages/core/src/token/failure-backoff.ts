@@ -1,8 +1,9 @@
+import { backoff } from '../backoff.ts';
 import { isAttacheError, TokenAcquisitionError } from '../errors.ts';
 import type { AttacheEventListener } from '../events.ts';
 import { emit, type SourceContext } from './source-context.ts';
 
-/** The first wait after a failure; it doubles with each failure in a row. */
+/** The ceiling of the first wait after a failure; it doubles with each failure in a row. */
 const FIRST_BACKOFF = 1_000;
 
 /** Why a fetch failed, for events: an RFC 6749 error code or a status, never a message (it could carry data). */
@@ -52,7 +53,7 @@ export function recordFailure(
   const count = (state.failure?.count ?? 0) + 1;
   // The endpoint's own Retry-After (from a 429 or 503) is a floor for the back-off, never a ceiling.
   const retryInMs = Math.max(
-    Math.min(context.maxBackoff, FIRST_BACKOFF * 2 ** (count - 1)),
+    backoff(FIRST_BACKOFF, context.maxBackoff, count - 1, context.random),
     error.retryAfter ?? 0,
   );
   const failedAt = context.now();

@@ -20,6 +20,7 @@ export async function fetchFromNetwork(
       now,
       key,
       clock,
+      random: context.random,
       emit: (event) => emit(context, event, sink),
     }),
     signal,

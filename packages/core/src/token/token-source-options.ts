@@ -35,7 +35,13 @@ export interface TokenSourceOptions {
    * so a fleet does not refresh in lock-step. A server `refresh_in` replaces it. Default `[0.75, 0.85]`.
    */
   readonly refreshWindow?: readonly [number, number];
-  /** Longest wait between failed attempts; waits go 1 s, 2 s, 4 s … up to this. Default `30_000`. */
+  /**
+   * Ceiling of the wait after a failed attempt, during which no new attempt starts. The wait is the same
+   * full-jitter back-off as the pipeline's retries: after the n-th failure in a row, a random wait below
+   * `min(maxBackoff, 1 s × 2^(n−1))` (under 1 s, 2 s, 4 s … up to this), drawn with `random`, so sources
+   * that failed together do not try again together. The endpoint's `Retry-After` is a floor for it.
+   * Default `30_000`.
+   */
   readonly maxBackoff?: number;
   /** Abort a token fetch that takes longer than this (`false`: never). Default `30_000`. */
   readonly fetchTimeout?: number | false;
@@ -53,7 +59,10 @@ export interface TokenSourceOptions {
   readonly lockPollInterval?: number;
   /** Time source in epoch ms. Default `Date.now`. */
   readonly now?: () => number;
-  /** Random source in [0, 1), for the refresh point. Default `Math.random`. */
+  /**
+   * Random source in [0, 1), for the refresh point and the back-off jitter; `fetchToken` gets it as
+   * `context.random`. Default `Math.random`.
+   */
   readonly random?: () => number;
   /** Receives `token:acquired` and `token:refresh-failed` events. Never carries a token. */
   readonly onEvent?: AttacheEventListener;

@@ -45,6 +45,11 @@ export interface FetchTokenContext {
    */
   readonly clock: Clock;
   /**
+   * The source's random source in [0, 1) (its `random` option), for jitter in the fetch's own retries, so
+   * a test that fixes it fixes every random wait.
+   */
+  random(): number;
+  /**
    * Emits an event (e.g. `token:request`) to the source's `onEvent` and to the listener of the call that
    * started this fetch. Never put a credential in it.
    */
