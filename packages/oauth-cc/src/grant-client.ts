@@ -197,7 +197,16 @@ export function createGrantClient(options: GrantClientOptions, who: string): Gra
     endpointId: (tokenEndpoint ?? new URL(issuer ?? '')).href,
     async request(context, params, fetchTimeout, dpop) {
       const deadline = fetchTimeout === false ? Number.POSITIVE_INFINITY : context.now() + fetchTimeout;
-      const settings = { clientId, clientAuthentication, params, transport, retry, dpop, maxResponseBytes };
+      const settings = {
+        clientId,
+        clientAuthentication,
+        params,
+        transport,
+        retry,
+        random: context.random,
+        dpop,
+        maxResponseBytes,
+      };
       const where = await target(endpoint, context.signal);
       try {
         return await requestToken(

@@ -1,9 +1,10 @@
 import { ConfigError, TokenAcquisitionError } from '@attache/core';
-import { sleep } from '@attache/core/internal';
+import { backoff, sleep } from '@attache/core/internal';
 
 /**
  * How the token endpoint is retried: network errors, 429 and 5xx only; a 4xx other than 429
- * is never retried. Delays grow `minDelay × 2^n`, randomized up to twice that, capped at `maxDelay`; a
+ * is never retried. Waits are the same full-jitter back-off as the pipeline's retries: before the n-th retry
+ * (from 0), a random wait below `min(maxDelay, minDelay × 2^n)`, drawn with the token source's `random`; a
  * `Retry-After` is waited for when it is the longer wait. Nothing is waited for past the token fetch's
  * deadline (the token source's `fetchTimeout`) or longer than `maxRetryAfter`: the error comes back at once.
  *
@@ -15,9 +16,9 @@ import { sleep } from '@attache/core/internal';
 export interface TokenEndpointRetryOptions {
   /** Retries after the first attempt. Default `2`. */
   readonly retries?: number;
-  /** First delay in ms. Default `250`. */
+  /** Ceiling in ms of the wait before the first retry; it doubles with each retry. Default `250`. */
   readonly minDelay?: number;
-  /** Longest delay in ms. Default `20_000`. */
+  /** Largest ceiling of a wait in ms. Default `20_000`. */
   readonly maxDelay?: number;
   /** Longest `Retry-After` (ms) worth waiting for. Default `60_000`. */
   readonly maxRetryAfter?: number;
@@ -78,6 +79,8 @@ export function isTransient(error: unknown): error is TokenAcquisitionError {
 export interface RetryScope {
   readonly signal: AbortSignal;
   readonly now: () => number;
+  /** Random source in [0, 1) for the back-off's jitter. */
+  readonly random: () => number;
   /** Epoch ms on `now`: no wait ends at or after it. */
   readonly deadline: number;
   /** Told of each retry before its wait: the attempt that failed and the wait in ms. */
@@ -86,13 +89,6 @@ export interface RetryScope {
 
 // The longest delay a timer can hold: a longer one fires at once.
 const MAX_TIMER = 2 ** 31 - 1;
-
-/** `minDelay × 2^(attempt-1)`, randomized up to twice that, capped at `maxDelay`. */
-function backoff(attempt: number, retry: ResolvedTokenRetry): number {
-  if (retry.minDelay === 0) return 0;
-  const delay = Math.round((Math.random() + 1) * retry.minDelay * 2 ** (attempt - 1));
-  return Math.min(delay, Math.ceil(retry.maxDelay), MAX_TIMER);
-}
 
 /**
  * Runs `run`, and again after a wait while it fails with a transient error and retries are left. The wait is
@@ -119,7 +115,8 @@ export async function retryTransient<T>(
       }
       if (attempt > retry.retries || !isTransient(thrown)) throw thrown;
       const retryAfter = thrown.retryAfter;
-      const wait = Math.max(retryAfter ?? 0, backoff(attempt, retry));
+      const delay = Math.min(backoff(retry.minDelay, retry.maxDelay, attempt - 1, scope.random), MAX_TIMER);
+      const wait = Math.max(retryAfter ?? 0, delay);
       if (
         (retryAfter !== undefined && retryAfter > retry.maxRetryAfter) ||
         scope.now() + wait >= scope.deadline

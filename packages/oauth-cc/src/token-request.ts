@@ -22,6 +22,8 @@ export interface TokenRequestSettings {
   readonly params: readonly (readonly [string, string])[];
   readonly transport: Transport;
   readonly retry: ResolvedTokenRetry;
+  /** Random source in [0, 1) for the retry waits' jitter: the token source's. */
+  readonly random: () => number;
   readonly dpop: DpopProver | undefined;
   /** The most bytes of a token endpoint answer that are read. */
   readonly maxResponseBytes: number;
@@ -123,6 +125,7 @@ export async function requestToken(
     const response = await retryTransient(() => exchange(call), settings.retry, {
       signal,
       now,
+      random: settings.random,
       deadline,
       onRetry: (error, attempt, delayMs) =>
         emit({

@@ -164,6 +164,32 @@ describe('retries inside the deadline', () => {
     expect(as.faults.calls).toMatchObject({ failed: 1, networkErrors: 1 });
   });
 
+  it("waits the shared full-jitter back-off, drawn with the token source's random", async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    const requests = tokenEndpoint(
+      () => new HttpResponse('unavailable', { status: 503 }),
+      () => new HttpResponse('unavailable', { status: 503 }),
+      () => new HttpResponse('unavailable', { status: 503 }),
+      ok(),
+    );
+    const draws = [0.5, 0.25, 0.999];
+    const events: { type: string; delayMs?: number }[] = [];
+    const token = await settle(
+      auth({
+        retry: { retries: 3, minDelay: 200, maxDelay: 500 },
+        // The source draws its refresh point last, once the token has come.
+        tokenSource: { random: () => draws.shift() ?? 0.5 },
+        onEvent: (event: { type: string; delayMs?: number }) => events.push(event),
+      }).source.get(),
+    );
+    expect(token.value.reveal()).toBe('at-1');
+    expect(requests).toHaveLength(4);
+    // Ceilings 200, 400, then maxDelay 500.
+    expect(events.filter((event) => event.type === 'retry:scheduled').map((event) => event.delayMs)).toEqual([
+      100, 100, 499,
+    ]);
+  });
+
   it('does not wait for a Retry-After past the deadline: the 429 comes back at once', async () => {
     const as = authorizationServer('retry-deadline');
     as.faults.failNext(1, 429, { retryAfter: 120, body: { error: 'rate_limited' } });
