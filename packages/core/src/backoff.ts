@@ -6,5 +6,7 @@
  * @param random a source in [0, 1); inject a fixed one for deterministic waits.
  */
 export function backoff(base: number, max: number, attempt: number, random: () => number): number {
-  return Math.floor(random() * Math.min(max, base * 2 ** attempt));
+  const ceiling = Math.min(max, base * 2 ** attempt);
+  // A zero base after 2^attempt overflowed to Infinity gives NaN: no wait, as for any zero ceiling.
+  return ceiling > 0 ? Math.floor(random() * ceiling) : 0;
 }
