@@ -7,22 +7,19 @@ import ky, {
 } from 'ky';
 import { createPipeline } from './create-fetch.ts';
 import type { Endpoint, EndpointInput, EndpointOutput } from './endpoint.ts';
+import { callEndpoint } from './endpoint-call.ts';
 import {
   ConfigError,
   HttpError,
   InsufficientScopeError,
   RateLimitedError,
-  RequestValidationError,
-  ResponseValidationError,
   UnauthorizedError,
-  type ValidationIssue,
 } from './errors.ts';
 import type { CallHints } from './pipeline/call.ts';
 import type { CallOptions, CreateFetchOptions } from './pipeline/options.ts';
 import type { PipelineResult } from './pipeline/result.ts';
 import { type RedactedRequest, redactRequest } from './redact.ts';
 import { parseRetryAfter } from './retry-after.ts';
-import { describeIssues, type StandardSchemaV1, validateWithSchema } from './standard-schema.ts';
 
 /**
  * Options of {@link createClient}: the pipeline's ({@link CreateFetchOptions}) plus ky's own defaults
@@ -120,33 +117,81 @@ function toHttpError(
   return new HttpError(`${where} failed with HTTP ${status}`, { response, request });
 }
 
-function fillPath(path: string, params: Readonly<Record<string, unknown>> | undefined): string {
-  return path.replace(/:([A-Za-z0-9_]+)/g, (_match, name: string) => {
-    const value = params?.[name];
-    if (value === undefined || value === null || value === '') {
-      throw new RequestValidationError(`Missing path parameter "${name}" for ${path}`, [
-        { message: 'Required', path: ['params', name] },
-      ]);
-    }
-    return encodeURIComponent(String(value));
+/**
+ * ky's `init` hook: takes the pipeline's per-call options out of ky's hands (ky has its own `timeout` and
+ * `retry`) and hands them to the pipeline as hints, which ky forwards to fetch untouched.
+ */
+function moveCallOptionsToHints(callOptions: KyOptions): void {
+  const record = callOptions as Record<string, unknown>;
+  const options: Record<string, unknown> = {};
+  for (const key of CALL_KEYS) {
+    const value = record[key];
+    if (value !== undefined) options[key] = value;
+    delete record[key];
+  }
+  // A stream body is not replayable; ky hands the pipeline a Request, where that is no longer visible.
+  const streamed = typeof ReadableStream !== 'undefined' && record.body instanceof ReadableStream;
+  record.retry = 0;
+  record.timeout = false;
+  record[HINTS] = { options, streamed } satisfies CallHints;
+}
+
+/** The ky instance whose `fetch` is the pipeline and whose HTTP errors are Attaché's typed errors. */
+function createKy(options: CreateClientOptions): KyInstance {
+  const { ky: kyDefaults, ...fetchOptions } = options;
+  const pipeline = createPipeline(fetchOptions);
+  // The pipeline's result for each non-2xx response, until ky turns it into an error.
+  const results = new WeakMap<Response, PipelineResult>();
+  const send = async (input: Request | string | URL, init?: RequestInit): Promise<Response> => {
+    const { [HINTS]: hints, ...rest } = (init ?? {}) as RequestInit & { [HINTS]?: CallHints };
+    const result = await pipeline.run(input, rest, hints ?? {});
+    if (!result.response.ok) results.set(result.response, result);
+    return result.response;
+  };
+  return ky.create({
+    ...kyDefaults,
+    // ky's `baseUrl` resolves like URLs do (absolute inputs stay absolute, which the allow-list then checks);
+    // the trailing slash makes `client.get('orders')` land under the base path.
+    ...(options.baseUrl === undefined
+      ? {}
+      : { baseUrl: options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/` }),
+    // ky's `retry` and `timeout` are left unset here and forced off per call by the init hook, so a per-call
+    // `timeout: false` or `retry: 0` reaches the pipeline instead of looking like ky's default.
+    fetch: send,
+    hooks: {
+      ...kyDefaults?.hooks,
+      init: [moveCallOptionsToHints, ...(kyDefaults?.hooks?.init ?? [])],
+      beforeError: [
+        ...(kyDefaults?.hooks?.beforeError ?? []),
+        ({ error, request }) => {
+          if (!isHTTPError(error)) return error;
+          const result = results.get(error.response);
+          return toHttpError(
+            error.response,
+            result,
+            redactRequest(request, pipeline.config.sensitive),
+            error.data,
+          );
+        },
+      ],
+    },
   });
 }
 
-async function validated(
-  schema: StandardSchemaV1 | undefined,
-  value: unknown,
-  field: 'params' | 'query' | 'body',
-): Promise<unknown> {
-  if (schema === undefined) return value;
-  const result = await validateWithSchema(schema, value);
-  if ('issues' in result) {
-    const issues: ValidationIssue[] = result.issues.map((issue) => ({
-      message: issue.message,
-      path: [field, ...(issue.path ?? [])],
-    }));
-    throw new RequestValidationError(`Invalid ${field}: ${describeIssues(issues)}`, issues);
+/** ky would build a Request from a URL with user:password and throw a TypeError quoting the password. */
+function refuseUserInfo(input: Input, baseUrl: string | undefined): void {
+  if (input instanceof Request) return;
+  let url: URL;
+  try {
+    url = new URL(String(input), baseUrl ?? 'https://relative.invalid');
+  } catch {
+    return; // ky reports what is not a URL.
   }
-  return result.value;
+  if (url.username !== '' || url.password !== '') {
+    throw new ConfigError(
+      'The request URL carries user:password@; pass the credentials to basicAuth instead',
+    );
+  }
 }
 
 /**
@@ -165,125 +210,9 @@ async function validated(
 export function createClient(options: CreateClientOptions): AttacheClient {
   if (typeof options !== 'object' || options === null)
     throw new ConfigError('createClient options must be an object');
-  const { ky: kyDefaults, ...fetchOptions } = options;
-  const pipeline = createPipeline(fetchOptions);
-  // The pipeline's result for each non-2xx response, until ky turns it into an error.
-  const results = new WeakMap<Response, PipelineResult>();
-  const send = async (input: Request | string | URL, init?: RequestInit): Promise<Response> => {
-    const { [HINTS]: hints, ...rest } = (init ?? {}) as RequestInit & { [HINTS]?: CallHints };
-    const result = await pipeline.run(input, rest, hints ?? {});
-    if (!result.response.ok) results.set(result.response, result);
-    return result.response;
-  };
-  const instance = ky.create({
-    ...kyDefaults,
-    // ky's `baseUrl` resolves like URLs do (absolute inputs stay absolute, which the allow-list then checks);
-    // the trailing slash makes `client.get('orders')` land under the base path.
-    ...(options.baseUrl === undefined
-      ? {}
-      : { baseUrl: options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/` }),
-    // ky's `retry` and `timeout` are left unset here and forced off per call by the init hook below, so a
-    // per-call `timeout: false` or `retry: 0` reaches the pipeline instead of looking like ky's default.
-    fetch: send,
-    hooks: {
-      ...kyDefaults?.hooks,
-      init: [
-        // Takes the pipeline's per-call options out of ky's hands (ky has its own `timeout` and `retry`) and
-        // hands them to the pipeline as hints, which ky forwards to fetch untouched.
-        (callOptions) => {
-          const record = callOptions as Record<string, unknown>;
-          const options: Record<string, unknown> = {};
-          for (const key of CALL_KEYS) {
-            const value = record[key];
-            if (value !== undefined) options[key] = value;
-            delete record[key];
-          }
-          // A stream body is not replayable; ky hands the pipeline a Request, where that is no longer visible.
-          const streamed = typeof ReadableStream !== 'undefined' && record.body instanceof ReadableStream;
-          record.retry = 0;
-          record.timeout = false;
-          record[HINTS] = { options, streamed } satisfies CallHints;
-        },
-        ...(kyDefaults?.hooks?.init ?? []),
-      ],
-      beforeError: [
-        ...(kyDefaults?.hooks?.beforeError ?? []),
-        ({ error, request }) => {
-          if (!isHTTPError(error)) return error;
-          const result = results.get(error.response);
-          return toHttpError(
-            error.response,
-            result,
-            redactRequest(request, pipeline.config.sensitive),
-            error.data,
-          );
-        },
-      ],
-    },
-  });
-
-  async function call<E extends Endpoint>(
-    endpoint: E,
-    input: EndpointInput<E>,
-    callOptions: ClientCallOptions = {},
-  ): Promise<EndpointOutput<E>> {
-    if (endpoint?.kind !== 'attache.endpoint')
-      throw new ConfigError('call: the first argument must come from defineEndpoint');
-    const given = (input ?? {}) as { params?: Record<string, unknown>; query?: unknown; body?: unknown };
-    const params = (await validated(endpoint.params, given.params, 'params')) as
-      | Record<string, unknown>
-      | undefined;
-    const query = await validated(endpoint.query, given.query, 'query');
-    const body = await validated(endpoint.body, given.body, 'body');
-    const path = fillPath(endpoint.path, params).replace(/^\/+/, '');
-    const response = await instance(path, {
-      ...callOptions,
-      method: endpoint.method,
-      ...(query === undefined ? {} : { searchParams: query as KyOptions['searchParams'] }),
-      ...(body === undefined ? {} : { json: body }),
-    } as KyOptions);
-    if (endpoint.response === undefined) {
-      await response.body?.cancel();
-      return undefined as EndpointOutput<E>;
-    }
-    const text = await response.text();
-    let data: unknown;
-    try {
-      data = text.length === 0 ? undefined : JSON.parse(text);
-    } catch (cause) {
-      throw new ResponseValidationError(
-        `${endpoint.method} ${endpoint.path}: the response is not JSON`,
-        [{ message: 'Expected a JSON body' }],
-        { cause },
-      );
-    }
-    const result = await validateWithSchema(endpoint.response, data);
-    if ('issues' in result) {
-      throw new ResponseValidationError(
-        `${endpoint.method} ${endpoint.path}: the response does not match its schema: ${describeIssues(result.issues)}`,
-        result.issues,
-      );
-    }
-    return result.value as EndpointOutput<E>;
-  }
-
-  // ky would build a Request from a URL with user:password and throw a TypeError quoting the password.
-  const guard = (input: Input): void => {
-    if (input instanceof Request) return;
-    let url: URL;
-    try {
-      url = new URL(String(input), options.baseUrl ?? 'https://relative.invalid');
-    } catch {
-      return; // ky reports what is not a URL.
-    }
-    if (url.username !== '' || url.password !== '') {
-      throw new ConfigError(
-        'The request URL carries user:password@; pass the credentials to basicAuth instead',
-      );
-    }
-  };
+  const instance = createKy(options);
   const client = ((input: Input, callOptions?: ClientCallOptions) => {
-    guard(input);
+    refuseUserInfo(input, options.baseUrl);
     return instance(input, callOptions as KyOptions);
   }) as AttacheClient;
   for (const method of ['get', 'post', 'put', 'patch', 'delete', 'head'] as const) {
@@ -291,9 +220,14 @@ export function createClient(options: CreateClientOptions): AttacheClient {
       input: Input,
       callOptions?: ClientCallOptions,
     ) => {
-      guard(input);
+      refuseUserInfo(input, options.baseUrl);
       return instance[method](input, callOptions as KyOptions);
     };
   }
+  const call = <E extends Endpoint>(
+    endpoint: E,
+    input: EndpointInput<E>,
+    callOptions: ClientCallOptions = {},
+  ): Promise<EndpointOutput<E>> => callEndpoint(instance, endpoint, input, callOptions as KyOptions);
   return Object.assign(client, { call, ky: instance });
 }
