@@ -222,8 +222,9 @@ interface SetupOptions {
 }
 
 const FETCH_TIMEOUT = 1_000;
-// The refresh point is drawn at the low end of the window: 75 s into a 100 s token.
-const SOURCE_SETTINGS = { fetchTimeout: FETCH_TIMEOUT, random: () => 0 } as const;
+// The refresh point is drawn near the low end of the window (76 s into a 100 s token), and a back-off wait is
+// a tenth of its ceiling, never zero: a call right after a failure (the clock not moved) is inside it.
+const SOURCE_SETTINGS = { fetchTimeout: FETCH_TIMEOUT, random: () => 0.1 } as const;
 
 /** A token fetch function as an application writes one for `createTokenSource`, against the real endpoint. */
 function coreTokenPath({ clientId, now, onEvent }: SetupOptions): Setup {
@@ -406,7 +407,7 @@ describe.each(PATHS)('token endpoint faults through %s', (_name, path) => {
       expect(h.endpointHits()).toBe(1);
 
       await h.setFault(fault);
-      // 80 s into a 100 s token: past its refresh point (75 s), before callers must wait (85 s).
+      // 80 s into a 100 s token: past its refresh point (76 s), before callers must wait (85 s).
       h.advance(80_000);
       const during = await Promise.all(Array.from({ length: 5 }, () => expectService(h.call('data'))));
       expect(new Set(during)).toEqual(new Set([first]));
