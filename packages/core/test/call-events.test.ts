@@ -7,6 +7,7 @@ import {
   createTokenSource,
   tokenAuth,
 } from '@attache/core';
+import { mockPartnerApi } from '@attache/testing';
 import { HttpResponse, http, passthrough } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { useMswServer } from './support/msw.ts';
@@ -48,6 +49,13 @@ function manualClock(start = 1_000_000) {
   };
 }
 
+/** The partner, answering every path under BASE; `api.faults` breaks it on demand. */
+function partner() {
+  const api = mockPartnerApi({ baseUrl: BASE });
+  server.use(...api.handlers);
+  return api;
+}
+
 const starts = (events: AttacheEvent[]) =>
   events.filter((e): e is AttemptStartEvent => e.type === 'attempt:start');
 const ends = (events: AttacheEvent[]) => events.filter((e): e is AttemptEndEvent => e.type === 'attempt:end');
@@ -58,6 +66,7 @@ describe('one event stream: call ids and attempt events', () => {
     const { source, fetched } = counterSource(clock);
     const seen: string[] = [];
     let n = 0;
+    // Hand-built: each answer moves the test's clock by 10 ms, so every duration below is exact.
     server.use(
       http.get(`${BASE}/orders`, ({ request }) => {
         seen.push(request.headers.get('authorization') ?? '');
@@ -160,10 +169,11 @@ describe('one event stream: call ids and attempt events', () => {
   });
 
   it('40 concurrent calls: 40 distinct callIds, each with its own start, attempt and end', async () => {
-    server.use(http.get(`${BASE}/items/:id`, ({ params }) => HttpResponse.json({ id: params.id })));
+    const api = partner();
     const events: AttacheEvent[] = [];
     const fetch = createFetch({ baseUrl: BASE, onEvent: (event) => events.push(event) });
     await Promise.all(Array.from({ length: 40 }, (_, i) => fetch(`items/${i}`)));
+    expect(api.calls).toEqual({ total: 40, accepted: 40, rejected: 0, faulted: 0 });
     const byCall = new Map<string, AttacheEvent[]>();
     for (const event of events) {
       expect(event.callId).toBeDefined();
@@ -213,13 +223,14 @@ describe('one event stream: call ids and attempt events', () => {
   });
 
   it('a network error: the attempt ends with NETWORK and the retry says why', async () => {
-    let n = 0;
-    server.use(http.get(`${BASE}/flaky`, () => (++n === 1 ? HttpResponse.error() : HttpResponse.json({}))));
+    const api = partner();
+    api.faults.networkErrorNext(1);
     const events: AttacheEvent[] = [];
     const fetch = createFetch({ baseUrl: BASE, random: () => 0, onEvent: (event) => events.push(event) });
     expect((await fetch('flaky')).status).toBe(200);
     expect(ends(events).map((e) => e.error ?? e.status)).toEqual(['NETWORK', 200]);
     expect(starts(events).map((e) => e.retryReason)).toEqual([undefined, 'network']);
+    expect(api.calls).toEqual({ total: 2, accepted: 1, rejected: 0, faulted: 1 });
   });
 
   it('an authenticator that fails ends the attempt with its code', async () => {
@@ -243,7 +254,7 @@ describe('one event stream: call ids and attempt events', () => {
   });
 
   it('AuthContext.callId matches the events, and is absent when nobody listens', async () => {
-    server.use(http.get(`${BASE}/ping`, () => HttpResponse.json({})));
+    const api = partner();
     const seen: (string | undefined)[] = [];
     const probe: Authenticator = {
       name: 'probe',
@@ -255,5 +266,6 @@ describe('one event stream: call ids and attempt events', () => {
     expect(seen[0]).toBe(events[0]?.callId);
     expect(seen[0]).toMatch(/^call-/);
     expect(seen[1]).toBeUndefined();
+    expect(api.calls.total).toBe(2);
   });
 });

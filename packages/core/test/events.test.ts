@@ -5,6 +5,7 @@ import {
   createFetch,
   OriginNotAllowedError,
 } from '@attache/core';
+import { type MockPartnerApiOptions, mockPartnerApi } from '@attache/testing';
 import { HttpResponse, http, passthrough } from 'msw';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { useMswServer } from './support/msw.ts';
@@ -16,6 +17,13 @@ const server = useMswServer();
 afterEach(() => {
   vi.useRealTimers();
 });
+
+/** The partner: `routes` (default: every path under BASE); `api.faults` breaks it on demand. */
+function partner(routes?: MockPartnerApiOptions['routes']) {
+  const api = mockPartnerApi({ baseUrl: BASE, ...(routes === undefined ? {} : { routes }) });
+  server.use(...api.handlers);
+  return api;
+}
 
 /** A clock the handlers move forward, so `durationMs` is exact. */
 function manualClock(start = 1_000): { now: () => number; advance: (ms: number) => void } {
@@ -138,7 +146,8 @@ describe('event sequences', () => {
   });
 
   it('a 401 that cannot be refreshed: challenge:handled with outcome fail, the 401 ends the call', async () => {
-    server.use(http.get(`${BASE}/me`, () => new HttpResponse(null, { status: 401 })));
+    const api = partner();
+    api.faults.failNext(1, 401);
     const events: AttacheEvent[] = [];
     const fetch = createFetch({
       baseUrl: BASE,
@@ -152,6 +161,7 @@ describe('event sequences', () => {
       { type: 'challenge:handled', authenticator: 'bearer', status: 401, outcome: 'fail' },
       { type: 'request:end', method: 'GET', url: `${BASE}/me`, durationMs: 0, attempts: 1, status: 401 },
     ]);
+    expect(api.calls).toEqual({ total: 1, accepted: 0, rejected: 0, faulted: 1 });
   });
 
   it('an origin refusal: start and an end with ORIGIN_NOT_ALLOWED, 0 attempts, URLs redacted', async () => {
@@ -291,12 +301,8 @@ describe('redirect events (two real local servers)', () => {
 
 describe('a throwing onEvent listener', () => {
   it('does not break the call: retries, response and every event still happen', async () => {
-    let calls = 0;
-    server.use(
-      http.get(`${BASE}/orders`, () =>
-        ++calls === 1 ? new HttpResponse(null, { status: 503 }) : HttpResponse.json([{ id: 'o-1' }]),
-      ),
-    );
+    const api = partner({ 'GET /orders': () => [{ id: 'o-1' }] });
+    api.faults.failNext(1, 503);
     const types: string[] = [];
     const fetch = createFetch({
       baseUrl: BASE,
@@ -310,7 +316,7 @@ describe('a throwing onEvent listener', () => {
     const response = await fetch('orders');
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual([{ id: 'o-1' }]);
-    expect(calls).toBe(2);
+    expect(api.calls).toEqual({ total: 2, accepted: 1, rejected: 0, faulted: 1 });
     expect(types).toEqual(['request:start', 'retry:scheduled', 'request:end']);
   });
 

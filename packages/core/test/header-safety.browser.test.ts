@@ -10,8 +10,8 @@ import {
   TokenAcquisitionError,
   tokenAuth,
 } from '@attache/core';
+import { mockPartnerApi } from '@attache/testing';
 import fc from 'fast-check';
-import { HttpResponse, http } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { assertNoLeak, notAString, unsafeText, unsafeToken } from '../../../test/support/hostile-values.ts';
 import { useMswWorker } from '../../../test/support/msw-worker.ts';
@@ -19,15 +19,11 @@ import { useMswWorker } from '../../../test/support/msw-worker.ts';
 const BASE = 'https://api.partner.test';
 const worker = useMswWorker();
 
-function partner(): { count: () => number } {
-  let count = 0;
-  worker.use(
-    http.all(`${BASE}/*`, () => {
-      count++;
-      return HttpResponse.json({ ok: true });
-    }),
-  );
-  return { count: () => count };
+/** A partner answering every path under BASE: its call count shows whether anything was sent. */
+function partner() {
+  const api = mockPartnerApi({ baseUrl: BASE });
+  worker.use(...api.handlers);
+  return api;
 }
 
 async function failure(promise: Promise<unknown>): Promise<unknown> {
@@ -72,7 +68,7 @@ describe('header safety in Chromium', () => {
         expect(error).toBeInstanceOf(ConfigError);
       }),
     );
-    expect(api.count()).toBe(0);
+    expect(api.calls.total).toBe(0);
   });
 
   it('basicAuth: controls and invisible characters are ConfigErrors', () => {
@@ -104,6 +100,6 @@ describe('header safety in Chromium', () => {
       }),
       { numRuns: 150 },
     );
-    expect(api.count()).toBe(0);
+    expect(api.calls.total).toBe(0);
   });
 });

@@ -15,6 +15,7 @@ import {
   tokenAuth,
 } from '@attache/core';
 import { checkHeaderValue } from '@attache/core/internal';
+import { mockPartnerApi } from '@attache/testing';
 import fc from 'fast-check';
 import { HttpResponse, http } from 'msw';
 import { describe, expect, it } from 'vitest';
@@ -31,16 +32,11 @@ const BASE = 'https://api.partner.test';
 const server = useMswServer();
 const show = (value: unknown): string => inspect(value, { depth: 10, showHidden: true });
 
-/** Answers every request to the partner, counting them: a refused credential must leave the count at 0. */
-function partner(): { count: () => number } {
-  let count = 0;
-  server.use(
-    http.all(`${BASE}/*`, () => {
-      count++;
-      return HttpResponse.json({ ok: true });
-    }),
-  );
-  return { count: () => count };
+/** A partner answering every path under BASE: its call count shows whether anything was sent. */
+function partner() {
+  const api = mockPartnerApi({ baseUrl: BASE });
+  server.use(...api.handlers);
+  return api;
 }
 
 async function refusal(auth: Authenticator): Promise<unknown> {
@@ -153,7 +149,7 @@ describe('bearerAuth', () => {
       }),
       { numRuns: 150 },
     );
-    expect(api.count()).toBe(0);
+    expect(api.calls.total).toBe(0);
   });
 
   it("refuses a provider's '', undefined, null and non-strings", async () => {
@@ -167,7 +163,7 @@ describe('bearerAuth', () => {
         );
       }),
     );
-    expect(api.count()).toBe(0);
+    expect(api.calls.total).toBe(0);
   });
 });
 
@@ -221,7 +217,7 @@ describe('the token source and tokenAuth', () => {
       }),
       { numRuns: 150 },
     );
-    expect(api.count()).toBe(0);
+    expect(api.calls.total).toBe(0);
   });
 
   it('refuses what a token source of another making hands out', async () => {
@@ -251,21 +247,20 @@ describe('the token source and tokenAuth', () => {
       }),
       { numRuns: 100 },
     );
-    expect(api.count()).toBe(0);
+    expect(api.calls.total).toBe(0);
   });
 
   it('treats a store entry with a hostile token as a miss: the token comes from the network', async () => {
-    let sent: string[] = [];
-    server.use(
-      http.all(`${BASE}/*`, ({ request }) => {
-        sent.push(request.headers.get('authorization') ?? '');
-        return HttpResponse.json({});
-      }),
-    );
+    // The partner accepts only the fresh token, in `Authorization: Bearer …`.
+    const api = mockPartnerApi({
+      baseUrl: BASE,
+      guards: { apiKey: { name: 'authorization', prefix: 'Bearer ', keys: 'fresh-token' } },
+    });
+    server.use(...api.handlers);
     let keyCount = 0;
     await fc.assert(
       fc.asyncProperty(unsafeToken, fc.boolean(), async (hostile, inType) => {
-        sent = [];
+        api.reset();
         const store = createMemoryTokenStore();
         const key = `store-case-${++keyCount}`;
         const now = Date.now();
@@ -291,7 +286,7 @@ describe('the token source and tokenAuth', () => {
         const fetch = createFetch({ baseUrl: BASE, auth: tokenAuth({ source }) });
         expect((await fetch('orders')).status).toBe(200);
         expect(fetched).toBe(1);
-        expect(sent).toEqual(['Bearer fresh-token']);
+        expect(api.calls).toEqual({ total: 1, accepted: 1, rejected: 0, faulted: 0 });
       }),
       { numRuns: 100 },
     );

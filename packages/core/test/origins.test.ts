@@ -6,12 +6,27 @@ import {
   InsecureTransportError,
   OriginNotAllowedError,
 } from '@attache/core';
-import { HttpResponse, http } from 'msw';
+import { mockPartnerApi } from '@attache/testing';
 import { describe, expect, it } from 'vitest';
 import { useMswServer } from './support/msw.ts';
 
 const server = useMswServer();
-const auth = bearerAuth({ token: 'tok_secret_value' });
+const TOKEN = 'tok_secret_value';
+const auth = bearerAuth({ token: TOKEN });
+
+/**
+ * A partner at `baseUrl` answering every path under it. With `credential`, it accepts only requests that
+ * carry `auth`'s token (its key guard reads `Authorization: Bearer …`), so an accepted call proves the
+ * credential went there.
+ */
+function partner(baseUrl: string, { credential = true } = {}) {
+  const api = mockPartnerApi({
+    baseUrl,
+    ...(credential ? { guards: { apiKey: { name: 'authorization', prefix: 'Bearer ', keys: TOKEN } } } : {}),
+  });
+  server.use(...api.handlers);
+  return api;
+}
 
 describe('origin allow-list and plain http', () => {
   it('refuses a call to a non-allowed origin before anything is sent', async () => {
@@ -24,19 +39,17 @@ describe('origin allow-list and plain http', () => {
   });
 
   it('allows the origins listed in allowedOrigins', async () => {
-    server.use(
-      http.get('https://eu.partner.test/ping', ({ request }) =>
-        HttpResponse.json({ auth: request.headers.get('authorization') }),
-      ),
-    );
+    const eu = partner('https://eu.partner.test');
     const client = createClient({
       baseUrl: 'https://api.partner.test',
       allowedOrigins: ['https://api.partner.test', 'https://eu.partner.test/'],
       auth,
     });
-    expect(await client.get('https://eu.partner.test/ping').json()).toEqual({
-      auth: 'Bearer tok_secret_value',
+    expect(await client.get('https://eu.partner.test/ping').json()).toMatchObject({
+      ok: true,
+      path: '/ping',
     });
+    expect(eu.calls).toEqual({ total: 1, accepted: 1, rejected: 0, faulted: 0 });
   });
 
   it('refuses credentials over plain http to a non-loopback host', async () => {
@@ -47,26 +60,25 @@ describe('origin allow-list and plain http', () => {
   });
 
   it('allows plain http to loopback and to hosts named in allowInsecureHosts', async () => {
-    server.use(
-      http.get('http://localhost:8080/ok', () => HttpResponse.json({})),
-      http.get('http://127.0.0.1:8080/ok', () => HttpResponse.json({})),
-      http.get('http://[::1]:8080/ok', () => HttpResponse.json({})),
-      http.get('http://sandbox.partner.test/ok', () => HttpResponse.json({})),
-    );
     for (const origin of ['http://localhost:8080', 'http://127.0.0.1:8080', 'http://[::1]:8080']) {
+      const api = partner(origin);
       expect((await createFetch({ baseUrl: origin, auth })('ok')).status).toBe(200);
+      expect(api.calls).toEqual({ total: 1, accepted: 1, rejected: 0, faulted: 0 });
     }
+    const sandbox = partner('http://sandbox.partner.test');
     const named = createFetch({
       baseUrl: 'http://sandbox.partner.test',
       auth,
       allowInsecureHosts: ['sandbox.partner.test'],
     });
     expect((await named('ok')).status).toBe(200);
+    expect(sandbox.calls).toEqual({ total: 1, accepted: 1, rejected: 0, faulted: 0 });
   });
 
   it('without authenticators any origin may be called', async () => {
-    server.use(http.get('https://public.test/x', () => HttpResponse.json({ ok: 1 })));
+    const api = partner('https://public.test', { credential: false });
     expect((await createFetch()('https://public.test/x')).status).toBe(200);
+    expect(api.calls.total).toBe(1);
   });
 
   it('refuses auth without an origin to bind it to', () => {

@@ -17,6 +17,7 @@ import {
   TokenAcquisitionError,
   UnauthorizedError,
 } from '@attache/core';
+import { type MockPartnerApiOptions, mockPartnerApi } from '@attache/testing';
 import { HttpResponse, http } from 'msw';
 import ts from 'typescript';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -62,6 +63,21 @@ async function runBlock(name: string, names: readonly string[]): Promise<Record<
 
 const server = useMswServer();
 
+/**
+ * The partner's API at https://api.partner.example/v1 with `routes`. With `credential` (the default) it
+ * accepts only requests carrying `Authorization: Bearer ${TOKEN}` (its key guard reads that header), so an
+ * accepted call proves the README's code sent the token.
+ */
+function partner(routes: NonNullable<MockPartnerApiOptions['routes']>, { credential = true } = {}) {
+  const api = mockPartnerApi({
+    baseUrl: 'https://api.partner.example/v1',
+    routes,
+    ...(credential ? { guards: { apiKey: { name: 'authorization', prefix: 'Bearer ', keys: TOKEN } } } : {}),
+  });
+  server.use(...api.handlers);
+  return api;
+}
+
 let previousToken: string | undefined;
 beforeEach(() => {
   previousToken = process.env.PARTNER_TOKEN;
@@ -74,65 +90,51 @@ afterEach(() => {
 
 describe('README quick start', () => {
   it('## Quick start / `createFetch`: sends the bearer token and returns the order', async () => {
-    const seen: (string | null)[] = [];
-    server.use(
-      http.get('https://api.partner.example/v1/orders/42', ({ request }) => {
-        seen.push(request.headers.get('authorization'));
-        return HttpResponse.json({ id: '42', total: 12.5 });
-      }),
-    );
+    const api = partner({ 'GET /orders/42': () => ({ id: '42', total: 12.5 }) });
     const { response, order } = await runBlock('quick-start-fetch', ['response', 'order']);
     expect((response as Response).status).toBe(200);
     expect(order).toEqual({ id: '42', total: 12.5 });
-    expect(seen).toEqual([`Bearer ${TOKEN}`]);
+    expect(api.calls).toEqual({ total: 1, accepted: 1, rejected: 0, faulted: 0 });
   });
 
   it('## Quick start / `createClient`: parses with the schema and retries the POST with one idempotency key', async () => {
-    const posts: { key: string | null; auth: string | null; body: unknown }[] = [];
-    server.use(
-      http.get('https://api.partner.example/v1/orders/42', ({ request }) =>
-        request.headers.get('authorization') === `Bearer ${TOKEN}`
-          ? HttpResponse.json({ id: '42', total: 12.5, extra: 'dropped by the schema' })
-          : new HttpResponse(null, { status: 401 }),
-      ),
-      http.post('https://api.partner.example/v1/orders', async ({ request }) => {
-        posts.push({
-          key: request.headers.get('idempotency-key'),
-          auth: request.headers.get('authorization'),
-          body: await request.json(),
-        });
+    const posts: { key: string | null; body: unknown }[] = [];
+    const api = partner({
+      'GET /orders/42': () => ({ id: '42', total: 12.5, extra: 'dropped by the schema' }),
+      'POST /orders': async ({ request }) => {
+        posts.push({ key: request.headers.get('idempotency-key'), body: await request.json() });
         // `Retry-After: 0` keeps the retry immediate.
         return posts.length === 1
-          ? new HttpResponse(null, { status: 503, headers: { 'retry-after': '0' } })
-          : HttpResponse.json({ id: 'o-7', total: 12 }, { status: 201 });
-      }),
-    );
+          ? new Response(null, { status: 503, headers: { 'retry-after': '0' } })
+          : Response.json({ id: 'o-7', total: 12 }, { status: 201 });
+      },
+    });
     const { order, created } = await runBlock('quick-start-client', ['order', 'created']);
     expect(order).toEqual({ id: '42', total: 12.5 });
     expect(created).toEqual({ id: 'o-7', total: 12 });
+    // Every request, the retried POST included, carried the token.
+    expect(api.calls).toEqual({ total: 3, accepted: 3, rejected: 0, faulted: 0 });
     expect(posts).toHaveLength(2);
     expect(posts[0]?.key).toMatch(/^[0-9a-f-]{36}$/);
     expect(posts[1]).toEqual(posts[0]);
-    expect(posts[0]).toMatchObject({ auth: `Bearer ${TOKEN}`, body: { total: 12 } });
+    expect(posts[0]).toMatchObject({ body: { total: 12 } });
   });
 
   it('## Typed endpoints: fills the path, sends query and body, returns parsed objects', async () => {
-    const urls: string[] = [];
-    server.use(
-      http.get('https://api.partner.example/v1/orders/:id', ({ request, params }) => {
-        urls.push(request.url);
-        return HttpResponse.json({ id: params.id, total: 12.5 });
-      }),
-      http.post('https://api.partner.example/v1/orders', async ({ request }) => {
-        urls.push(request.url);
-        const body = (await request.json()) as { total: number };
-        return HttpResponse.json({ id: 'draft', total: body.total });
-      }),
+    const api = partner(
+      {
+        'GET /orders/:id': ({ params }) => ({ id: params.id, total: 12.5 }),
+        'POST /orders': async ({ request }) => {
+          const body = (await request.json()) as { total: number };
+          return { id: 'draft', total: body.total };
+        },
+      },
+      { credential: false },
     );
     const { order, draft } = await runBlock('typed-endpoints', ['order', 'draft']);
     expect(order).toEqual({ id: '42', total: 12.5 });
     expect(draft).toEqual({ id: 'draft', total: 12 });
-    expect(urls).toEqual([
+    expect(api.requests.map((r) => r.url)).toEqual([
       'https://api.partner.example/v1/orders/42',
       'https://api.partner.example/v1/orders?dryRun=true',
     ]);
@@ -185,18 +187,15 @@ describe('README quick start', () => {
   });
 
   it('## Using `createFetch` with other libraries / ky: one retry inside the pipeline, ky adds none', async () => {
-    const seen: (string | null)[] = [];
-    server.use(
-      http.get('https://api.partner.example/v1/orders', ({ request }) => {
-        seen.push(request.headers.get('authorization'));
-        return seen.length === 1
-          ? new HttpResponse(null, { status: 503, headers: { 'retry-after': '0' } })
-          : HttpResponse.json([{ id: 'o-1' }]);
-      }),
-    );
+    let n = 0;
+    const api = partner({
+      'GET /orders': () =>
+        ++n === 1 ? new Response(null, { status: 503, headers: { 'retry-after': '0' } }) : [{ id: 'o-1' }],
+    });
     const { orders } = await runBlock('ky', ['orders']);
     expect(orders).toEqual([{ id: 'o-1' }]);
-    expect(seen).toEqual([`Bearer ${TOKEN}`, `Bearer ${TOKEN}`]);
+    // Two requests, both with the token: the pipeline's one retry, none from ky.
+    expect(api.calls).toEqual({ total: 2, accepted: 2, rejected: 0, faulted: 0 });
   });
 });
 

@@ -24,13 +24,23 @@ import {
   tokenAuth,
   UnauthorizedError,
 } from '@attache/core';
+import { mockPartnerApi } from '@attache/testing';
 import fc from 'fast-check';
-import { HttpResponse, http } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { useMswServer } from './support/msw.ts';
 
 const BASE = 'https://api.partner.test';
 const server = useMswServer();
+
+/**
+ * The partner, answering every path under BASE. Tests arm its faults for each property run, after an
+ * `api.reset()` that disarms what the previous run left.
+ */
+function partner() {
+  const api = mockPartnerApi({ baseUrl: BASE });
+  server.use(...api.handlers);
+  return api;
+}
 
 // Secrets long enough and distinctive enough that finding one by chance in a message is impossible.
 const secretArb = fc
@@ -67,26 +77,21 @@ describe('redaction by construction (property: random secrets never leak)', () =
   });
 
   it('no error or event from a pipeline call carries the credential', async () => {
+    const api = partner();
     await fc.assert(
       fc.asyncProperty(
         secretArb,
         fc.constantFrom(200, 401, 403, 429, 500, 503, 0),
         fc.constantFrom('bearer', 'basic', 'query'),
         async (raw, status, scheme) => {
-          server.use(
-            http.all(`${BASE}/*`, () => {
-              if (status === 0) return HttpResponse.error();
-              if (status === 403) {
-                return new HttpResponse(null, {
-                  status,
-                  headers: { 'www-authenticate': 'Bearer error="insufficient_scope", scope="x"' },
-                });
-              }
-              return status === 200
-                ? HttpResponse.json({ ok: true })
-                : new HttpResponse(null, { status, headers: { 'retry-after': '999' } });
-            }),
-          );
+          // Every attempt fails the same way: three at most (the first and two retries).
+          api.reset();
+          if (status === 0) api.faults.networkErrorNext(3);
+          else if (status === 403) {
+            api.faults.failNext(3, status, {
+              headers: { 'www-authenticate': 'Bearer error="insufficient_scope", scope="x"' },
+            });
+          } else if (status !== 200) api.faults.failNext(3, status, { retryAfter: 999 });
           const events: AttacheEvent[] = [];
           const auth =
             scheme === 'bearer'
@@ -128,22 +133,14 @@ describe('redaction by construction (property: random secrets never leak)', () =
 
   it('no token, attempt or token-request event of a refresh-and-replay carries the token', async () => {
     let keys = 0;
+    const api = partner();
     await fc.assert(
       fc.asyncProperty(secretArb, secretArb, async (first, second) => {
         fc.pre(!first.includes(second) && !second.includes(first));
-        let n = 0;
-        server.use(
-          http.all(`${BASE}/*`, () =>
-            ++n === 1
-              ? new HttpResponse(null, {
-                  status: 401,
-                  headers: {
-                    'www-authenticate': `Bearer error="invalid_token", error_description="${first}"`,
-                  },
-                })
-              : HttpResponse.json({ ok: true }),
-          ),
-        );
+        api.reset();
+        api.faults.failNext(1, 401, {
+          headers: { 'www-authenticate': `Bearer error="invalid_token", error_description="${first}"` },
+        });
         const tokens = [first, second];
         const source = createTokenSource(
           async (context) => {
@@ -166,6 +163,7 @@ describe('redaction by construction (property: random secrets never leak)', () =
           onEvent: (e) => events.push(e),
         });
         expect((await fetch('things')).status).toBe(200);
+        expect(api.calls).toEqual({ total: 2, accepted: 1, rejected: 0, faulted: 1 });
         const types = new Set(events.map((e) => e.type));
         for (const type of [
           'attempt:start',
@@ -237,7 +235,8 @@ describe('redaction by construction (property: random secrets never leak)', () =
   });
 
   it('a call timing out or failing on the network keeps the credential out of the error', async () => {
-    server.use(http.get(`${BASE}/down`, () => HttpResponse.error()));
+    const api = partner();
+    api.faults.networkErrorNext(1);
     const fetch = createFetch({
       baseUrl: BASE,
       auth: bearerAuth({ token: 'tok_live_abcdefghijkl' }),
@@ -245,6 +244,7 @@ describe('redaction by construction (property: random secrets never leak)', () =
     });
     const error = await fetch('down').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NetworkError);
+    expect(api.calls.total).toBe(1);
     expectNoSecret(error, 'tok_live_abcdefghijkl');
   });
 });

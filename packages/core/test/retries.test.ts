@@ -1,24 +1,30 @@
 import { createClient, createFetch, RateLimitedError } from '@attache/core';
-import { HttpResponse, http } from 'msw';
+import { mockPartnerApi } from '@attache/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { countingAuth, useMswServer } from './support/msw.ts';
 
 const BASE = 'https://api.partner.test';
 const server = useMswServer();
 
-function sequence(statuses: number[], headers: Record<string, string>[] = []) {
+/**
+ * The partner: every path under BASE, answered with `statuses` in turn (the last one repeats), each request
+ * that reaches it kept in `seen`. Faults injected with `api.faults` answer before it, so they never show in
+ * `seen`: tests that look at every attempt's request use `statuses` instead.
+ */
+function partner(statuses: readonly number[] = [200]) {
   const seen: Request[] = [];
-  let i = 0;
-  const handler = ({ request }: { request: Request }) => {
-    seen.push(request.clone());
-    const status = statuses[Math.min(i, statuses.length - 1)] ?? 200;
-    const extra = headers[Math.min(i, headers.length - 1)] ?? {};
-    i++;
-    return status === 200
-      ? HttpResponse.json({ ok: true }, { headers: extra })
-      : new HttpResponse(null, { status, headers: extra });
-  };
-  return { seen, handler };
+  const api = mockPartnerApi({
+    baseUrl: BASE,
+    routes: {
+      '* /*': ({ request }) => {
+        seen.push(request.clone());
+        const status = statuses[Math.min(seen.length, statuses.length) - 1] ?? 200;
+        return status === 200 ? { ok: true } : new Response(null, { status });
+      },
+    },
+  });
+  server.use(...api.handlers);
+  return { api, seen };
 }
 
 afterEach(() => {
@@ -27,37 +33,36 @@ afterEach(() => {
 
 describe('transient retries', () => {
   it('runs the authenticator on every attempt: 503, 503, 200 → attempts 1, 2, 3', async () => {
-    const { seen, handler } = sequence([503, 503, 200]);
-    server.use(http.get(`${BASE}/orders`, handler));
+    const { api, seen } = partner([503, 503, 200]);
     const counter = countingAuth();
     const fetch = createFetch({ baseUrl: BASE, auth: counter.authenticator, random: () => 0 });
     const response = await fetch('orders');
     expect(response.status).toBe(200);
     expect(counter.attempts).toEqual([1, 2, 3]);
     expect(seen.map((r) => r.headers.get('x-attempt'))).toEqual(['1', '2', '3']);
+    expect(api.calls.total).toBe(3);
   });
 
   it('gives up after the configured retries and returns the last response', async () => {
-    const { seen, handler } = sequence([503]);
-    server.use(http.get(`${BASE}/orders`, handler));
+    const { api } = partner();
+    api.faults.failNext(3, 503);
     const fetch = createFetch({ baseUrl: BASE, random: () => 0 });
     const response = await fetch('orders');
     expect(response.status).toBe(503);
-    expect(seen).toHaveLength(3);
+    expect(api.calls).toEqual({ total: 3, accepted: 0, rejected: 0, faulted: 3 });
   });
 
   it('does not retry a POST without an idempotency key', async () => {
-    const { seen, handler } = sequence([503, 200]);
-    server.use(http.post(`${BASE}/payments`, handler));
+    const { api } = partner();
+    api.faults.failNext(1, 503);
     const fetch = createFetch({ baseUrl: BASE, random: () => 0 });
     const response = await fetch('payments', { method: 'POST', body: '{"amount":1}' });
     expect(response.status).toBe(503);
-    expect(seen).toHaveLength(1);
+    expect(api.calls).toEqual({ total: 1, accepted: 0, rejected: 0, faulted: 1 });
   });
 
   it("retries a POST with idempotencyKey: 'auto', sending the same key and body on every attempt", async () => {
-    const { seen, handler } = sequence([503, 503, 200]);
-    server.use(http.post(`${BASE}/payments`, handler));
+    const { api, seen } = partner([503, 503, 200]);
     const fetch = createFetch({ baseUrl: BASE, random: () => 0 });
     const response = await fetch('payments', {
       method: 'POST',
@@ -65,7 +70,7 @@ describe('transient retries', () => {
       idempotencyKey: 'auto',
     });
     expect(response.status).toBe(200);
-    expect(seen).toHaveLength(3);
+    expect(api.calls.total).toBe(3);
     const keys = seen.map((r) => r.headers.get('idempotency-key'));
     expect(keys[0]).toMatch(/^[0-9a-f-]{36}$/);
     expect(new Set(keys).size).toBe(1);
@@ -73,38 +78,34 @@ describe('transient retries', () => {
   });
 
   it('generates a different key for each call', async () => {
-    const { seen, handler } = sequence([200]);
-    server.use(http.post(`${BASE}/payments`, handler));
+    const { seen } = partner();
     const fetch = createFetch({ baseUrl: BASE });
     await fetch('payments', { method: 'POST', body: 'a', idempotencyKey: 'auto' });
     await fetch('payments', { method: 'POST', body: 'b', idempotencyKey: 'auto' });
+    expect(seen).toHaveLength(2);
     expect(seen[0]?.headers.get('idempotency-key')).not.toBe(seen[1]?.headers.get('idempotency-key'));
   });
 
   it('retries network errors on idempotent methods and reports NetworkError when they persist', async () => {
-    let calls = 0;
-    server.use(
-      http.get(`${BASE}/flaky`, () => {
-        calls++;
-        return HttpResponse.error();
-      }),
-    );
+    const { api } = partner();
+    api.faults.networkErrorNext(3);
     const fetch = createFetch({ baseUrl: BASE, random: () => 0 });
     await expect(fetch('flaky')).rejects.toMatchObject({ name: 'NetworkError', code: 'NETWORK' });
-    expect(calls).toBe(3);
+    expect(api.faults.calls.networkErrors).toBe(3);
+    expect(api.calls.total).toBe(3);
   });
 
   it('obeys Retry-After in seconds (fake clock)', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
-    const { seen, handler } = sequence([429, 200], [{ 'retry-after': '2' }]);
-    server.use(http.get(`${BASE}/orders`, handler));
+    const { api } = partner();
+    api.faults.failNext(1, 429, { retryAfter: 2 });
     const fetch = createFetch({ baseUrl: BASE, random: () => 0 });
     const pending = fetch('orders');
     await vi.advanceTimersByTimeAsync(1_999);
-    expect(seen).toHaveLength(1);
+    expect(api.calls.total).toBe(1);
     await vi.advanceTimersByTimeAsync(1);
     expect((await pending).status).toBe(200);
-    expect(seen).toHaveLength(2);
+    expect(api.calls).toEqual({ total: 2, accepted: 1, rejected: 0, faulted: 1 });
   });
 
   it('obeys Retry-After as an HTTP-date (fake clock)', async () => {
@@ -112,31 +113,31 @@ describe('transient retries', () => {
       toFake: ['setTimeout', 'clearTimeout', 'Date'],
       now: Date.parse('2026-01-01T00:00:00Z'),
     });
-    const { seen, handler } = sequence([503, 200], [{ 'retry-after': 'Thu, 01 Jan 2026 00:00:05 GMT' }]);
-    server.use(http.get(`${BASE}/orders`, handler));
+    const { api } = partner();
+    api.faults.failNext(1, 503, { retryAfter: 'Thu, 01 Jan 2026 00:00:05 GMT' });
     const fetch = createFetch({ baseUrl: BASE, random: () => 0 });
     const pending = fetch('orders');
     await vi.advanceTimersByTimeAsync(4_900);
-    expect(seen).toHaveLength(1);
+    expect(api.calls.total).toBe(1);
     await vi.advanceTimersByTimeAsync(100);
     expect((await pending).status).toBe(200);
   });
 
   it('obeys retry-after-ms', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
-    const { seen, handler } = sequence([429, 200], [{ 'retry-after-ms': '1500', 'retry-after': '60' }]);
-    server.use(http.get(`${BASE}/orders`, handler));
+    const { api } = partner();
+    api.faults.failNext(1, 429, { retryAfter: 60, headers: { 'retry-after-ms': '1500' } });
     const fetch = createFetch({ baseUrl: BASE });
     const pending = fetch('orders');
     await vi.advanceTimersByTimeAsync(1_499);
-    expect(seen).toHaveLength(1);
+    expect(api.calls.total).toBe(1);
     await vi.advanceTimersByTimeAsync(1);
     expect((await pending).status).toBe(200);
   });
 
   it('does not wait for a Retry-After above maxRetryAfter: RateLimitedError at once with retryAfter', async () => {
-    const { seen, handler } = sequence([429, 200], [{ 'retry-after': '120' }]);
-    server.use(http.get(`${BASE}/orders`, handler));
+    const { api } = partner();
+    api.faults.failNext(1, 429, { retryAfter: 120 });
     const client = createClient({ baseUrl: BASE, retry: { maxRetryAfter: 60_000 } });
     const started = performance.now();
     const error = await client.get('orders').catch((e: unknown) => e);
@@ -144,22 +145,22 @@ describe('transient retries', () => {
     expect(error).toBeInstanceOf(RateLimitedError);
     expect((error as RateLimitedError).retryAfter).toBe(120_000);
     expect((error as RateLimitedError).status).toBe(429);
-    expect(seen).toHaveLength(1);
+    expect(api.calls.total).toBe(1);
   });
 
   it('does not wait for a Retry-After past the deadline', async () => {
-    const { seen, handler } = sequence([503, 200], [{ 'retry-after': '10' }]);
-    server.use(http.get(`${BASE}/orders`, handler));
+    const { api } = partner();
+    api.faults.failNext(1, 503, { retryAfter: 10 });
     const fetch = createFetch({ baseUrl: BASE, timeout: 5_000 });
     const response = await fetch('orders');
     expect(response.status).toBe(503);
-    expect(seen).toHaveLength(1);
+    expect(api.calls.total).toBe(1);
   });
 
   it('uses full-jitter exponential backoff bounded by maxDelay', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
-    const { handler } = sequence([503, 503, 503, 200]);
-    server.use(http.get(`${BASE}/orders`, handler));
+    const { api } = partner();
+    api.faults.failNext(3, 503);
     const delays: number[] = [];
     const fetch = createFetch({
       baseUrl: BASE,
@@ -173,56 +174,47 @@ describe('transient retries', () => {
     await vi.advanceTimersByTimeAsync(10_000);
     expect((await pending).status).toBe(200);
     expect(delays).toEqual([999, 1_998, 2_997]);
+    expect(api.calls).toEqual({ total: 4, accepted: 1, rejected: 0, faulted: 3 });
   });
 
   it('a per-call retry option overrides the client', async () => {
-    const { seen, handler } = sequence([503, 200]);
-    server.use(http.get(`${BASE}/orders`, handler));
+    const { api } = partner();
+    api.faults.failNext(1, 503);
     const fetch = createFetch({ baseUrl: BASE, random: () => 0 });
     expect((await fetch('orders', { retry: false })).status).toBe(503);
-    expect(seen).toHaveLength(1);
+    expect(api.calls.total).toBe(1);
   });
 
   it('the retry budget stops retry storms and refills on success', async () => {
-    let failing = true;
-    let calls = 0;
-    server.use(
-      http.get(`${BASE}/orders`, () => {
-        calls++;
-        return failing ? new HttpResponse(null, { status: 503 }) : HttpResponse.json({});
-      }),
-    );
+    const { api } = partner();
     const fetch = createFetch({
       baseUrl: BASE,
       random: () => 0,
       retryBudget: { capacity: 10, retryCost: 5, successRefund: 5 },
     });
+    // The partner fails exactly the attempts each step expects: one attempt too many meets the route's 200
+    // and shows in the exact totals.
+    api.faults.failNext(3 + 1, 503);
     await fetch('orders'); // 1 + 2 retries: budget 10 → 0
-    expect(calls).toBe(3);
-    calls = 0;
+    expect(api.calls.total).toBe(3);
     await fetch('orders'); // budget empty: first attempt only
-    expect(calls).toBe(1);
-    failing = false;
-    await fetch('orders'); // success refunds 5
-    failing = true;
-    calls = 0;
-    await fetch('orders'); // one retry affordable again
-    expect(calls).toBe(2);
+    expect(api.calls.total).toBe(4);
+    expect((await fetch('orders')).status).toBe(200); // success refunds 5
+    api.faults.failNext(2, 503);
+    expect((await fetch('orders')).status).toBe(503); // one retry affordable again
+    expect(api.calls.total).toBe(7);
   });
 });
 
 describe('503 with Retry-After from the client face', () => {
   it('becomes RateLimitedError with retryAfter when the wait is too long', async () => {
-    server.use(
-      http.get(
-        `${BASE}/busy`,
-        () => new HttpResponse(null, { status: 503, headers: { 'retry-after': '300' } }),
-      ),
-    );
+    const { api } = partner();
+    api.faults.failNext(1, 503, { retryAfter: 300 });
     const client = createClient({ baseUrl: BASE });
     const error = await client.get('busy').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RateLimitedError);
     expect(error).toMatchObject({ status: 503, retryAfter: 300_000 });
+    expect(api.calls.total).toBe(1);
   });
 });
 

@@ -7,6 +7,7 @@ import {
   type RequestDraft,
   UnauthorizedError,
 } from '@attache/core';
+import { type IssuedToken, mockAuthorizationServer, mockPartnerApi } from '@attache/testing';
 import { HttpResponse, http } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { useMswServer } from './support/msw.ts';
@@ -14,9 +15,37 @@ import { useMswServer } from './support/msw.ts';
 const BASE = 'https://api.partner.test';
 const server = useMswServer();
 
-/** A rotating credential: each refresh issues the next token; counts refreshes. */
-function rotatingAuth(): { authenticator: Authenticator; refreshes: () => number } {
-  let version = 1;
+/**
+ * The partner: an authorization server that has issued two access tokens, and an API behind a bearer guard
+ * that accepts only its live tokens. `GET /admin` needs the `orders:admin` scope, which neither token has;
+ * every other path answers with the `jti` of the token it accepted.
+ */
+async function partner() {
+  const authorizationServer = mockAuthorizationServer({
+    issuer: 'https://auth.partner.test',
+    clients: [{ clientId: 'robot', clientSecret: 'not-used-here' }],
+  });
+  const api = mockPartnerApi({
+    baseUrl: BASE,
+    guards: { bearer: { authorizationServer } },
+    routes: {
+      'GET /admin': { scopes: ['orders:admin'], respond: () => ({ ok: true }) },
+      '* /*': ({ principal }) => ({ jti: principal.token?.jti }),
+    },
+  });
+  server.use(...api.handlers);
+  const issued = [await authorizationServer.issueToken(), await authorizationServer.issueToken()];
+  const tokens = issued.map((token) => token.accessToken) as [string, string];
+  return { authorizationServer, api, issued: issued as [IssuedToken, IssuedToken], tokens };
+}
+
+/** What the API made of each request: accepted, or refused and why. */
+const outcomes = (api: Awaited<ReturnType<typeof partner>>['api']) =>
+  api.requests.map((r) => [r.outcome, r.reason]);
+
+/** A rotating credential: sends `tokens[0]`, and each refresh moves to the next token; counts refreshes. */
+function rotatingAuth(tokens: readonly string[]): { authenticator: Authenticator; refreshes: () => number } {
+  let version = 0;
   let refreshes = 0;
   let inflight: Promise<void> | undefined;
   return {
@@ -25,11 +54,11 @@ function rotatingAuth(): { authenticator: Authenticator; refreshes: () => number
       name: 'rotating',
       sensitiveHeaders: ['authorization'],
       attach(draft) {
-        draft.headers.set('authorization', `Bearer t${version}`);
+        draft.headers.set('authorization', `Bearer ${tokens[version]}`);
       },
       async challenge(_response, request) {
         const rejected = request.headers.get('authorization');
-        if (rejected === `Bearer t${version}`) {
+        if (rejected === `Bearer ${tokens[version]}`) {
           // Single flight: concurrent 401s on the same token share one refresh.
           inflight ??= Promise.resolve().then(() => {
             refreshes++;
@@ -46,118 +75,85 @@ function rotatingAuth(): { authenticator: Authenticator; refreshes: () => number
 
 describe('401: one refresh and one replay', () => {
   it('replays exactly once with the refreshed credential', async () => {
-    const seen: string[] = [];
-    server.use(
-      http.get(`${BASE}/me`, ({ request }) => {
-        const auth = request.headers.get('authorization') ?? '';
-        seen.push(auth);
-        return auth === 'Bearer t2'
-          ? HttpResponse.json({ ok: true })
-          : new HttpResponse(null, { status: 401 });
-      }),
-    );
-    const { authenticator, refreshes } = rotatingAuth();
+    const { authorizationServer, api, issued, tokens } = await partner();
+    authorizationServer.revoke(tokens[0]);
+    const { authenticator, refreshes } = rotatingAuth(tokens);
     const response = await createFetch({ baseUrl: BASE, auth: authenticator })('me');
     expect(response.status).toBe(200);
-    expect(seen).toEqual(['Bearer t1', 'Bearer t2']);
+    expect(await response.json()).toEqual({ jti: issued[1].jti });
+    // The first token, refused as revoked; then the second one.
+    expect(outcomes(api)).toEqual([
+      ['rejected', expect.stringContaining('revoked')],
+      ['accepted', undefined],
+    ]);
     expect(refreshes()).toBe(1);
   });
 
   it('a second 401 is final: createFetch returns it, createClient throws UnauthorizedError', async () => {
-    let calls = 0;
-    server.use(
-      http.get(`${BASE}/me`, () => {
-        calls++;
-        return new HttpResponse(null, {
-          status: 401,
-          headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
-        });
-      }),
-    );
-    const fetchResponse = await createFetch({ baseUrl: BASE, auth: rotatingAuth().authenticator })('me');
+    const { authorizationServer, api, tokens } = await partner();
+    authorizationServer.revoke();
+    const fetch = createFetch({ baseUrl: BASE, auth: rotatingAuth(tokens).authenticator });
+    const fetchResponse = await fetch('me');
     expect(fetchResponse.status).toBe(401);
-    expect(calls).toBe(2);
+    expect(fetchResponse.headers.get('www-authenticate')).toContain('error="invalid_token"');
+    expect(api.calls).toEqual({ total: 2, accepted: 0, rejected: 2, faulted: 0 });
 
-    calls = 0;
-    const client = createClient({ baseUrl: BASE, auth: rotatingAuth().authenticator });
+    const client = createClient({ baseUrl: BASE, auth: rotatingAuth(tokens).authenticator });
     const error = await client.get('me').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UnauthorizedError);
     expect((error as UnauthorizedError).status).toBe(401);
     expect((error as UnauthorizedError).request?.headers.authorization).toBe('[redacted]');
-    expect(calls).toBe(2);
+    expect(api.calls).toEqual({ total: 4, accepted: 0, rejected: 4, faulted: 0 });
   });
 
   it('20 concurrent calls that all hit 401 cause exactly 1 refresh', async () => {
-    let rejected = 0;
-    server.use(
-      http.get(`${BASE}/me`, ({ request }) => {
-        if (request.headers.get('authorization') === 'Bearer t2') return HttpResponse.json({ ok: true });
-        rejected++;
-        return new HttpResponse(null, { status: 401 });
-      }),
-    );
-    const { authenticator, refreshes } = rotatingAuth();
+    const { authorizationServer, api, tokens } = await partner();
+    authorizationServer.revoke(tokens[0]);
+    const { authenticator, refreshes } = rotatingAuth(tokens);
     const fetch = createFetch({ baseUrl: BASE, auth: authenticator });
     const responses = await Promise.all(Array.from({ length: 20 }, () => fetch('me')));
     expect(responses.map((r) => r.status)).toEqual(Array(20).fill(200));
-    expect(rejected).toBe(20);
+    expect(api.calls).toEqual({ total: 40, accepted: 20, rejected: 20, faulted: 0 });
     expect(refreshes()).toBe(1);
   });
 
   it('retryOnUnauthorized: false surfaces the first 401', async () => {
-    let calls = 0;
-    server.use(
-      http.post(`${BASE}/transfer`, () => {
-        calls++;
-        return new HttpResponse(null, { status: 401 });
-      }),
-    );
-    const { authenticator, refreshes } = rotatingAuth();
+    const { authorizationServer, api, tokens } = await partner();
+    authorizationServer.revoke(tokens[0]);
+    const { authenticator, refreshes } = rotatingAuth(tokens);
     const client = createClient({ baseUrl: BASE, auth: authenticator });
     await expect(
       client.post('transfer', { json: { amount: 5 }, retryOnUnauthorized: false }),
     ).rejects.toBeInstanceOf(UnauthorizedError);
-    expect(calls).toBe(1);
+    expect(api.calls).toEqual({ total: 1, accepted: 0, rejected: 1, faulted: 0 });
     expect(refreshes()).toBe(0);
   });
 
   it('insufficient_scope is not replayed and becomes InsufficientScopeError naming the scope', async () => {
-    let calls = 0;
-    server.use(
-      http.get(`${BASE}/admin`, () => {
-        calls++;
-        return new HttpResponse(null, {
-          status: 403,
-          headers: { 'www-authenticate': 'Bearer error="insufficient_scope", scope="orders:admin"' },
-        });
-      }),
-    );
-    const client = createClient({ baseUrl: BASE, auth: rotatingAuth().authenticator });
+    const { api, tokens } = await partner();
+    const client = createClient({ baseUrl: BASE, auth: rotatingAuth(tokens).authenticator });
     const error = await client.get('admin').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InsufficientScopeError);
+    expect((error as InsufficientScopeError).status).toBe(403);
     expect((error as InsufficientScopeError).scope).toBe('orders:admin');
-    expect(calls).toBe(1);
+    expect(api.calls).toEqual({ total: 1, accepted: 0, rejected: 1, faulted: 0 });
   });
 
   it('a 401 with insufficient_scope is not replayed either', async () => {
-    let calls = 0;
-    server.use(
-      http.get(`${BASE}/admin`, () => {
-        calls++;
-        return new HttpResponse(null, {
-          status: 401,
-          headers: { 'www-authenticate': 'Bearer error="insufficient_scope", scope="a b"' },
-        });
-      }),
-    );
-    const { authenticator, refreshes } = rotatingAuth();
+    const { api, tokens } = await partner();
+    // RFC 6750 says 403; some partners answer 401.
+    api.faults.failNext(1, 401, {
+      headers: { 'www-authenticate': 'Bearer error="insufficient_scope", scope="a b"' },
+    });
+    const { authenticator, refreshes } = rotatingAuth(tokens);
     const response = await createFetch({ baseUrl: BASE, auth: authenticator })('admin');
     expect(response.status).toBe(401);
-    expect(calls).toBe(1);
+    expect(api.calls).toEqual({ total: 1, accepted: 0, rejected: 0, faulted: 1 });
     expect(refreshes()).toBe(0);
   });
 
   it('a stream body is sent once and a 401 on it fails with an error that says why', async () => {
+    // A hand-built partner: it reads the body of the request it refuses, which a guard never does.
     let calls = 0;
     server.use(
       http.put(`${BASE}/upload`, async ({ request }) => {
@@ -166,7 +162,7 @@ describe('401: one refresh and one replay', () => {
         return new HttpResponse(null, { status: 401 });
       }),
     );
-    const client = createClient({ baseUrl: BASE, auth: rotatingAuth().authenticator });
+    const client = createClient({ baseUrl: BASE, auth: rotatingAuth(['t1', 't2']).authenticator });
     const body = new ReadableStream<Uint8Array>({
       start(controller) {
         controller.enqueue(new TextEncoder().encode('chunk'));
@@ -180,13 +176,8 @@ describe('401: one refresh and one replay', () => {
   });
 
   it('a stream body is not retried on 503', async () => {
-    let calls = 0;
-    server.use(
-      http.put(`${BASE}/upload`, () => {
-        calls++;
-        return new HttpResponse(null, { status: 503 });
-      }),
-    );
+    const { api } = await partner();
+    api.faults.failNext(1, 503);
     const fetch = createFetch({ baseUrl: BASE, random: () => 0 });
     const body = new ReadableStream<Uint8Array>({
       start(controller) {
@@ -196,69 +187,51 @@ describe('401: one refresh and one replay', () => {
     });
     const response = await fetch('upload', { method: 'PUT', body, duplex: 'half' } as RequestInit);
     expect(response.status).toBe(503);
-    expect(calls).toBe(1);
+    expect(api.calls).toEqual({ total: 1, accepted: 0, rejected: 0, faulted: 1 });
   });
 
   it('bearerAuth with a provider replays only when the provider returns a new token', async () => {
-    const tokens = ['old', 'old', 'new'];
-    let reads = 0;
-    const seen: string[] = [];
-    server.use(
-      http.get(`${BASE}/me`, ({ request }) => {
-        seen.push(request.headers.get('authorization') ?? '');
-        return request.headers.get('authorization') === 'Bearer new'
-          ? HttpResponse.json({})
-          : new HttpResponse(null, { status: 401 });
-      }),
-    );
-    const auth = bearerAuth({ token: () => tokens[Math.min(reads++, tokens.length - 1)] ?? 'x' });
+    const { authorizationServer, api, tokens } = await partner();
+    const [old, fresh] = tokens;
+    authorizationServer.revoke(old);
+    const reads = [old, old, fresh];
+    let read = 0;
+    const auth = bearerAuth({ token: () => reads[Math.min(read++, reads.length - 1)] ?? 'x' });
     const fetch = createFetch({ baseUrl: BASE, auth });
-    // Read 1 sends "old"; the 401 re-reads (2) → still "old" → no replay.
+    // Read 1 sends the old token; the 401 re-reads (2) → still the old one → no replay.
     expect((await fetch('me')).status).toBe(401);
-    expect(seen).toEqual(['Bearer old']);
-    // Read 3 sends "new".
+    expect(outcomes(api)).toEqual([['rejected', expect.stringContaining('revoked')]]);
+    // Read 3 sends the new one.
     expect((await fetch('me')).status).toBe(200);
+    expect(api.calls).toEqual({ total: 2, accepted: 1, rejected: 1, faulted: 0 });
   });
 
   it('bearerAuth followed by a signer still compares the token it sent', async () => {
-    let calls = 0;
-    server.use(
-      http.get(`${BASE}/me`, () => {
-        calls++;
-        return new HttpResponse(null, { status: 401 });
-      }),
-    );
+    const { authorizationServer, api, tokens } = await partner();
+    authorizationServer.revoke(tokens[0]);
     const signer = {
       name: 'signer',
       signer: true,
       attach: (draft: RequestDraft) => draft.headers.set('sig', 'x'),
     };
-    const fetch = createFetch({ baseUrl: BASE, auth: [bearerAuth({ token: () => 'unchanged' }), signer] });
+    const fetch = createFetch({ baseUrl: BASE, auth: [bearerAuth({ token: () => tokens[0] }), signer] });
     expect((await fetch('me')).status).toBe(401);
-    expect(calls).toBe(1);
+    expect(api.calls).toEqual({ total: 1, accepted: 0, rejected: 1, faulted: 0 });
   });
 
   it('a static bearer token is never replayed', async () => {
-    let calls = 0;
-    server.use(
-      http.get(`${BASE}/me`, () => {
-        calls++;
-        return new HttpResponse(null, { status: 401 });
-      }),
-    );
-    const fetch = createFetch({ baseUrl: BASE, auth: bearerAuth({ token: 'static' }) });
+    const { authorizationServer, api, tokens } = await partner();
+    authorizationServer.revoke(tokens[0]);
+    const fetch = createFetch({ baseUrl: BASE, auth: bearerAuth({ token: tokens[0] }) });
     expect((await fetch('me')).status).toBe(401);
-    expect(calls).toBe(1);
+    expect(api.calls).toEqual({ total: 1, accepted: 0, rejected: 1, faulted: 0 });
   });
 });
 
 describe('HttpError keeps the partner’s error body', () => {
   it('error.response can still be read after ky read it', async () => {
-    server.use(
-      http.get(`${BASE}/broken`, () =>
-        HttpResponse.json({ error: 'upstream_down', detail: 'try later' }, { status: 502 }),
-      ),
-    );
+    const { api } = await partner();
+    api.faults.failNext(1, 502, { body: { error: 'upstream_down', detail: 'try later' } });
     const client = createClient({ baseUrl: BASE, retry: false });
     const error = await client.get('broken').catch((e: unknown) => e);
     expect(error).toMatchObject({ name: 'HttpError', code: 'HTTP_ERROR', status: 502, isRetryable: true });
@@ -267,5 +240,6 @@ describe('HttpError keeps the partner’s error body', () => {
       detail: 'try later',
     });
     expect((error as UnauthorizedError).response.url).toBe('');
+    expect(api.calls.total).toBe(1);
   });
 });
