@@ -46,11 +46,31 @@ describe('entries', () => {
   });
 
   it('rounds a fractional time to live up and stores nothing for a non-positive one', async () => {
-    const s = store();
-    await s.set('fraction', entry('x'), 0.2);
-    expect(await redis.admin.pttl('attache:token:fraction')).toBeGreaterThanOrEqual(0);
-    await s.set('zero', entry('x'), 0);
-    expect(await redis.admin.exists('attache:token:zero')).toBe(0);
+    const { Redis } = await import('ioredis');
+    const client = new Redis({ port: redis.port, host: '127.0.0.1', maxRetriesPerRequest: 0 });
+    // What is sent to Redis, read on the way: a 1 ms entry may be gone before PTTL could be asked.
+    const sent: unknown[][] = [];
+    const set = client.set.bind(client) as (...args: unknown[]) => Promise<unknown>;
+    (client as unknown as { set: typeof set }).set = (...args) => {
+      sent.push(args);
+      return set(...args);
+    };
+    try {
+      const s = createRedisTokenStore({ client });
+      await s.set('fraction', entry('x'), 0.2);
+      await s.set('longer', entry('x'), 1500.2);
+      expect(sent.map((args) => args.slice(2))).toEqual([
+        ['PX', 1],
+        ['PX', 1501],
+      ]);
+      await s.set('zero', entry('x'), 0);
+      await s.set('negative', entry('x'), -5);
+      expect(await redis.admin.exists('attache:token:zero', 'attache:token:negative')).toBe(0);
+      expect(sent).toHaveLength(2);
+      await s.close();
+    } finally {
+      client.disconnect();
+    }
   });
 
   it('uses the prefix it is given', async () => {
