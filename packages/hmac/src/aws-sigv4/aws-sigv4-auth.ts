@@ -1,5 +1,6 @@
 import { type AuthContext, type Authenticator, ConfigError, type RequestDraft } from '@attache/core';
 import { encodeBytes } from '../encoding.ts';
+import { percentEncode } from '../percent-encode.ts';
 import { signNow } from '../signature-algorithm.ts';
 import { clockMoved, draftBody } from '../signer-authenticator.ts';
 import {
@@ -10,7 +11,6 @@ import {
   createCredentialsSource,
 } from './aws-credentials.ts';
 import { canonicalRequest } from './canonical-request.ts';
-import { escapeUri } from './escape-uri.ts';
 import { payloadHash, UNSIGNED_PAYLOAD } from './payload-hash.ts';
 import { ALGORITHM, credentialScope, type SigningDate, signingDate, stringToSign } from './string-to-sign.ts';
 
@@ -251,7 +251,7 @@ function presignQuery(
     ['X-Amz-Expires', String(expiresIn)],
     ['X-Amz-SignedHeaders', signedHeaderNames(draft.url, headers)],
   );
-  const added = params.map(([name, value]) => `${escapeUri(name)}=${escapeUri(value)}`);
+  const added = params.map(([name, value]) => `${percentEncode(name)}=${percentEncode(value)}`);
   draft.url.search = `?${[...kept, ...added].join('&')}`;
 }
 
