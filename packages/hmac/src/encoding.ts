@@ -1,3 +1,4 @@
+import { ConfigError } from '@attache/core';
 import { nativeEncode } from './native-crypto.ts';
 
 /** How bytes are written as text in a header: signatures and body digests. */
@@ -8,6 +9,14 @@ export type KeyEncoding = 'utf8' | Encoding;
 
 export const ENCODINGS: readonly Encoding[] = ['hex', 'base64', 'base64url'];
 export const KEY_ENCODINGS: readonly KeyEncoding[] = ['utf8', 'hex', 'base64', 'base64url'];
+
+/** Throws a `ConfigError` naming `field` unless `value` is a key encoding. */
+export function checkKeyEncoding(value: unknown, field: string): KeyEncoding {
+  if (!KEY_ENCODINGS.includes(value as KeyEncoding)) {
+    throw new ConfigError(`${field} must be one of ${KEY_ENCODINGS.join(', ')}`);
+  }
+  return value as KeyEncoding;
+}
 
 const HEX = /^(?:[0-9a-fA-F]{2})*$/;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;

@@ -18,27 +18,18 @@ export { contentDigest } from './content-digest.ts';
 export type { Encoding, KeyEncoding } from './encoding.ts';
 export type { HmacAuthOptions, HmacScheme } from './hmac-auth.ts';
 export { hmacAuth } from './hmac-auth.ts';
-export type {
-  HmacKeyLookup,
-  HmacRejected,
-  HmacRejectionReason,
-  HmacVerified,
-  HmacVerifier,
-  HmacVerifierKey,
-  HmacVerifierKeyInput,
-  HmacVerifierOptions,
-  HmacVerifyOptions,
-  HmacVerifyResult,
-} from './hmac-verifier.ts';
+export type { HmacVerifier, HmacVerifierOptions, HmacVerifyOptions } from './hmac-verifier.ts';
 export { createHmacVerifier } from './hmac-verifier.ts';
 export type { MemoryNonceStoreOptions, NonceStore, NonceStoreFullPolicy } from './nonce-store.ts';
 export { createMemoryNonceStore } from './nonce-store.ts';
 export type { KeyMaterial, SignatureAlgorithm } from './signature-algorithm.ts';
 export type { SigningKey, SigningKeyProvider } from './signing-key-source.ts';
-export type { SimpleSchemePreset } from './simple-presets.ts';
+export type { SimpleSchemePreset } from './simple/simple-presets.ts';
 export type {
   SimplePart,
   SimpleSchemeHeaders,
   SimpleSchemeOptions,
   TimestampFormat,
-} from './simple-scheme.ts';
+} from './simple/simple-scheme.ts';
+export type { HmacKeyLookup, HmacVerifierKey, HmacVerifierKeyInput } from './verifier-keys.ts';
+export type { HmacRejected, HmacRejectionReason, HmacVerified, HmacVerifyResult } from './verify-result.ts';

@@ -10,7 +10,8 @@ import { createFetch, secret } from '@attache/core';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hmacAuth } from '../src/hmac-auth.ts';
-import { createHmacVerifier, type HmacVerifyResult } from '../src/hmac-verifier.ts';
+import { createHmacVerifier } from '../src/hmac-verifier.ts';
+import type { HmacVerifyResult } from '../src/verify-result.ts';
 
 const PEER = fileURLToPath(new URL('./peers/api_key_hmac.py', import.meta.url));
 const API_KEY = 'ak_live_partner_42';

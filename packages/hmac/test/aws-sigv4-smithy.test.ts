@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { awsSigV4Auth } from '../src/aws-sigv4/aws-sigv4-auth.ts';
-import { escapeUri } from '../src/aws-sigv4/escape-uri.ts';
+import { percentEncode as escapeUri } from '../src/percent-encode.ts';
 import { authContext } from './support/context.ts';
 
 const PEER = fileURLToPath(new URL('./peers/smithy-sign.cjs', import.meta.url));

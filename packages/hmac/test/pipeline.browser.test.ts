@@ -3,8 +3,9 @@
 import { createFetch, type Transport } from '@attache/core';
 import { describe, expect, it } from 'vitest';
 import { type HmacAuthOptions, hmacAuth } from '../src/hmac-auth.ts';
-import { createHmacVerifier, type HmacVerifier, type HmacVerifyResult } from '../src/hmac-verifier.ts';
+import { createHmacVerifier, type HmacVerifier } from '../src/hmac-verifier.ts';
 import type { SignatureAlgorithm } from '../src/signature-algorithm.ts';
+import type { HmacVerifyResult } from '../src/verify-result.ts';
 import { requestOf } from './support/context.ts';
 
 const BASE = 'https://api.partner.test';

@@ -14,7 +14,8 @@ import { mockPartnerApi } from '@attache/testing';
 import { HttpResponse, http } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { hmacAuth } from '../src/hmac-auth.ts';
-import { createHmacVerifier, type HmacVerified, type HmacVerifierOptions } from '../src/hmac-verifier.ts';
+import { createHmacVerifier, type HmacVerifierOptions } from '../src/hmac-verifier.ts';
+import type { HmacVerified } from '../src/verify-result.ts';
 import { useMswServer } from './support/msw.ts';
 
 const BASE = 'https://api.partner.test';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalHeaders, canonicalHeaderValue } from '../src/canonical-headers.ts';
-import { canonicalQuery } from '../src/canonical-query.ts';
 import { decodeBytes, encodeBytes } from '../src/encoding.ts';
 import { createMemoryNonceStore } from '../src/nonce-store.ts';
+import { canonicalQuery } from '../src/simple/canonical-query.ts';
 import { parseDictionary, serializeDictionary } from '../src/structured-fields.ts';
 import { timingSafeEqual } from '../src/timing-safe-equal.ts';
 

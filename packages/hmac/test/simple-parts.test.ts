@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { hmacAuth } from '../src/hmac-auth.ts';
 import { createHmacVerifier } from '../src/hmac-verifier.ts';
-import type { SimpleSchemeOptions } from '../src/simple-scheme.ts';
+import type { SimpleSchemeOptions } from '../src/simple/simple-scheme.ts';
 import { authContext } from './support/context.ts';
 
 const NOW = Date.UTC(2026, 11, 7, 12, 0, 0);

@@ -1,14 +1,16 @@
 import { type AuthContext, type Authenticator, ConfigError, type RequestDraft } from '@attache/core';
-import { encodeBytes, ownBytes } from '../encoding.ts';
+import { encodeBytes } from '../encoding.ts';
+import { percentEncode } from '../percent-encode.ts';
 import { signNow } from '../signature-algorithm.ts';
+import { clockMoved, draftBody } from '../signer-authenticator.ts';
 import {
   type AwsCredentials,
   type AwsCredentialsProvider,
   type CredentialsEntry,
+  type CredentialsSource,
   createCredentialsSource,
 } from './aws-credentials.ts';
 import { canonicalRequest } from './canonical-request.ts';
-import { escapeUri } from './escape-uri.ts';
 import { payloadHash, UNSIGNED_PAYLOAD } from './payload-hash.ts';
 import { ALGORITHM, credentialScope, type SigningDate, signingDate, stringToSign } from './string-to-sign.ts';
 
@@ -50,8 +52,6 @@ export interface AwsSigV4AuthOptions {
 const SKEW_CODES =
   /RequestTimeTooSkewed|RequestExpired|Signature expired|Signature not yet current|RequestInTheFuture/;
 const EXPIRED_CODES = /ExpiredToken|TokenRefreshRequired|InvalidClientTokenId|InvalidAccessKeyId/;
-// The pipeline learns offsets from `Date`, which has one-second resolution: below two seconds is noise.
-const CLOCK_CORRECTION_MS = 2_000;
 const NAME = /^[a-z0-9-]+$/;
 const AMZ_QUERY = /^x-amz-(algorithm|credential|date|expires|signedheaders|security-token|signature)$/i;
 
@@ -76,6 +76,44 @@ function fail(message: string): never {
  * ```
  */
 export function awsSigV4Auth(options: AwsSigV4AuthOptions): Authenticator {
+  const settings = awsSettings(options);
+  const { source } = settings;
+  const signedWith = new WeakMap<AbortSignal, { offset: number; credentials: CredentialsEntry }>();
+  return {
+    name: 'aws-sigv4',
+    signer: true,
+    sensitiveHeaders: ['authorization', 'x-amz-security-token'],
+    sensitiveQuery: ['X-Amz-Signature', 'X-Amz-Security-Token', 'X-Amz-Credential'],
+    challengeStatuses: [400, 403],
+    async attach(draft, context) {
+      const credentials = await signAws(draft, context, settings);
+      signedWith.set(context.signal, { offset: context.clock.offset, credentials });
+    },
+    async challenge(response, _sent, context) {
+      const signed = signedWith.get(context.signal);
+      if (signed === undefined) return 'fail';
+      const text = await response.text().catch(() => '');
+      if (SKEW_CODES.test(text)) return clockMoved(context, signed.offset) ? 'replay' : 'fail';
+      if (EXPIRED_CODES.test(text) && source.rotates) {
+        return (await source.renew(signed.credentials)) ? 'replay' : 'fail';
+      }
+      return 'fail';
+    },
+  };
+}
+
+interface AwsSettings {
+  readonly region: string;
+  readonly service: string;
+  readonly location: 'header' | 'query';
+  readonly expiresIn: number;
+  readonly unsignedPayload: boolean;
+  readonly uriEscapePath: boolean;
+  readonly contentSha256Header: boolean;
+  readonly source: CredentialsSource;
+}
+
+function awsSettings(options: AwsSigV4AuthOptions): AwsSettings {
   if (typeof options !== 'object' || options === null) fail('options must be an object');
   const { region, service } = options;
   if (typeof region !== 'string' || !NAME.test(region))
@@ -91,101 +129,88 @@ export function awsSigV4Auth(options: AwsSigV4AuthOptions): Authenticator {
   if (typeof refreshBefore !== 'number' || !(refreshBefore >= 0))
     fail('refreshBefore must be seconds, 0 or more');
   if (options.credentials === undefined || options.credentials === null) fail('credentials are required');
-  const unsignedPayload = options.unsignedPayload ?? false;
-  const uriEscapePath = options.uriEscapePath ?? true;
-  const contentSha256Header = options.contentSha256Header ?? true;
-  const source = createCredentialsSource(options.credentials, refreshBefore * 1000, 'awsSigV4Auth');
-
-  const signedWith = new WeakMap<AbortSignal, { offset: number; credentials: CredentialsEntry }>();
-
-  async function attach(draft: RequestDraft, context: AuthContext): Promise<void> {
-    const given = draft.body;
-    if (given === null && !unsignedPayload) {
-      fail('cannot hash a ReadableStream body; pass bytes or a string, or set unsignedPayload: true');
-    }
-    const body =
-      given === null || given === undefined || given.buffer instanceof ArrayBuffer ? given : ownBytes(given);
-    const now = context.clock.now();
-    const pendingCredentials = source.current(now);
-    const credentials = pendingCredentials instanceof Promise ? await pendingCredentials : pendingCredentials;
-    const date = signingDate(now);
-    const scope = credentialScope(date, region, service);
-    const headers = draft.headers;
-    headers.delete('authorization');
-    headers.delete('date');
-    let hash: string;
-    if (location === 'header') {
-      headers.set('x-amz-date', date.long);
-      if (credentials.sessionToken !== undefined)
-        headers.set('x-amz-security-token', credentials.sessionToken);
-      else headers.delete('x-amz-security-token');
-      if (unsignedPayload && !headers.has('x-amz-content-sha256'))
-        headers.set('x-amz-content-sha256', UNSIGNED_PAYLOAD);
-      const computed = payloadHash(headers, body ?? undefined);
-      hash = computed instanceof Promise ? await computed : computed;
-      if (contentSha256Header && !headers.has('x-amz-content-sha256'))
-        headers.set('x-amz-content-sha256', hash);
-    } else {
-      const computed = unsignedPayload ? UNSIGNED_PAYLOAD : payloadHash(headers, body ?? undefined);
-      hash = computed instanceof Promise ? await computed : computed;
-      presignQuery(draft, headers, credentials, date, scope, expiresIn);
-    }
-    const request = canonicalRequest({
-      method: draft.method,
-      path: draft.url.pathname,
-      search: draft.url.search,
-      headers: withHost(draft.url, headers),
-      payloadHash: hash,
-      uriEscapePath,
-    });
-    const signature = await sign(credentials, date, scope, request.text);
-    if (location === 'header') {
-      headers.set(
-        'authorization',
-        `${ALGORITHM} Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${request.signedHeaders}, Signature=${signature}`,
-      );
-    } else {
-      draft.url.search = `${draft.url.search}&X-Amz-Signature=${signature}`;
-    }
-    signedWith.set(context.signal, { offset: context.clock.offset, credentials });
-  }
-
-  async function sign(
-    credentials: CredentialsEntry,
-    date: SigningDate,
-    scope: string,
-    text: string,
-  ): Promise<string> {
-    const toSign = stringToSign(date, scope, text);
-    const key = credentials.signingKey(date.short, region, service);
-    const signature = signNow(
-      'hmac-sha256',
-      key instanceof Promise ? await key : key,
-      toSign instanceof Promise ? await toSign : toSign,
-    );
-    return encodeBytes(signature instanceof Promise ? await signature : signature, 'hex');
-  }
-
   return {
-    name: 'aws-sigv4',
-    signer: true,
-    sensitiveHeaders: ['authorization', 'x-amz-security-token'],
-    sensitiveQuery: ['X-Amz-Signature', 'X-Amz-Security-Token', 'X-Amz-Credential'],
-    challengeStatuses: [400, 403],
-    attach,
-    async challenge(response, _sent, context) {
-      const signed = signedWith.get(context.signal);
-      if (signed === undefined) return 'fail';
-      const text = await response.text().catch(() => '');
-      if (SKEW_CODES.test(text)) {
-        return Math.abs(context.clock.offset - signed.offset) >= CLOCK_CORRECTION_MS ? 'replay' : 'fail';
-      }
-      if (EXPIRED_CODES.test(text) && source.rotates) {
-        return (await source.renew(signed.credentials)) ? 'replay' : 'fail';
-      }
-      return 'fail';
-    },
+    region,
+    service,
+    location,
+    expiresIn,
+    unsignedPayload: options.unsignedPayload ?? false,
+    uriEscapePath: options.uriEscapePath ?? true,
+    contentSha256Header: options.contentSha256Header ?? true,
+    source: createCredentialsSource(options.credentials, refreshBefore * 1000, 'awsSigV4Auth'),
   };
+}
+
+/** Signs one attempt; resolves with the credentials it signed with. */
+async function signAws(
+  draft: RequestDraft,
+  context: AuthContext,
+  settings: AwsSettings,
+): Promise<CredentialsEntry> {
+  const { location, unsignedPayload } = settings;
+  const body = draftBody(draft);
+  if (body === null && !unsignedPayload) {
+    fail('cannot hash a ReadableStream body; pass bytes or a string, or set unsignedPayload: true');
+  }
+  const now = context.clock.now();
+  const pendingCredentials = settings.source.current(now);
+  const credentials = pendingCredentials instanceof Promise ? await pendingCredentials : pendingCredentials;
+  const date = signingDate(now);
+  const scope = credentialScope(date, settings.region, settings.service);
+  const headers = draft.headers;
+  headers.delete('authorization');
+  headers.delete('date');
+  let hash: string;
+  if (location === 'header') {
+    headers.set('x-amz-date', date.long);
+    if (credentials.sessionToken !== undefined) headers.set('x-amz-security-token', credentials.sessionToken);
+    else headers.delete('x-amz-security-token');
+    if (unsignedPayload && !headers.has('x-amz-content-sha256'))
+      headers.set('x-amz-content-sha256', UNSIGNED_PAYLOAD);
+    const computed = payloadHash(headers, body ?? undefined);
+    hash = computed instanceof Promise ? await computed : computed;
+    if (settings.contentSha256Header && !headers.has('x-amz-content-sha256'))
+      headers.set('x-amz-content-sha256', hash);
+  } else {
+    const computed = unsignedPayload ? UNSIGNED_PAYLOAD : payloadHash(headers, body ?? undefined);
+    hash = computed instanceof Promise ? await computed : computed;
+    presignQuery(draft, headers, credentials, date, scope, settings.expiresIn);
+  }
+  const request = canonicalRequest({
+    method: draft.method,
+    path: draft.url.pathname,
+    search: draft.url.search,
+    headers: withHost(draft.url, headers),
+    payloadHash: hash,
+    uriEscapePath: settings.uriEscapePath,
+  });
+  const signature = await sign(credentials, date, scope, request.text, settings);
+  if (location === 'header') {
+    headers.set(
+      'authorization',
+      `${ALGORITHM} Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${request.signedHeaders}, Signature=${signature}`,
+    );
+  } else {
+    draft.url.search = `${draft.url.search}&X-Amz-Signature=${signature}`;
+  }
+  return credentials;
+}
+
+async function sign(
+  credentials: CredentialsEntry,
+  date: SigningDate,
+  scope: string,
+  text: string,
+  settings: AwsSettings,
+): Promise<string> {
+  const toSign = stringToSign(date, scope, text);
+  const key = credentials.signingKey(date.short, settings.region, settings.service);
+  const signature = signNow(
+    'hmac-sha256',
+    key instanceof Promise ? await key : key,
+    toSign instanceof Promise ? await toSign : toSign,
+  );
+  return encodeBytes(signature instanceof Promise ? await signature : signature, 'hex');
 }
 
 /** The headers SigV4 signs: the draft's, and `host` from the URL (the platform sets it on the wire). */
@@ -226,7 +251,7 @@ function presignQuery(
     ['X-Amz-Expires', String(expiresIn)],
     ['X-Amz-SignedHeaders', signedHeaderNames(draft.url, headers)],
   );
-  const added = params.map(([name, value]) => `${escapeUri(name)}=${escapeUri(value)}`);
+  const added = params.map(([name, value]) => `${percentEncode(name)}=${percentEncode(value)}`);
   draft.url.search = `?${[...kept, ...added].join('&')}`;
 }
 

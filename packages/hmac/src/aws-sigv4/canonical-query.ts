@@ -2,7 +2,7 @@
 // sent and URI-encoded again, `name=value` (`name=` for a bare name), sorted by encoded name, then by the whole
 // pair; `X-Amz-Signature` left out so a presigned URL can be checked. `+` is a literal plus sign here, as in
 // RFC 3986 (AWS reads it so); write a space as `%20`.
-import { escapeUri } from './escape-uri.ts';
+import { percentEncode } from '../percent-encode.ts';
 
 function decode(text: string): string {
   try {
@@ -22,8 +22,8 @@ export function canonicalQuery(search: string): string {
     const name = decode(eq === -1 ? piece : piece.slice(0, eq));
     if (name.toLowerCase() === 'x-amz-signature') continue;
     const value = eq === -1 ? '' : decode(piece.slice(eq + 1));
-    const key = escapeUri(name);
-    const pair = `${key}=${escapeUri(value)}`;
+    const key = percentEncode(name);
+    const pair = `${key}=${percentEncode(value)}`;
     const list = byName.get(key);
     if (list === undefined) byName.set(key, [pair]);
     else list.push(pair);

@@ -2,7 +2,7 @@
 // segments resolved) with empty segments dropped, then URI-encoded once more, slashes kept: services other than
 // S3 check the path encoded twice relative to the resource name. S3 (`uriEscapePath: false`) signs the path
 // exactly as sent, `//` and all.
-import { escapeUri } from './escape-uri.ts';
+import { percentEncode } from '../percent-encode.ts';
 
 /** The canonical URI of `path` (the path as it goes on the wire, e.g. `URL.pathname`). */
 export function canonicalUri(path: string, uriEscapePath: boolean): string {
@@ -15,5 +15,5 @@ export function canonicalUri(path: string, uriEscapePath: boolean): string {
   }
   const trailing = segments.length > 0 && path.endsWith('/') ? '/' : '';
   const normalised = `${path.startsWith('/') ? '/' : ''}${segments.join('/')}${trailing}`;
-  return escapeUri(normalised).replace(/%2F/g, '/');
+  return percentEncode(normalised).replace(/%2F/g, '/');
 }

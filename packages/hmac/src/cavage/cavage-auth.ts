@@ -1,16 +1,11 @@
 import { type AuthContext, type Authenticator, ConfigError, type RequestDraft } from '@attache/core';
-import { encodeBytes, KEY_ENCODINGS, type KeyEncoding, ownBytes } from '../encoding.ts';
-import {
-  checkAlgorithm,
-  type KeyMaterial,
-  type SignatureAlgorithm,
-  signNow,
-} from '../signature-algorithm.ts';
+import { checkKeyEncoding, encodeBytes, type KeyEncoding } from '../encoding.ts';
+import { checkAlgorithm, type KeyMaterial } from '../signature-algorithm.ts';
+import { draftBody, signerAuthenticator } from '../signer-authenticator.ts';
 import { createSigningKeySource, type SigningEntry, type SigningKeyProvider } from '../signing-key-source.ts';
 import { digestHeader } from './digest-header.ts';
-import { CAVAGE_ALGORITHM_NAMES, cavageSigningString } from './signing-string.ts';
+import { CAVAGE_ALGORITHM_NAMES, CAVAGE_ALGORITHMS, cavageSigningString } from './signing-string.ts';
 
-/** The algorithms draft-cavage deployments use, by their RFC 9421 names. */
 /** The algorithms a draft-cavage signature can use (its `algorithm` parameter is derived from them). */
 export type CavageAlgorithm =
   | 'hmac-sha256'
@@ -58,7 +53,6 @@ export interface CavageSignatureAuthOptions {
 
 const QUOTABLE = /^[\x20-\x21\x23-\x7e]+$/;
 const COMPONENT = /^(\((request-target|created|expires)\)|[!#$%&'*+\-.^_`|~0-9a-z]+)$/;
-const CLOCK_CORRECTION_MS = 2_000;
 
 function fail(message: string): never {
   throw new ConfigError(`cavageSignatureAuth: ${message}`);
@@ -82,109 +76,94 @@ export function cavageSignatureAuth(options: CavageSignatureAuthOptions): Authen
   if (typeof options !== 'object' || options === null) fail('options must be an object');
   const algorithm = checkAlgorithm(
     options.algorithm ?? 'hmac-sha256',
-    Object.keys(CAVAGE_ALGORITHM_NAMES) as SignatureAlgorithm[],
+    CAVAGE_ALGORITHMS,
     'cavageSignatureAuth: algorithm',
   ) as CavageAlgorithm;
-  const keyEncoding = options.keyEncoding ?? 'utf8';
-  if (!KEY_ENCODINGS.includes(keyEncoding)) fail(`keyEncoding must be one of ${KEY_ENCODINGS.join(', ')}`);
-  const provider = options.signingKey;
-  if (provider !== undefined) {
-    if (typeof provider !== 'function') fail('signingKey must be a function returning { keyId, key }');
-    if (options.keyId !== undefined || options.key !== undefined)
-      fail('give either signingKey or keyId and key');
-  } else {
-    if (typeof options.keyId !== 'string' || !QUOTABLE.test(options.keyId)) {
-      fail('keyId must be a non-empty printable ASCII string without "');
-    }
-    if (options.key === undefined || options.key === null) fail('key is required');
-  }
+  const keyEncoding = checkKeyEncoding(options.keyEncoding ?? 'utf8', 'cavageSignatureAuth: keyEncoding');
   const source = createSigningKeySource(
-    provider ?? { keyId: options.keyId as string, key: options.key! },
+    options,
+    (keyId) => {
+      if (typeof keyId !== 'string' || !QUOTABLE.test(keyId)) {
+        fail('keyId must be a non-empty printable ASCII string without "');
+      }
+    },
     algorithm,
     keyEncoding,
     'cavageSignatureAuth',
   );
+  const settings = cavageSettings(options, algorithm);
+  return signerAuthenticator({
+    name: 'cavage-signature',
+    sensitiveHeaders: [settings.headerName],
+    source,
+    sign: (draft, context, key) => signCavage(draft, context, key, settings),
+  });
+}
+
+interface CavageSettings {
+  readonly algorithm: CavageAlgorithm;
+  readonly expiresIn: number | undefined;
+  /** Lower-cased; `undefined` for the default, which depends on the body. */
+  readonly components: readonly string[] | undefined;
+  readonly headerName: 'signature' | 'authorization';
+}
+
+function cavageSettings(options: CavageSignatureAuthOptions, algorithm: CavageAlgorithm): CavageSettings {
   const expiresIn = options.expiresIn;
   if (expiresIn !== undefined && !(Number.isInteger(expiresIn) && expiresIn > 0)) {
     fail('expiresIn must be a positive whole number of seconds');
   }
-  const configured = options.components?.map((c) => (typeof c === 'string' ? c.toLowerCase() : c));
-  if (configured !== undefined) {
-    if (!Array.isArray(configured) || configured.length === 0) fail('components must be a non-empty list');
-    for (const c of configured) {
+  const components = options.components?.map((c) => (typeof c === 'string' ? c.toLowerCase() : c));
+  if (components !== undefined) {
+    if (!Array.isArray(components) || components.length === 0) fail('components must be a non-empty list');
+    for (const c of components) {
       if (typeof c !== 'string' || !COMPONENT.test(c)) fail(`components contains ${JSON.stringify(c)}`);
     }
-    if (configured.includes('(expires)') && expiresIn === undefined) fail('(expires) needs expiresIn');
+    if (components.includes('(expires)') && expiresIn === undefined) fail('(expires) needs expiresIn');
   }
   const placement = options.placement ?? 'signature';
   if (placement !== 'signature' && placement !== 'authorization')
     fail(`placement must be 'signature' or 'authorization'`);
-  const algorithmName = CAVAGE_ALGORITHM_NAMES[algorithm];
-  const headerName = placement === 'signature' ? 'signature' : 'authorization';
-  const signedWith = new WeakMap<AbortSignal, { offset: number; key: SigningEntry }>();
+  return { algorithm, expiresIn, components, headerName: placement };
+}
 
-  async function attach(draft: RequestDraft, context: AuthContext): Promise<void> {
-    const hasBody = draft.body !== undefined;
-    const components = configured ?? [
-      '(request-target)',
-      '(created)',
-      'host',
-      ...(hasBody ? ['digest'] : []),
-    ];
-    const headers = draft.headers;
-    if (components.includes('digest')) {
-      if (draft.body === null) {
-        fail('cannot sign a ReadableStream body: the digest covers the exact bytes; pass bytes or a string');
-      }
-      const given = draft.body;
-      const body =
-        given === undefined
-          ? new Uint8Array(0)
-          : given.buffer instanceof ArrayBuffer
-            ? given
-            : ownBytes(given);
-      const digest = digestHeader(body);
-      headers.set('digest', digest instanceof Promise ? await digest : digest);
+async function signCavage(
+  draft: RequestDraft,
+  context: AuthContext,
+  key: SigningEntry,
+  settings: CavageSettings,
+): Promise<void> {
+  const components = settings.components ?? [
+    '(request-target)',
+    '(created)',
+    'host',
+    ...(draft.body !== undefined ? ['digest'] : []),
+  ];
+  const headers = draft.headers;
+  if (components.includes('digest')) {
+    const body = draftBody(draft);
+    if (body === null) {
+      fail('cannot sign a ReadableStream body: the digest covers the exact bytes; pass bytes or a string');
     }
-    const now = context.clock.now();
-    const created = Math.floor(now / 1000);
-    if (components.includes('date')) headers.set('date', new Date(created * 1000).toUTCString());
-    const expires = expiresIn === undefined ? undefined : created + expiresIn;
-    const signing = cavageSigningString(draft, components, { created, expires });
-    if ('missing' in signing) {
-      fail(
-        `cannot sign ${draft.method} ${draft.url.origin}${draft.url.pathname}: it has no ${signing.missing}`,
-      );
-    }
-    const current = source.current();
-    const key = current instanceof Promise ? await current : current;
-    if (!QUOTABLE.test(key.keyId)) fail('signingKey(): keyId must not contain "');
-    const cryptoKey = key.cryptoKey();
-    const signed = signNow(
-      algorithm,
-      cryptoKey instanceof Promise ? await cryptoKey : cryptoKey,
-      signing.text,
-    );
-    const signature = encodeBytes(signed instanceof Promise ? await signed : signed, 'base64');
-    const params =
-      `keyId="${key.keyId}",algorithm="${algorithmName}"` +
-      (components.includes('(created)') ? `,created=${created}` : '') +
-      (expires === undefined ? '' : `,expires=${expires}`) +
-      `,headers="${components.join(' ')}",signature="${signature}"`;
-    headers.set(headerName, placement === 'signature' ? params : `Signature ${params}`);
-    signedWith.set(context.signal, { offset: context.clock.offset, key });
+    const digest = digestHeader(body ?? new Uint8Array(0));
+    headers.set('digest', digest instanceof Promise ? await digest : digest);
   }
-
-  return {
-    name: 'cavage-signature',
-    signer: true,
-    sensitiveHeaders: [headerName],
-    attach,
-    async challenge(_response, _sent, context) {
-      const signed = signedWith.get(context.signal);
-      if (signed === undefined) return 'fail';
-      if (Math.abs(context.clock.offset - signed.offset) >= CLOCK_CORRECTION_MS) return 'replay';
-      return source.rotates && (await source.renew(signed.key)) ? 'replay' : 'fail';
-    },
-  };
+  const created = Math.floor(context.clock.now() / 1000);
+  if (components.includes('date')) headers.set('date', new Date(created * 1000).toUTCString());
+  const expires = settings.expiresIn === undefined ? undefined : created + settings.expiresIn;
+  const signing = cavageSigningString(draft, components, { created, expires });
+  if ('missing' in signing) {
+    fail(
+      `cannot sign ${draft.method} ${draft.url.origin}${draft.url.pathname}: it has no ${signing.missing}`,
+    );
+  }
+  if (!QUOTABLE.test(key.keyId)) fail('signingKey(): keyId must not contain "');
+  const signed = key.sign(signing.text);
+  const signature = encodeBytes(signed instanceof Promise ? await signed : signed, 'base64');
+  const params =
+    `keyId="${key.keyId}",algorithm="${CAVAGE_ALGORITHM_NAMES[settings.algorithm]}"` +
+    (components.includes('(created)') ? `,created=${created}` : '') +
+    (expires === undefined ? '' : `,expires=${expires}`) +
+    `,headers="${components.join(' ')}",signature="${signature}"`;
+  headers.set(settings.headerName, settings.headerName === 'signature' ? params : `Signature ${params}`);
 }

@@ -1,19 +1,15 @@
 import { ConfigError } from '@attache/core';
-import { bodyBytes, type ContentDigestInput } from '../content-digest.ts';
-import { decodeBytes, KEY_ENCODINGS, type KeyEncoding, utf8 } from '../encoding.ts';
-import type { HmacRejected, HmacRejectionReason } from '../hmac-verifier.ts';
-import { createMemoryNonceStore, type NonceStore } from '../nonce-store.ts';
-import {
-  checkAlgorithm,
-  importPreparedKey,
-  type KeyMaterial,
-  prepareKey,
-  type SignatureAlgorithm,
-  verifyBytes,
-} from '../signature-algorithm.ts';
+import type { ContentDigestInput } from '../content-digest.ts';
+import { checkKeyEncoding, decodeBytes, type KeyEncoding, utf8 } from '../encoding.ts';
+import type { NonceStore } from '../nonce-store.ts';
+import type { KeyMaterial, SignatureAlgorithm } from '../signature-algorithm.ts';
+import { type KeyEntry, keyEntry, verifyWithAny } from '../verifier-keys.ts';
+import { bodyReader } from '../verify-message.ts';
+import { type HmacRejected, reject } from '../verify-result.ts';
+import { checkTime, claimNonce, type ReplayWindow, replayWindow } from '../verify-window.ts';
 import type { CavageAlgorithm } from './cavage-auth.ts';
 import { digestHeader } from './digest-header.ts';
-import { CAVAGE_ALGORITHM_NAMES, cavageSigningString, parseCavageParams } from './signing-string.ts';
+import { CAVAGE_ALGORITHMS, cavageSigningString, parseCavageParams } from './signing-string.ts';
 
 /** A draft-cavage verification key with its algorithm (default `'hmac-sha256'`). */
 export interface CavageVerifierKey {
@@ -94,8 +90,10 @@ function fail(message: string): never {
   throw new ConfigError(`createCavageVerifier: ${message}`);
 }
 
-function reject(reason: HmacRejectionReason, message: string, keyId?: string): HmacRejected {
-  return keyId === undefined ? { ok: false, reason, message } : { ok: false, reason, message, keyId };
+interface CavageChecks extends ReplayWindow {
+  readonly required: readonly string[];
+  readonly requireDigest: boolean;
+  readonly lookup: (keyId: string) => Promise<readonly KeyEntry[]>;
 }
 
 /**
@@ -112,158 +110,149 @@ function reject(reason: HmacRejectionReason, message: string, keyId?: string): H
  */
 export function createCavageVerifier(options: CavageVerifierOptions): CavageVerifier {
   if (typeof options !== 'object' || options === null) fail('options must be an object');
-  const keyEncoding = options.keyEncoding ?? 'utf8';
-  if (!KEY_ENCODINGS.includes(keyEncoding)) fail(`keyEncoding must be one of ${KEY_ENCODINGS.join(', ')}`);
-  const tolerance = (options.tolerance ?? 300) * 1000;
-  if (!(tolerance > 0) || !Number.isFinite(tolerance)) fail('tolerance must be a positive number of seconds');
-  const now = options.now ?? Date.now;
-  const nonceStore = options.nonceStore ?? createMemoryNonceStore({ now });
+  const keyEncoding = checkKeyEncoding(options.keyEncoding ?? 'utf8', 'createCavageVerifier: keyEncoding');
+  const window = replayWindow(options, 'createCavageVerifier');
   const required = (options.requiredComponents ?? ['(request-target)']).map((c) => c.toLowerCase());
   const requireDigest = options.requireDigest ?? true;
   const keys = options.keys;
   if (typeof keys !== 'function' && (typeof keys !== 'object' || keys === null)) {
     fail('keys must be a record of keyId → key(s), or a lookup function');
   }
-  const imported = new Map<CavageVerifierKey, Promise<CryptoKey>>();
-  const lookup = async (keyId: string): Promise<readonly CavageVerifierKey[]> => {
+  const checks: CavageChecks = { ...window, required, requireDigest, lookup: cavageKeys(keys, keyEncoding) };
+  return {
+    verify: (request, verifyOptions = {}) => verifyCavage(checks, request, verifyOptions),
+  };
+}
+
+/** Keys by key id; each key is checked the first time its id is looked up, and imported on first use. */
+function cavageKeys(
+  keys: CavageVerifierOptions['keys'],
+  keyEncoding: KeyEncoding,
+): (keyId: string) => Promise<readonly KeyEntry[]> {
+  const entries = new WeakMap<CavageVerifierKey, KeyEntry>();
+  return async (keyId) => {
     const found =
       typeof keys === 'function' ? await keys(keyId) : Object.hasOwn(keys, keyId) ? keys[keyId] : undefined;
-    return found === undefined ? [] : Array.isArray(found) ? found : [found as CavageVerifierKey];
+    const list = found === undefined ? [] : Array.isArray(found) ? found : [found as CavageVerifierKey];
+    return list.map((key: CavageVerifierKey) => {
+      let entry = entries.get(key);
+      if (entry === undefined) {
+        entry = keyEntry(key, keyEncoding, CAVAGE_ALGORITHMS, `createCavageVerifier: keys["${keyId}"]`);
+        entries.set(key, entry);
+      }
+      return entry;
+    });
   };
-  const cryptoKey = (
-    entry: CavageVerifierKey,
-    algorithm: CavageAlgorithm,
-    keyId: string,
-  ): Promise<CryptoKey> => {
-    let pending = imported.get(entry);
-    if (pending === undefined) {
-      const field = `keys["${keyId}"]`;
-      const prepared = prepareKey(
-        entry.key,
-        algorithm,
-        'verify',
-        keyEncoding,
-        `createCavageVerifier: ${field}`,
-      );
-      pending = importPreparedKey(prepared, algorithm, 'verify');
-      imported.set(entry, pending);
-    }
-    return pending;
-  };
+}
 
-  return {
-    async verify(request, verifyOptions = {}) {
-      const authorization = request.headers.get('authorization');
-      const text =
-        request.headers.get('signature') ??
-        (authorization?.toLowerCase().startsWith('signature ') ? authorization.slice(10) : null);
-      if (text === null) return reject('missing-signature', 'no Signature header');
-      const params = parseCavageParams(text);
-      if (typeof params === 'string') return reject('malformed-signature', params);
-      const keyId = params.get('keyid');
-      const signatureText = params.get('signature');
-      if (keyId === undefined || signatureText === undefined) {
-        return reject('malformed-signature', 'keyId and signature are required');
-      }
-      const signature = decodeBytes(signatureText, 'base64');
-      if (signature === undefined) return reject('malformed-signature', 'signature is not base64', keyId);
-      const components = (params.get('headers') ?? '(created)')
-        .toLowerCase()
-        .split(' ')
-        .filter((c) => c !== '');
-      const uncovered = required.find((c) => !components.includes(c));
-      if (uncovered !== undefined)
-        return reject('uncovered-component', `the signature does not cover ${uncovered}`, keyId);
+interface CavageSignature {
+  readonly keyId: string;
+  readonly text: string;
+  readonly bytes: Uint8Array;
+  readonly params: ReadonlyMap<string, string>;
+  /** The `headers` parameter's entries, lower-cased. */
+  readonly components: readonly string[];
+}
 
-      const createdText = params.get('created');
-      const dateText = request.headers.get('date');
-      let createdMs: number | undefined;
-      if (createdText !== undefined && components.includes('(created)'))
-        createdMs = Number(createdText) * 1000;
-      else if (dateText !== null && components.includes('date')) {
-        const parsed = Date.parse(dateText);
-        createdMs = Number.isNaN(parsed) ? undefined : parsed;
-      }
-      if (createdMs === undefined)
-        return reject('missing-timestamp', 'neither (created) nor date is signed', keyId);
-      const time = now();
-      if (createdMs - time > tolerance) return reject('future-timestamp', 'dated in the future', keyId);
-      if (time - createdMs > tolerance) return reject('expired', 'signed beyond the tolerance window', keyId);
-      const expires = params.get('expires');
-      if (expires !== undefined && time > Number(expires) * 1000)
-        return reject('expired', 'past its expires time', keyId);
+/** The `Signature` header (or `Authorization: Signature ...`), read. */
+function readSignature(headers: Headers): CavageSignature | HmacRejected {
+  const authorization = headers.get('authorization');
+  const text =
+    headers.get('signature') ??
+    (authorization?.toLowerCase().startsWith('signature ') ? authorization.slice(10) : null);
+  if (text === null) return reject('missing-signature', 'no Signature header');
+  const params = parseCavageParams(text);
+  if (typeof params === 'string') return reject('malformed-signature', params);
+  const keyId = params.get('keyid');
+  const signatureText = params.get('signature');
+  if (keyId === undefined || signatureText === undefined) {
+    return reject('malformed-signature', 'keyId and signature are required');
+  }
+  const bytes = decodeBytes(signatureText, 'base64');
+  if (bytes === undefined) return reject('malformed-signature', 'signature is not base64', keyId);
+  const components = (params.get('headers') ?? '(created)')
+    .toLowerCase()
+    .split(' ')
+    .filter((c) => c !== '');
+  return { keyId, text: signatureText, bytes, params, components };
+}
 
-      const body =
-        verifyOptions.body !== undefined
-          ? bodyBytes(verifyOptions.body)
-          : request.body === null
-            ? new Uint8Array(0)
-            : new Uint8Array(await request.clone().arrayBuffer());
-      if (requireDigest && body.length > 0 && !components.includes('digest')) {
-        return reject('uncovered-component', 'the signature does not cover digest', keyId);
-      }
-      if (components.includes('digest')) {
-        const given = request.headers.get('digest');
-        const pending = digestHeader(body);
-        const expected = (pending instanceof Promise ? await pending : pending).slice('SHA-256='.length);
-        // RFC 3230 allows several digests: the SHA-256 one must match.
-        const matches = given?.split(',').some((member) => {
-          const item = member.trim();
-          return /^sha-256=/i.test(item) && item.slice(8) === expected;
-        });
-        if (matches !== true) return reject('digest-mismatch', 'Digest does not match the body', keyId);
-      }
-      const signing = cavageSigningString(
-        { method: request.method, url: new URL(request.url), headers: request.headers },
-        components,
-        {
-          created: createdText === undefined ? undefined : Number(createdText),
-          expires: expires === undefined ? undefined : Number(expires),
-        },
-      );
-      if ('missing' in signing)
-        return reject('malformed-signature', `the message has no ${signing.missing}`, keyId);
+/** When it was signed: `(created)` when it is signed, else a signed `Date`. */
+function createdMs(signature: CavageSignature, headers: Headers): number | undefined {
+  const created = signature.params.get('created');
+  if (created !== undefined && signature.components.includes('(created)')) return Number(created) * 1000;
+  const date = headers.get('date');
+  if (date === null || !signature.components.includes('date')) return undefined;
+  const parsed = Date.parse(date);
+  return Number.isNaN(parsed) ? undefined : parsed;
+}
 
-      const entries = await lookup(keyId);
-      if (entries.length === 0) return reject('unknown-key', `no key for keyId "${keyId}"`, keyId);
-      const named = NAMES_TO_ALGORITHMS[(params.get('algorithm') ?? 'hs2019').toLowerCase()];
-      if (named === undefined) return reject('unsupported-algorithm', 'unsupported algorithm', keyId);
-      let matched: CavageAlgorithm | undefined;
-      for (const entry of entries) {
-        const algorithm = checkAlgorithm(
-          entry.algorithm ?? 'hmac-sha256',
-          Object.keys(CAVAGE_ALGORITHM_NAMES) as SignatureAlgorithm[],
-          `createCavageVerifier: keys["${keyId}"].algorithm`,
-        ) as CavageAlgorithm;
-        if (!named.includes(algorithm)) continue;
-        if (
-          await verifyBytes(
-            algorithm,
-            await cryptoKey(entry, algorithm, keyId),
-            utf8(signing.text),
-            signature,
-          )
-        ) {
-          matched = algorithm;
-          break;
-        }
-      }
-      if (matched === undefined)
-        return reject('signature-mismatch', 'the signature does not match the request', keyId);
-      if (
-        nonceStore !== false &&
-        !(await nonceStore.claim(`${keyId}\n${signatureText}`, createdMs + tolerance))
-      ) {
-        return reject('replayed-nonce', 'this signature was already used', keyId);
-      }
-      return {
-        ok: true,
-        scheme: 'cavage',
-        keyId,
-        algorithm: matched,
-        created: Math.floor(createdMs / 1000),
-        components,
-      };
+/** Whether the RFC 3230 `Digest` has a SHA-256 member (it allows several) that matches the body. */
+async function digestMatches(header: string | null, body: Uint8Array<ArrayBuffer>): Promise<boolean> {
+  const pending = digestHeader(body);
+  const expected = (pending instanceof Promise ? await pending : pending).slice('SHA-256='.length);
+  return (
+    header?.split(',').some((member) => {
+      const item = member.trim();
+      return /^sha-256=/i.test(item) && item.slice(8) === expected;
+    }) === true
+  );
+}
+
+async function verifyCavage(
+  checks: CavageChecks,
+  request: Request,
+  verifyOptions: { readonly body?: ContentDigestInput },
+): Promise<CavageVerifyResult> {
+  const signature = readSignature(request.headers);
+  if ('ok' in signature) return signature;
+  const { keyId, params, components } = signature;
+  const uncovered = checks.required.find((c) => !components.includes(c));
+  if (uncovered !== undefined)
+    return reject('uncovered-component', `the signature does not cover ${uncovered}`, keyId);
+  const created = createdMs(signature, request.headers);
+  if (created === undefined)
+    return reject('missing-timestamp', 'neither (created) nor date is signed', keyId);
+  const expires = params.get('expires');
+  const late = checkTime(created, expires === undefined ? undefined : Number(expires) * 1000, checks, keyId);
+  if (late) return late;
+
+  const body = await bodyReader(request, verifyOptions, 'CavageVerifier.verify')();
+  if (checks.requireDigest && body.length > 0 && !components.includes('digest')) {
+    return reject('uncovered-component', 'the signature does not cover digest', keyId);
+  }
+  if (components.includes('digest') && !(await digestMatches(request.headers.get('digest'), body))) {
+    return reject('digest-mismatch', 'Digest does not match the body', keyId);
+  }
+  const createdParam = params.get('created');
+  const signing = cavageSigningString(
+    { method: request.method, url: new URL(request.url), headers: request.headers },
+    components,
+    {
+      created: createdParam === undefined ? undefined : Number(createdParam),
+      expires: expires === undefined ? undefined : Number(expires),
     },
+  );
+  if ('missing' in signing)
+    return reject('malformed-signature', `the message has no ${signing.missing}`, keyId);
+
+  const entries = await checks.lookup(keyId);
+  if (entries.length === 0) return reject('unknown-key', `no key for keyId "${keyId}"`, keyId);
+  const named = NAMES_TO_ALGORITHMS[(params.get('algorithm') ?? 'hs2019').toLowerCase()];
+  if (named === undefined) return reject('unsupported-algorithm', 'unsupported algorithm', keyId);
+  const candidates = entries.filter((e) => named.includes(e.algorithm as CavageAlgorithm));
+  const entry = await verifyWithAny(candidates, utf8(signing.text), signature.bytes);
+  if (entry === undefined)
+    return reject('signature-mismatch', 'the signature does not match the request', keyId);
+  // draft-cavage has no nonce: the same signature twice is a replay.
+  const replay = await claimNonce(signature.text, keyId, created, checks);
+  if (replay) return replay;
+  return {
+    ok: true,
+    scheme: 'cavage',
+    keyId,
+    algorithm: entry.algorithm,
+    created: Math.floor(created / 1000),
+    components,
   };
 }

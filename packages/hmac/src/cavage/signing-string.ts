@@ -70,3 +70,6 @@ export const CAVAGE_ALGORITHM_NAMES: Readonly<Record<CavageAlgorithm, string>> =
   'rsa-pss-sha512': 'hs2019',
   ed25519: 'hs2019',
 };
+
+/** The algorithms a draft-cavage signer or verifier takes, by their RFC 9421 names. */
+export const CAVAGE_ALGORITHMS = Object.keys(CAVAGE_ALGORITHM_NAMES) as readonly CavageAlgorithm[];

@@ -6,8 +6,9 @@ import { authenticateRequest } from '@attache/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { hmacAuth } from '../../src/hmac-auth.ts';
-import { createHmacVerifier, type HmacVerifyResult } from '../../src/hmac-verifier.ts';
+import { createHmacVerifier } from '../../src/hmac-verifier.ts';
 import { createMemoryNonceStore, type NonceStore } from '../../src/nonce-store.ts';
+import type { HmacVerifyResult } from '../../src/verify-result.ts';
 import { authContext } from '../support/context.ts';
 
 const SECRET = 'nonce-window-secret-0123456789ab';

@@ -2,11 +2,12 @@
 import { describe, expect, it } from 'vitest';
 import { contentDigest } from '../../src/content-digest.ts';
 import { encodeBytes, utf8 } from '../../src/encoding.ts';
-import { createHmacVerifier, type HmacVerifierKey } from '../../src/hmac-verifier.ts';
-import { type ComponentId, componentFromItem } from '../../src/message-component.ts';
+import { createHmacVerifier } from '../../src/hmac-verifier.ts';
+import { type ComponentId, componentFromItem } from '../../src/rfc9421/message-component.ts';
+import { createSignatureBase } from '../../src/rfc9421/signature-base.ts';
 import { importPreparedKey, prepareKey, signBytes } from '../../src/signature-algorithm.ts';
-import { createSignatureBase } from '../../src/signature-base.ts';
 import { parseDictionary, type SfInnerList } from '../../src/structured-fields.ts';
+import type { HmacVerifierKey } from '../../src/verifier-keys.ts';
 import {
   DIGEST_VECTORS,
   ECC_P256_PUBLIC_PEM,

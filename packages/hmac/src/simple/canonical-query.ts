@@ -2,14 +2,7 @@
 // so `+` and `%20` are both a space, as `URLSearchParams` reads them), percent-encode every name and value
 // with RFC 3986's unreserved set, then sort by name, then by value. Two queries a server reads the same get
 // the same canonical form; two it reads differently never do.
-
-/** Percent-encodes everything but RFC 3986 unreserved characters (`A-Z a-z 0-9 - . _ ~`). */
-export function percentEncode(text: string): string {
-  return encodeURIComponent(text).replace(
-    /[!'()*]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-  );
-}
+import { percentEncode } from '../percent-encode.ts';
 
 /**
  * The canonical form of a URL's query (`url.search`, with or without its leading `?`): `a=1&b=x%20y`.

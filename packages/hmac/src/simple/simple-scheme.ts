@@ -9,10 +9,8 @@
 // (and named presets, see simple-presets.ts), not new code, so one verifier checks them all.
 import { ConfigError } from '@attache/core';
 import { isHttpToken } from '@attache/core/internal';
-import { canonicalHeaders } from './canonical-headers.ts';
-import { canonicalQuery } from './canonical-query.ts';
-import { type ContentDigestAlgorithm, hashNow } from './content-digest.ts';
-import { ENCODINGS, type Encoding, encodeBytes, type MessageParts } from './encoding.ts';
+import type { ContentDigestAlgorithm } from '../content-digest.ts';
+import { ENCODINGS, type Encoding } from '../encoding.ts';
 import { SIMPLE_PRESETS, type SimpleSchemePreset } from './simple-presets.ts';
 
 /** Header names the simple scheme uses. */
@@ -145,20 +143,7 @@ export function resolveSimpleScheme(given: SimpleSchemeOptions, owner: string): 
     }
     options = { ...preset, ...stripUndefined(given), headers: { ...preset.headers, ...given.headers } };
   }
-  const headers = {
-    keyId: options.headers?.keyId ?? 'X-Key-Id',
-    timestamp: options.headers?.timestamp ?? 'X-Timestamp',
-    nonce: options.headers?.nonce ?? 'X-Nonce',
-    signature: options.headers?.signature ?? 'X-Signature',
-  };
-  const names = new Set<string>();
-  for (const [field, name] of Object.entries(headers)) {
-    if (typeof name !== 'string' || !isHttpToken(name)) {
-      throw new ConfigError(`${owner}: headers.${field} must be a header name`);
-    }
-    names.add(name.toLowerCase());
-  }
-  if (names.size !== 4) throw new ConfigError(`${owner}: headers must be four different header names`);
+  const headers = schemeHeaders(options.headers, owner);
   const encoding = options.encoding ?? 'hex';
   if (!ENCODINGS.includes(encoding)) {
     throw new ConfigError(`${owner}: encoding must be 'hex', 'base64' or 'base64url'`);
@@ -189,32 +174,15 @@ export function resolveSimpleScheme(given: SimpleSchemeOptions, owner: string): 
       throw new ConfigError(`${owner}: signedHeaders cannot include the signature header`);
     }
   }
-  const components = options.parts ?? DEFAULT_PARTS;
-  if (!Array.isArray(components) || components.length === 0) {
-    throw new ConfigError(`${owner}: parts must be a non-empty list`);
-  }
-  for (const component of components) {
-    if (!PARTS.includes(component)) {
-      throw new ConfigError(
-        `${owner}: parts contains ${JSON.stringify(component)}; known: ${PARTS.join(', ')}`,
-      );
-    }
-  }
-  // A signature that covers neither the timestamp nor the method and target can be replayed anywhere.
-  for (const needed of ['method', 'timestamp'] as const) {
-    if (!components.includes(needed)) throw new ConfigError(`${owner}: parts must include '${needed}'`);
-  }
-  if (!components.some((c) => c === 'path' || c === 'path-query' || c === 'target')) {
-    throw new ConfigError(`${owner}: parts must include one of 'path', 'path-query', 'target'`);
-  }
+  const parts = checkParts(options.parts ?? DEFAULT_PARTS, owner);
   const separator = options.separator ?? '\n';
   if (typeof separator !== 'string') throw new ConfigError(`${owner}: separator must be a string`);
   return {
     headers,
     encoding,
     timestampFormat,
-    signedHeaders: signedHeaders.map((n) => n.toLowerCase()),
-    parts: [...components],
+    signedHeaders,
+    parts,
     separator,
     bodyDigest,
     bodyDigestEncoding,
@@ -225,107 +193,39 @@ function stripUndefined(options: SimpleSchemeOptions): SimpleSchemeOptions {
   return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
 }
 
-export function formatTimestamp(epochMs: number, format: TimestampFormat): string {
-  switch (format) {
-    case 'unix':
-      return String(Math.floor(epochMs / 1000));
-    case 'unix-ms':
-      return String(Math.floor(epochMs));
-    case 'iso8601':
-      return new Date(Math.floor(epochMs / 1000) * 1000).toISOString().replace('.000Z', 'Z');
-  }
-}
-
-/** Reads a timestamp written by {@link formatTimestamp}; epoch milliseconds, or `undefined` if malformed. */
-export function parseTimestamp(text: string, format: TimestampFormat): number | undefined {
-  switch (format) {
-    case 'unix':
-      return /^\d{1,12}$/.test(text) ? Number(text) * 1000 : undefined;
-    case 'unix-ms':
-      return /^\d{1,15}$/.test(text) ? Number(text) : undefined;
-    case 'iso8601': {
-      if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?Z$/.test(text)) return undefined;
-      const ms = Date.parse(text);
-      return Number.isNaN(ms) ? undefined : ms;
-    }
-  }
-}
-
-export interface SimpleSigningInput {
-  readonly method: string;
-  readonly url: URL;
-  readonly headers: Headers;
-  readonly timestamp: string;
-  readonly nonce: string;
-  readonly body: Uint8Array<ArrayBuffer>;
-}
-
-/**
- * What the simple scheme signs: a string when every part is text, text and byte parts when the raw body is one
- * of them (the body is never decoded as text: its bytes are signed as they are). Synchronous where the platform
- * hashes natively.
- */
-export function simpleStringToSign(
-  input: SimpleSigningInput,
-  scheme: ResolvedSimpleScheme,
-): string | MessageParts | Promise<string | MessageParts> {
-  const build = (digest: Uint8Array | undefined): string | MessageParts => {
-    const parts: (string | Uint8Array<ArrayBuffer>)[] = [];
-    for (const component of scheme.parts) {
-      if (component === 'signed-headers') {
-        parts.push(...canonicalHeaders(input.headers, scheme.signedHeaders));
-      } else if (component === 'body') {
-        parts.push(input.body);
-      } else {
-        parts.push(textComponent(component, input, scheme, digest));
-      }
-    }
-    if (!scheme.parts.includes('body')) return parts.join(scheme.separator);
-    // Text runs joined into one string; the body stays its own bytes.
-    const message: (string | Uint8Array<ArrayBuffer>)[] = [];
-    let text = '';
-    parts.forEach((part, i) => {
-      if (i > 0) text += scheme.separator;
-      if (typeof part === 'string') text += part;
-      else {
-        message.push(text, part);
-        text = '';
-      }
-    });
-    if (text !== '') message.push(text);
-    return message;
+function schemeHeaders(given: SimpleSchemeHeaders | undefined, owner: string): Required<SimpleSchemeHeaders> {
+  const headers = {
+    keyId: given?.keyId ?? 'X-Key-Id',
+    timestamp: given?.timestamp ?? 'X-Timestamp',
+    nonce: given?.nonce ?? 'X-Nonce',
+    signature: given?.signature ?? 'X-Signature',
   };
-  if (!scheme.parts.includes('body-digest')) return build(undefined);
-  const digest = hashNow(scheme.bodyDigest, input.body);
-  return digest instanceof Promise ? digest.then(build) : build(digest);
+  const names = new Set<string>();
+  for (const [field, name] of Object.entries(headers)) {
+    if (typeof name !== 'string' || !isHttpToken(name)) {
+      throw new ConfigError(`${owner}: headers.${field} must be a header name`);
+    }
+    names.add(name.toLowerCase());
+  }
+  if (names.size !== 4) throw new ConfigError(`${owner}: headers must be four different header names`);
+  return headers;
 }
 
-function textComponent(
-  component: Exclude<SimplePart, 'signed-headers' | 'body'>,
-  input: SimpleSigningInput,
-  scheme: ResolvedSimpleScheme,
-  digest: Uint8Array | undefined,
-): string {
-  switch (component) {
-    case 'method':
-      return input.method.toUpperCase();
-    case 'path':
-      return input.url.pathname;
-    case 'path-query': {
-      const query = canonicalQuery(input.url.search);
-      return query === '' ? input.url.pathname : `${input.url.pathname}?${query}`;
-    }
-    case 'target':
-      return input.url.pathname + input.url.search;
-    case 'host':
-      return input.url.host;
-    case 'timestamp':
-      return input.timestamp;
-    case 'nonce':
-      return input.nonce;
-    case 'key-id':
-      return input.headers.get(scheme.headers.keyId) ?? '';
-    case 'body-digest':
-      return encodeBytes(digest as Uint8Array, scheme.bodyDigestEncoding);
+function checkParts(parts: readonly SimplePart[], owner: string): readonly SimplePart[] {
+  if (!Array.isArray(parts) || parts.length === 0) {
+    throw new ConfigError(`${owner}: parts must be a non-empty list`);
   }
+  for (const part of parts) {
+    if (!PARTS.includes(part)) {
+      throw new ConfigError(`${owner}: parts contains ${JSON.stringify(part)}; known: ${PARTS.join(', ')}`);
+    }
+  }
+  // A signature that covers neither the timestamp nor the method and target can be replayed anywhere.
+  for (const needed of ['method', 'timestamp'] as const) {
+    if (!parts.includes(needed)) throw new ConfigError(`${owner}: parts must include '${needed}'`);
+  }
+  if (!parts.some((c) => c === 'path' || c === 'path-query' || c === 'target')) {
+    throw new ConfigError(`${owner}: parts must include one of 'path', 'path-query', 'target'`);
+  }
+  return [...parts];
 }

@@ -1,18 +1,19 @@
 // RFC 9421 §2.5: the signature base is one line per covered component, `"name";params: value`, then the
 // `"@signature-params"` line, joined with LF and without a trailing LF.
-import {
-  type ComponentId,
-  componentValue,
-  type MessageView,
-  serializeComponentId,
-} from './message-component.ts';
+
 import {
   type BareItem,
   type SfInnerList,
   type SfParameters,
   serializeInnerList,
   sfString,
-} from './structured-fields.ts';
+} from '../structured-fields.ts';
+import {
+  type ComponentId,
+  componentValue,
+  type MessageView,
+  serializeComponentId,
+} from './message-component.ts';
 
 /** The inner list that is both the `Signature-Input` member and the `@signature-params` value. */
 export function signatureParamsList(components: readonly ComponentId[], params: SfParameters): SfInnerList {

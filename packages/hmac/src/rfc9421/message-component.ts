@@ -11,7 +11,7 @@ import {
   type SfParameters,
   serializeMember,
   serializeParameters,
-} from './structured-fields.ts';
+} from '../structured-fields.ts';
 
 /** A covered component: its name (`@method`, `content-type`, …) and its parameters (`name`, `key`). */
 export interface ComponentId {
