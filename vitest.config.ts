@@ -5,6 +5,15 @@ import { defineConfig } from 'vitest/config';
 // Node tests resolve through `ssr.resolve`, browser tests through `resolve`: both need it.
 const SOURCE = '@attache/source';
 
+// Suites that load the machine themselves (thousands of calls, fleets of processes, the benchmark at a tiny
+// scale): they run on their own after the others, one at a time, so their deadlines mean what they say.
+const HEAVY = [
+  'test/bench-smoke.test.ts',
+  'test/load.test.ts',
+  'test/refresh-fleet.test.ts',
+  'packages/token-store-redis/test/fleet.test.ts',
+];
+
 export default defineConfig({
   resolve: { conditions: [SOURCE, 'module', 'browser', 'development|production'] },
   ssr: { resolve: { conditions: [SOURCE, 'module', 'node', 'development|production'] } },
@@ -26,7 +35,7 @@ export default defineConfig({
           name: 'node',
           environment: 'node',
           include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts', 'examples/**/*.test.ts'],
-          exclude: ['**/*.browser.test.ts', '**/node_modules/**'],
+          exclude: ['**/*.browser.test.ts', '**/node_modules/**', ...HEAVY],
           testTimeout: 20_000,
           hookTimeout: 30_000,
           typecheck: {
@@ -34,6 +43,18 @@ export default defineConfig({
             include: ['packages/*/test/**/*.test-d.ts'],
             tsconfig: './tsconfig.json',
           },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'node-heavy',
+          environment: 'node',
+          include: HEAVY,
+          testTimeout: 20_000,
+          hookTimeout: 30_000,
+          maxWorkers: 1,
+          sequence: { groupOrder: 1 },
         },
       },
       {

@@ -6,10 +6,11 @@
 
 import { measure, startServerProcess } from './harness.ts';
 import { coreScenarios } from './pipeline.ts';
+import { transportScenarios } from './transport.ts';
 
 const name = process.argv[2] ?? 'createFetch + apiKeyAuth';
 const concurrency = Number(process.argv[3] ?? 1);
-const scenario = coreScenarios.find((s) => s.name === name);
+const scenario = [...coreScenarios, ...transportScenarios].find((s) => s.name === name);
 if (!scenario) throw new Error(`unknown scenario ${name}`);
 const server = await startServerProcess();
 const call = await scenario.setup(server.origin);

@@ -24,7 +24,10 @@ class CallDeadline implements Deadline {
   readonly #controller = new AbortController();
   readonly #end: number;
   readonly #now: () => number;
+  readonly #timeout: number | false;
+  readonly #request: () => RedactedRequest;
   readonly #callerSignal: AbortSignal | undefined;
+  readonly #onAbort: (() => void) | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
@@ -34,19 +37,26 @@ class CallDeadline implements Deadline {
     request: () => RedactedRequest,
   ) {
     this.#now = now;
+    this.#timeout = timeout;
+    this.#request = request;
     this.#end = timeout === false ? Number.POSITIVE_INFINITY : now() + timeout;
     this.#callerSignal = callerSignal;
     const controller = this.#controller;
     if (callerSignal?.aborted) controller.abort(callerSignal.reason);
-    else callerSignal?.addEventListener('abort', this.#onAbort, { once: true });
-    if (timeout !== false && !controller.signal.aborted) {
-      this.#timer = setTimeout(() => {
-        controller.abort(new TimeoutError(`Request timed out after ${timeout} ms`, { request: request() }));
-      }, timeout);
+    else if (callerSignal !== undefined) {
+      this.#onAbort = () => controller.abort(callerSignal.reason);
+      callerSignal.addEventListener('abort', this.#onAbort, { once: true });
     }
+    // The deadline itself is the timer's argument: no closure per call.
+    if (timeout !== false && !controller.signal.aborted) this.#timer = setTimeout(expire, timeout, this);
   }
 
-  readonly #onAbort = (): void => this.#controller.abort(this.#callerSignal?.reason);
+  /** Time is up: aborts with a `TimeoutError` describing the call's request. */
+  expire(): void {
+    this.#controller.abort(
+      new TimeoutError(`Request timed out after ${this.#timeout} ms`, { request: this.#request() }),
+    );
+  }
 
   get signal(): AbortSignal {
     return this.#controller.signal;
@@ -58,8 +68,12 @@ class CallDeadline implements Deadline {
 
   dispose(): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#callerSignal?.removeEventListener('abort', this.#onAbort);
+    if (this.#onAbort !== undefined) this.#callerSignal?.removeEventListener('abort', this.#onAbort);
   }
+}
+
+function expire(deadline: CallDeadline): void {
+  deadline.expire();
 }
 
 /**
