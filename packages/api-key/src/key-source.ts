@@ -1,11 +1,5 @@
-import {
-  ConfigError,
-  type CredentialInput,
-  isAttacheError,
-  revealSecret,
-  type SecretInput,
-  TokenAcquisitionError,
-} from '@attache/core';
+import { ConfigError, type CredentialInput, revealSecret, type SecretInput } from '@attache/core';
+import { createProviderCache } from '@attache/core/internal';
 
 /** Where the authenticator gets its key: a fixed value, or a provider read once and again after a 401. */
 export interface KeySource {
@@ -30,48 +24,21 @@ export function createKeySource(input: CredentialInput, check: (key: string) => 
     const key = revealSecret(input);
     return { rotates: false, current: () => key, renew: async () => false };
   }
-  const provider = input;
-  // The pending or settled read. A failed read is forgotten, so the next call asks the provider again.
-  let cached: Promise<string> | undefined;
-
-  function read(): Promise<string> {
-    const pending = Promise.resolve()
-      .then(provider)
-      .then(
-        (value: SecretInput) => {
-          const key = typeof value === 'string' || isSecretLike(value) ? revealSecret(value) : undefined;
-          if (key === undefined) {
-            throw new ConfigError('apiKeyAuth: key provider must return a string or a Secret');
-          }
-          check(key);
-          return key;
-        },
-        (cause: unknown) => {
-          if (isAttacheError(cause)) throw cause;
-          throw new TokenAcquisitionError('apiKeyAuth: the key provider failed', { cause });
-        },
-      );
-    cached = pending;
-    pending.catch(() => {
-      if (cached === pending) cached = undefined;
-    });
-    return pending;
-  }
-
+  const cache = createProviderCache<string>(
+    input,
+    (value) => {
+      const key = typeof value === 'string' || isSecretLike(value) ? revealSecret(value) : undefined;
+      if (key === undefined)
+        throw new ConfigError('apiKeyAuth: key provider must return a string or a Secret');
+      check(key);
+      return key;
+    },
+    'apiKeyAuth: the key provider failed',
+  );
   return {
     rotates: true,
-    current: () => cached ?? read(),
-    async renew(rejected) {
-      const seen = cached;
-      if (seen !== undefined) {
-        const known = await seen.catch(() => undefined);
-        // Another call already moved on from the rejected key: replay with the newer one.
-        if (known !== undefined && known !== rejected) return true;
-      }
-      // The first caller to get here starts the read; the others await that same read.
-      const next = cached === seen || cached === undefined ? read() : cached;
-      return (await next) !== rejected;
-    },
+    current: () => cache.settled() ?? cache.current(),
+    renew: (rejected) => cache.renew(rejected),
   };
 }
 

@@ -1,7 +1,8 @@
 // Where a signer gets its key id and key: fixed, or from a provider read once and again when the partner
 // rejects a signature, so a rotated signing key takes effect without rebuilding the client. The same
 // single-read discipline as api-key's key source: concurrent rejections of one key share one provider read.
-import { ConfigError, isAttacheError, TokenAcquisitionError } from '@attache/core';
+import { ConfigError, isAttacheError } from '@attache/core';
+import { createProviderCache } from '@attache/core/internal';
 import type { KeyEncoding, MessageParts } from './encoding.ts';
 import {
   importPreparedKey,
@@ -133,50 +134,19 @@ function providerSource(
   keyEncoding: KeyEncoding,
   owner: string,
 ): SigningKeySource {
-  let settled: SigningEntry | undefined;
-  // The read whose answer `settled` is: while it is the current read, signing waits on nothing.
-  let settledFrom: Promise<SigningEntry> | undefined;
-  let cached: Promise<SigningEntry> | undefined;
-
-  function read(): Promise<SigningEntry> {
-    const pending = Promise.resolve()
-      .then(provider)
-      .then(
-        (value) => {
-          const fresh = signingEntry(value, 'signingKey(): ', algorithm, keyEncoding, owner);
-          // The same key read again keeps its imported CryptoKey.
-          const kept = settled !== undefined && sameKey(settled, fresh) ? settled : fresh;
-          settled = kept;
-          settledFrom = pending;
-          return kept;
-        },
-        (cause: unknown) => {
-          if (isAttacheError(cause)) throw cause;
-          throw new TokenAcquisitionError(`${owner}: the signing key provider failed`, { cause });
-        },
-      );
-    cached = pending;
-    pending.catch(() => {
-      if (cached === pending) cached = undefined;
-    });
-    return pending;
-  }
-
+  const cache = createProviderCache<SigningEntry>(
+    provider,
+    (value, previous) => {
+      const fresh = signingEntry(value as SigningKey, 'signingKey(): ', algorithm, keyEncoding, owner);
+      // The same key read again keeps its imported CryptoKey.
+      return previous !== undefined && sameKey(previous, fresh) ? previous : fresh;
+    },
+    `${owner}: the signing key provider failed`,
+  );
   return {
     rotates: true,
-    current: () =>
-      cached !== undefined && cached === settledFrom && settled !== undefined ? settled : (cached ?? read()),
-    async renew(rejected) {
-      const seen = cached;
-      if (seen !== undefined) {
-        const known = await seen.catch(() => undefined);
-        // Another call already moved on from the rejected key: replay with the newer one.
-        if (known !== undefined && known !== rejected) return true;
-      }
-      // The first caller to get here starts the read; the others await that same read.
-      const next = cached === seen || cached === undefined ? read() : cached;
-      return (await next) !== rejected;
-    },
+    current: () => cache.settled() ?? cache.current(),
+    renew: (rejected) => cache.renew(rejected),
   };
 }
 

@@ -1,4 +1,5 @@
 import { ConfigError, type OutgoingRequest, type Transport } from '@attache/core';
+import { toRequestInit } from '@attache/core/internal';
 import { getResponse, type RequestHandler } from 'msw';
 
 /** An msw server or worker (`setupServer()`, `setupWorker()`): its current handlers are used, `use()` included. */
@@ -53,17 +54,8 @@ export function mswTransport(
   }
 
   return async (outgoing: OutgoingRequest): Promise<Response> => {
-    const init: RequestInit & { duplex?: 'half' } = {
-      method: outgoing.method,
-      headers: outgoing.headers,
-      redirect: outgoing.redirect,
-    };
-    if (outgoing.body !== undefined) {
-      init.body = outgoing.body;
-      if (!(outgoing.body instanceof Uint8Array)) init.duplex = 'half';
-    }
-    if (outgoing.signal !== undefined) init.signal = outgoing.signal;
-    const request = new Request(outgoing.url, init);
+    // The Request the global fetch would have been handed for this hop.
+    const request = new Request(outgoing.url, toRequestInit(outgoing));
     const list = (fixed ?? (source?.listHandlers() as RequestHandler[])) as RequestHandler[];
     const response = await getResponse(list, request);
     if (response !== undefined) return response;

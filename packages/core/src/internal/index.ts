@@ -21,3 +21,5 @@ export { parseWwwAuthenticate } from '../www-authenticate.ts';
 export type { NumberRule } from './checks.ts';
 export { callListener, checkNumber, checkOptionalNumber, isHttpToken } from './checks.ts';
 export { ASYMMETRIC_JWS_ALGORITHMS } from './jws-algorithms.ts';
+export type { ProviderCache } from './provider-cache.ts';
+export { createProviderCache } from './provider-cache.ts';

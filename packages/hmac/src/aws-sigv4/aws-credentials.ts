@@ -1,14 +1,8 @@
 // Where SigV4 gets its credentials: fixed, or a provider (STS, an instance role, a vault) whose answers expire.
 // Credentials are read again a little before they expire, once for all concurrent callers, and when the service
 // says the token expired; the day's signing key is derived once per credentials and scope.
-import {
-  ConfigError,
-  isAttacheError,
-  revealSecret,
-  Secret,
-  type SecretInput,
-  TokenAcquisitionError,
-} from '@attache/core';
+import { ConfigError, revealSecret, Secret, type SecretInput } from '@attache/core';
+import { createProviderCache } from '@attache/core/internal';
 import { deriveSigningKey } from './signing-key.ts';
 
 /** AWS credentials: an access key, and a session token when they are temporary. */
@@ -105,51 +99,20 @@ export function createCredentialsSource(
     const fixed = entryOf(input, owner, 'credentials');
     return { rotates: false, current: () => fixed, renew: async () => false };
   }
-  const provider = input;
-  let cached: Promise<CredentialsEntry> | undefined;
-  let settled: CredentialsEntry | undefined;
-  let settledFrom: Promise<CredentialsEntry> | undefined;
-
-  function read(): Promise<CredentialsEntry> {
-    const pending: Promise<CredentialsEntry> = Promise.resolve()
-      .then(provider)
-      .then(
-        (value) => {
-          const entry = entryOf(value, owner, 'credentials()');
-          settled = entry;
-          settledFrom = pending;
-          return entry;
-        },
-        (cause: unknown) => {
-          if (isAttacheError(cause)) throw cause;
-          throw new TokenAcquisitionError(`${owner}: the credentials provider failed`, { cause });
-        },
-      );
-    cached = pending;
-    pending.catch(() => {
-      if (cached === pending) cached = undefined;
-    });
-    return pending;
-  }
-
+  const cache = createProviderCache<CredentialsEntry>(
+    input,
+    (value) => entryOf(value as AwsCredentials, owner, 'credentials()'),
+    `${owner}: the credentials provider failed`,
+    (a, b) => a.accessKeyId !== b?.accessKeyId || a.sessionToken !== b?.sessionToken,
+  );
   return {
     rotates: true,
     current(now) {
-      if (cached !== undefined && cached === settledFrom && settled !== undefined) {
-        if (settled.expiresAt === undefined || now < settled.expiresAt - refreshBeforeMs) return settled;
-        return read();
-      }
-      return cached ?? read();
+      const settled = cache.settled();
+      if (settled === undefined) return cache.current();
+      if (settled.expiresAt === undefined || now < settled.expiresAt - refreshBeforeMs) return settled;
+      return cache.read();
     },
-    async renew(rejected) {
-      const seen = cached;
-      if (seen !== undefined) {
-        const known = await seen.catch(() => undefined);
-        if (known !== undefined && known !== rejected) return true;
-      }
-      const next = cached === seen || cached === undefined ? read() : cached;
-      const fresh = await next;
-      return fresh.accessKeyId !== rejected?.accessKeyId || fresh.sessionToken !== rejected?.sessionToken;
-    },
+    renew: (rejected) => cache.renew(rejected),
   };
 }
