@@ -5,7 +5,7 @@ import ky, {
   type Options as KyOptions,
   type ResponsePromise,
 } from 'ky';
-import { createPipeline } from './create-fetch.ts';
+import { createPipeline, type Pipeline } from './create-fetch.ts';
 import type { Endpoint, EndpointInput, EndpointOutput } from './endpoint.ts';
 import { callEndpoint } from './endpoint-call.ts';
 import {
@@ -16,6 +16,7 @@ import {
   UnauthorizedError,
 } from './errors.ts';
 import type { CallHints } from './pipeline/call.ts';
+import { bindCall } from './pipeline/config.ts';
 import type { CallOptions, CreateFetchOptions } from './pipeline/options.ts';
 import type { PipelineResult } from './pipeline/result.ts';
 import { type RedactedRequest, redactRequest } from './redact.ts';
@@ -67,6 +68,8 @@ const CALL_KEYS = ['timeout', 'retry', 'retryOnUnauthorized', 'idempotencyKey', 
 
 // ky forwards unknown options to fetch: the client's call options travel to the pipeline under this name.
 const HINTS = 'attacheHints';
+// The call id a client method took where the call was made, on its way through ky to the pipeline.
+const CALL_ID = 'attacheCallId';
 
 /** Builds the typed error for a non-2xx response from the pipeline's result for it. */
 function toHttpError(
@@ -131,15 +134,16 @@ function moveCallOptionsToHints(callOptions: KyOptions): void {
   }
   // A stream body is not replayable; ky hands the pipeline a Request, where that is no longer visible.
   const streamed = typeof ReadableStream !== 'undefined' && record.body instanceof ReadableStream;
+  const callId = record[CALL_ID] as string | undefined;
+  delete record[CALL_ID];
   record.retry = 0;
   record.timeout = false;
-  record[HINTS] = { options, streamed } satisfies CallHints;
+  record[HINTS] = { options, streamed, callId } satisfies CallHints;
 }
 
 /** The ky instance whose `fetch` is the pipeline and whose HTTP errors are Attaché's typed errors. */
-function createKy(options: CreateClientOptions): KyInstance {
-  const { ky: kyDefaults, ...fetchOptions } = options;
-  const pipeline = createPipeline(fetchOptions);
+function createKy(options: CreateClientOptions, pipeline: Pipeline): KyInstance {
+  const { ky: kyDefaults } = options;
   // The pipeline's result for each non-2xx response, until ky turns it into an error.
   const results = new WeakMap<Response, PipelineResult>();
   const send = async (input: Request | string | URL, init?: RequestInit): Promise<Response> => {
@@ -210,10 +214,17 @@ function refuseUserInfo(input: Input, baseUrl: string | undefined): void {
 export function createClient(options: CreateClientOptions): AttacheClient {
   if (typeof options !== 'object' || options === null)
     throw new ConfigError('createClient options must be an object');
-  const instance = createKy(options);
+  const { ky: _ky, ...fetchOptions } = options;
+  const pipeline = createPipeline(fetchOptions);
+  const instance = createKy(options, pipeline);
+  // Where the call is made, synchronously: its id, and the listener's `bindCall` (the caller's context).
+  const bound = (callOptions: ClientCallOptions | undefined): KyOptions => {
+    const callId = bindCall(pipeline.config);
+    return (callId === undefined ? callOptions : { ...callOptions, [CALL_ID]: callId }) as KyOptions;
+  };
   const client = ((input: Input, callOptions?: ClientCallOptions) => {
     refuseUserInfo(input, options.baseUrl);
-    return instance(input, callOptions as KyOptions);
+    return instance(input, bound(callOptions));
   }) as AttacheClient;
   for (const method of ['get', 'post', 'put', 'patch', 'delete', 'head'] as const) {
     (client as unknown as Record<string, unknown>)[method] = (
@@ -221,13 +232,13 @@ export function createClient(options: CreateClientOptions): AttacheClient {
       callOptions?: ClientCallOptions,
     ) => {
       refuseUserInfo(input, options.baseUrl);
-      return instance[method](input, callOptions as KyOptions);
+      return instance[method](input, bound(callOptions));
     };
   }
   const call = <E extends Endpoint>(
     endpoint: E,
     input: EndpointInput<E>,
     callOptions: ClientCallOptions = {},
-  ): Promise<EndpointOutput<E>> => callEndpoint(instance, endpoint, input, callOptions as KyOptions);
+  ): Promise<EndpointOutput<E>> => callEndpoint(instance, endpoint, input, bound(callOptions));
   return Object.assign(client, { call, ky: instance });
 }

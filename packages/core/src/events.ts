@@ -320,5 +320,14 @@ export interface AttacheEventSource {
   subscribe(listener: AttacheEventListener): () => void;
 }
 
-/** Receives every {@link AttacheEvent}. Exceptions thrown by a listener are swallowed. */
-export type AttacheEventListener = (event: AttacheEvent) => void;
+/**
+ * Receives every {@link AttacheEvent}. Exceptions thrown by a listener are swallowed.
+ *
+ * A listener that needs the context a call was made in (an OpenTelemetry context in a browser, where no async
+ * context follows a call across awaits) may carry `bindCall`: `createClient` calls it synchronously where the
+ * call is made, before ky's own awaits, with the `callId` the call's events will carry. `createFetch` needs no
+ * such hook: its `request:start` is emitted synchronously, in the caller's context.
+ */
+export type AttacheEventListener = ((event: AttacheEvent) => void) & {
+  bindCall?(callId: string): void;
+};

@@ -1,10 +1,14 @@
 import {
   type AttacheEvent,
+  type AttacheEventListener,
   type AttemptEndEvent,
   type AttemptStartEvent,
   type Authenticator,
+  ConfigError,
+  createClient,
   createFetch,
   createTokenSource,
+  defineEndpoint,
   tokenAuth,
 } from '@attache/core';
 import { mockPartnerApi } from '@attache/testing';
@@ -266,6 +270,55 @@ describe('one event stream: call ids and attempt events', () => {
     expect(seen[0]).toBe(events[0]?.callId);
     expect(seen[0]).toMatch(/^call-/);
     expect(seen[1]).toBeUndefined();
+    expect(api.calls.total).toBe(2);
+  });
+
+  it("createClient calls the listener's bindCall synchronously, where each call is made, with the call's id", async () => {
+    const api = partner();
+    const order: string[] = [];
+    const events: AttacheEvent[] = [];
+    const listener: AttacheEventListener = (event) => {
+      events.push(event);
+      if (event.type === 'request:start') order.push(`start ${event.callId}`);
+    };
+    listener.bindCall = (callId) => order.push(`bind ${callId}`);
+    const client = createClient({ baseUrl: BASE, onEvent: listener });
+
+    const pending = Array.from({ length: 20 }, (_, i) => client.get(`orders/${i}`).json());
+    // Bound before any of them reached the pipeline (ky starts it after awaits of its own).
+    const bound = order.filter((entry) => entry.startsWith('bind '));
+    expect(bound).toHaveLength(20);
+    expect(order).toEqual(bound);
+    await Promise.all(pending);
+    await client.call(defineEndpoint({ method: 'GET', path: '/orders/typed' }), {});
+
+    const ids = bound.map((entry) => entry.slice('bind '.length));
+    expect(new Set(ids).size).toBe(20);
+    const started = events.filter((e) => e.type === 'request:start').map((e) => e.callId);
+    expect(started.slice(0, 20).sort()).toEqual([...ids].sort());
+    // The typed endpoint call was bound as well, under the id its events carry.
+    expect(order.at(-2)).toBe(`bind ${started[20]}`);
+    expect(order.at(-1)).toBe(`start ${started[20]}`);
+    expect(api.calls.total).toBe(21);
+  });
+
+  it('a throwing bindCall never breaks a call; createFetch needs none; a bindCall that is no function is refused', async () => {
+    const api = partner();
+    const listener: AttacheEventListener = () => {};
+    let binds = 0;
+    listener.bindCall = () => {
+      binds++;
+      throw new Error('listener bug');
+    };
+    expect(await createClient({ baseUrl: BASE, onEvent: listener }).get('orders/1').json()).toBeDefined();
+    expect(binds).toBe(1);
+    expect((await createFetch({ baseUrl: BASE, onEvent: listener })('orders/2')).status).toBe(200);
+    expect(binds).toBe(1);
+    const broken = Object.assign(() => {}, { bindCall: 'yes' }) as unknown as AttacheEventListener;
+    expect(() => createFetch({ baseUrl: BASE, onEvent: broken })).toThrow(ConfigError);
+    expect(() => createFetch({ baseUrl: BASE, onEvent: broken })).toThrow(
+      'onEvent.bindCall must be a function',
+    );
     expect(api.calls.total).toBe(2);
   });
 });

@@ -14,6 +14,7 @@ import {
   outcomeAttributes,
   requestAttributes,
   type TelemetryState,
+  takeCallContext,
 } from './telemetry-state.ts';
 
 /** `request:start`: opens the call's `INTERNAL` span. */
@@ -22,9 +23,10 @@ export function startCall(state: TelemetryState, event: RequestStartEvent): void
   if (callId === undefined) return;
   const attributes = requestAttributes(event.method, event.url);
   const started = state.now();
-  // The call's parent is whatever span is active where the call was made: the event is delivered
-  // synchronously, in the caller's context.
-  const parent = contextApi.active();
+  // The call's parent is whatever span is active where the call was made: `createFetch` delivers the event
+  // synchronously, in the caller's context; `createClient` reaches here after ky's awaits, so it noted the
+  // caller's context through `bindCall` where the call was made (in a browser nothing else carries it).
+  const parent = takeCallContext(state, callId) ?? contextApi.active();
   const span = state.tracer.startSpan(
     event.method,
     { kind: SpanKind.INTERNAL, startTime: started, attributes: { ...attributes, [ATTR.urlFull]: event.url } },

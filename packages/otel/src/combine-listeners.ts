@@ -14,7 +14,7 @@ export function combineListeners(
   ...listeners: readonly (AttacheEventListener | undefined)[]
 ): AttacheEventListener {
   const list = listeners.filter((l): l is AttacheEventListener => typeof l === 'function');
-  return (event) => {
+  const combined: AttacheEventListener = (event) => {
     for (const listener of list) {
       try {
         listener(event);
@@ -23,4 +23,18 @@ export function combineListeners(
       }
     }
   };
+  // Every part that notes the caller's context (`bindCall`, such as the telemetry's) keeps doing so.
+  const binders = list.filter((listener) => typeof listener.bindCall === 'function');
+  if (binders.length > 0) {
+    combined.bindCall = (callId) => {
+      for (const listener of binders) {
+        try {
+          listener.bindCall?.(callId);
+        } catch {
+          // As above.
+        }
+      }
+    };
+  }
+  return combined;
 }

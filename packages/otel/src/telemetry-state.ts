@@ -26,6 +26,28 @@ export interface TelemetryState {
   readonly now: () => number;
   /** Open calls by `callId`. */
   readonly calls: Map<string, CallState>;
+  /** The context each call was made in, noted by `bindCall` until its `request:start` (oldest first). */
+  readonly bound: Map<string, Context>;
+}
+
+// A call bound but never started (ky refused it before the pipeline ran) leaves its entry behind: the oldest
+// go once there are this many.
+const MAX_BOUND = 1_000;
+
+/** Notes the context a call is made in, under its id (see `AttacheEventListener.bindCall` in core). */
+export function bindCallContext(state: TelemetryState, callId: string, context: Context): void {
+  if (state.bound.size >= MAX_BOUND) {
+    const oldest = state.bound.keys().next().value;
+    if (oldest !== undefined) state.bound.delete(oldest);
+  }
+  state.bound.set(callId, context);
+}
+
+/** The context `callId` was made in, if it was bound; forgotten once read. */
+export function takeCallContext(state: TelemetryState, callId: string): Context | undefined {
+  const context = state.bound.get(callId);
+  if (context !== undefined) state.bound.delete(callId);
+  return context;
 }
 
 /** The open call `callId` names, if any. */

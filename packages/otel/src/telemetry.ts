@@ -1,6 +1,7 @@
 import type { AttacheEventListener, Authenticator } from '@attache/core';
 import { ConfigError } from '@attache/core';
 import {
+  context as contextApi,
   type MeterProvider,
   metrics,
   type TextMapPropagator,
@@ -9,7 +10,7 @@ import {
 } from '@opentelemetry/api';
 import { createInstruments } from './instruments.ts';
 import { recordEvent } from './record-event.ts';
-import type { TelemetryState } from './telemetry-state.ts';
+import { bindCallContext, type TelemetryState } from './telemetry-state.ts';
 import { traceContextAuth } from './trace-context.ts';
 
 /** Options of {@link attacheTelemetry}. */
@@ -82,15 +83,18 @@ export function attacheTelemetry(options: AttacheTelemetryOptions = {}): Attache
     instruments: createInstruments(meter),
     now: options.now ?? Date.now,
     calls: new Map(),
+    bound: new Map(),
   };
+  const onEvent: AttacheEventListener = (event) => {
+    try {
+      recordEvent(state, event);
+    } catch {
+      // Telemetry must never break a call.
+    }
+  };
+  onEvent.bindCall = (callId) => bindCallContext(state, callId, contextApi.active());
   return {
-    onEvent: (event) => {
-      try {
-        recordEvent(state, event);
-      } catch {
-        // Telemetry must never break a call.
-      }
-    },
+    onEvent,
     propagation: traceContextAuth(state, options.propagator),
   };
 }

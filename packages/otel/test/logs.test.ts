@@ -193,4 +193,19 @@ describe('structured logs from the event stream', () => {
     expect(() => eventLogger(pinoLines().logger, { level: 'loud' as never })).toThrow(/level must be one of/);
     expect(() => consoleEventLogger({ write: 'stdout' as never })).toThrow(/write must be a function/);
   });
+
+  it('combineListeners keeps every part’s bindCall (the telemetry’s caller context) and isolates a throwing one', () => {
+    const bound: string[] = [];
+    const noting = Object.assign(() => {}, { bindCall: (id: string) => bound.push(`a ${id}`) });
+    const throwing = Object.assign(() => {}, {
+      bindCall: () => {
+        throw new Error('bug');
+      },
+    });
+    const later = Object.assign(() => {}, { bindCall: (id: string) => bound.push(`b ${id}`) });
+    const combined = combineListeners(noting, consoleEventLogger({ write: () => {} }), throwing, later);
+    combined.bindCall?.('call-7');
+    expect(bound).toEqual(['a call-7', 'b call-7']);
+    expect(combineListeners(consoleEventLogger({ write: () => {} })).bindCall).toBeUndefined();
+  });
 });

@@ -138,6 +138,7 @@ describe('@attache/otel in a real browser', () => {
     expect(call?.name).toBe('GET');
     expect(attempt?.name).toBe('GET');
     if (!call || !attempt) return;
+    // Made outside any span: the call span is a root.
     expect(parentOf(call)).toBeUndefined();
     expect(parentOf(attempt)).toBe(call.spanContext().spanId);
     expect(attempt.spanContext().traceId).toBe(call.spanContext().traceId);
@@ -169,6 +170,47 @@ describe('@attache/otel in a real browser', () => {
     expect(seen[0]?.headers['x-api-key']).toBe(KEY);
     expect(seen[0]?.headers.traceparent).toBe(traceparentOf(attempt.spanContext()));
     expect(attributeText(spans)).not.toContain(KEY);
+  });
+
+  it('createClient inside a page span: the call span is its child, though ky awaits before the pipeline runs', async () => {
+    const seen = partner();
+    const otel = sdk();
+    const client = createClient({
+      baseUrl: BASE,
+      auth: [otel.telemetry.propagation, apiKeyAuth({ key: KEY })],
+      onEvent: otel.telemetry.onEvent,
+    });
+
+    const [first, second] = await otel.tracer.startActiveSpan('load orders', async (page) => {
+      // Both calls are made synchronously inside the page's span; ky reaches the pipeline after its awaits.
+      const pending = [client.get('orders/1').json(), client.get('orders/2').json()];
+      try {
+        return await Promise.all(pending);
+      } finally {
+        page.end();
+      }
+    });
+    // A call made afterwards, outside the span, is a root again.
+    await client.get('orders/3').json();
+
+    expect([first, second]).toEqual([{ id: 'o-1' }, { id: 'o-1' }]);
+    const spans = await otel.spans();
+    const page = spans.find((span) => span.name === 'load orders');
+    const calls = spans.filter((span) => span.kind === SpanKind.INTERNAL && span !== page);
+    const attempts = spans.filter((span) => span.kind === SpanKind.CLIENT);
+    expect(spans).toHaveLength(7);
+    expect(calls.map(parentOf)).toEqual([page?.spanContext().spanId, page?.spanContext().spanId, undefined]);
+    expect(calls.slice(0, 2).map((span) => span.spanContext().traceId)).toEqual([
+      page?.spanContext().traceId,
+      page?.spanContext().traceId,
+    ]);
+    expect(attempts.map(parentOf).sort()).toEqual(calls.map((span) => span.spanContext().spanId).sort());
+    expect(seen.map((request) => request.headers.traceparent)).toEqual(
+      seen.map((request) => {
+        const attempt = attempts.find((span) => span.attributes['url.full'] === request.url.href);
+        return attempt === undefined ? 'missing' : traceparentOf(attempt.spanContext());
+      }),
+    );
   });
 
   it('createFetch under a page span, the key in the query, a retried 503: one attempt span per request, url.full masked', async () => {

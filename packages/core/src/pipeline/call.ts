@@ -37,6 +37,8 @@ export interface CallHints {
   readonly options?: CallOptions;
   /** The body is a stream (ky hands the pipeline a `Request`, where that is no longer visible). */
   readonly streamed?: boolean;
+  /** The call's id, taken where the face started the call (see `bindCall`). */
+  readonly callId?: string | undefined;
 }
 
 const ABSOLUTE_URL = /^[a-z][a-z\d+\-.]*:/i;

@@ -45,21 +45,41 @@ export interface PipelineConfig {
   readonly listening: boolean;
   /** Set on the per-call copy of the config (only when someone listens): the `callId` of its events. */
   readonly callId?: string;
+  /** The listener's `bindCall`, when it has one. */
+  readonly bindCall: ((callId: string) => void) | undefined;
   emit(event: AttacheEvent): void;
 }
 
 let calls = 0;
 
+/** A new call id. A counter, not a random UUID: unique within the process, cheap, and stable in tests. */
+function nextCallId(): string {
+  calls = (calls + 1) % Number.MAX_SAFE_INTEGER;
+  return `call-${calls.toString(36)}`;
+}
+
+/**
+ * Where a face starts a call that reaches the pipeline only after awaits of its own (`createClient`: ky's
+ * hooks): takes the call's id there, synchronously, and lets a listener that asks for it
+ * (`bindCall`, see {@link AttacheEventListener}) note the caller's context under that id. `undefined` when
+ * nobody listens.
+ */
+export function bindCall(config: PipelineConfig): string | undefined {
+  if (!config.listening) return undefined;
+  const callId = nextCallId();
+  config.bindCall?.(callId);
+  return callId;
+}
+
 /**
  * The config one call runs with: when someone listens, a copy whose `emit` stamps the call's id on every
- * event; otherwise the client's config itself, so a call nobody watches costs nothing more.
+ * event (the one `bindCall` took, when given); otherwise the client's config itself, so a call nobody watches
+ * costs nothing more.
  */
-export function configForCall(config: PipelineConfig): PipelineConfig {
+export function configForCall(config: PipelineConfig, bound?: string): PipelineConfig {
   if (!config.listening) return config;
-  // A counter, not a random UUID: unique within the process, cheap, and stable in tests. Traces that cross
-  // processes are correlated by the trace context, not by this id.
-  calls = (calls + 1) % Number.MAX_SAFE_INTEGER;
-  const callId = `call-${calls.toString(36)}`;
+  // Traces that cross processes are correlated by the trace context, not by this id.
+  const callId = bound ?? nextCallId();
   const emit = config.emit;
   return { ...config, callId, emit: (event) => emit({ ...event, callId }) };
 }
@@ -107,6 +127,19 @@ function hasUserinfo(url: string): boolean {
  * A base without query, fragment or backslash, with a trailing slash: resolving a plain relative path (see
  * `resolveUrl`) against it is the same as parsing the two joined, which costs half as much.
  */
+function listenerBinding(listener: AttacheEventListener | undefined): ((callId: string) => void) | undefined {
+  const bind = listener?.bindCall;
+  if (bind === undefined) return undefined;
+  if (typeof bind !== 'function') throw new ConfigError('onEvent.bindCall must be a function');
+  return (callId) => {
+    try {
+      bind.call(listener, callId);
+    } catch {
+      // Like the listener itself: what it throws never breaks a call.
+    }
+  };
+}
+
 function joinableBase(baseUrl: string | undefined): string | undefined {
   if (baseUrl === undefined || /[?#\\]/.test(baseUrl)) return undefined;
   return baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
@@ -214,6 +247,7 @@ export function resolvePipelineConfig(options: CreateFetchOptions): PipelineConf
       query: new Set(authenticators.flatMap((a) => lower(a.sensitiveQuery))),
     },
     listening: options.onEvent !== undefined,
+    bindCall: listenerBinding(options.onEvent),
     emit,
   };
 }

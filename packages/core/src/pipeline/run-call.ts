@@ -18,7 +18,7 @@ export async function runCall(
   init: AttacheRequestInit | undefined,
   hints?: CallHints,
 ): Promise<PipelineResult> {
-  const config = configForCall(client);
+  const config = configForCall(client, hints?.callId);
   let call: ReturnType<typeof normalizeCall>;
   try {
     call = normalizeCall(config, input, init, hints);
