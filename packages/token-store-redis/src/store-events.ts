@@ -1,5 +1,5 @@
-import type { AttacheEventListener, TokenStoreEvent } from '@attache/core';
-import { callListener } from '@attache/core/internal';
+import type { TokenStoreEvent } from '@attache/core';
+import { createEventSource, type EventSourceListeners } from '@attache/core/internal';
 
 export type {
   StoreAvailableEvent,
@@ -23,27 +23,12 @@ export type RedisTokenStoreEvent = TokenStoreEvent;
 export type RedisTokenStoreListener = (event: RedisTokenStoreEvent) => void;
 
 /** The store's listeners: its `onEvent` option and those of the clients it serves. */
-export interface StoreListeners {
-  emit(event: RedisTokenStoreEvent): void;
-  subscribe(listener: AttacheEventListener): () => void;
-}
+export type StoreListeners = EventSourceListeners<RedisTokenStoreEvent>;
 
+/**
+ * A faulty listener never breaks a store operation (the token source would see a failing store); each is
+ * called once however often it is added, and only the call that added it removes it.
+ */
 export function createStoreListeners(option: RedisTokenStoreListener | undefined): StoreListeners {
-  const listeners = new Set<RedisTokenStoreListener>();
-  if (option !== undefined) listeners.add(option);
-  return {
-    emit(event) {
-      // A faulty listener must not break a store operation (the token source would see a failing store).
-      for (const each of listeners) callListener(each, event);
-    },
-    subscribe(added) {
-      // Each listener is called once however often it is added (several clients sharing one listener and
-      // one store, or the same listener given as `onEvent` too); only the call that added it removes it.
-      const owned = listeners.has(added) ? undefined : added;
-      if (owned !== undefined) listeners.add(owned);
-      return () => {
-        if (owned !== undefined) listeners.delete(owned);
-      };
-    },
-  };
+  return createEventSource(option);
 }

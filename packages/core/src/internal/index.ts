@@ -20,6 +20,8 @@ export { toRequestInit } from '../transport.ts';
 export { parseWwwAuthenticate } from '../www-authenticate.ts';
 export type { NumberRule } from './checks.ts';
 export { callListener, checkNumber, checkOptionalNumber, isHttpToken } from './checks.ts';
+export type { EventSourceListeners } from './event-source.ts';
+export { createEventSource } from './event-source.ts';
 export { ASYMMETRIC_JWS_ALGORITHMS } from './jws-algorithms.ts';
 export type { ProviderCache } from './provider-cache.ts';
 export { createProviderCache } from './provider-cache.ts';
