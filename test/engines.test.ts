@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { runInNewContext } from 'node:vm';
-import { transformSync } from 'esbuild';
+import { buildSync } from 'esbuild';
 import fc from 'fast-check';
 import { build } from 'tsup';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -94,10 +94,18 @@ describe('engines bookkeeping', () => {
 describe('the guard, over many runtimes', () => {
   const compiled = packages.map((pkg) => ({
     ...pkg,
-    code: transformSync(readFileSync(join(ROOT, 'packages', pkg.dir, 'src/require-node.ts'), 'utf8'), {
-      loader: 'ts',
-      format: 'cjs',
-    }).code,
+    // The guard as it runs: bundled with the shared check it imports from @attache/core/engines.
+    code:
+      buildSync({
+        entryPoints: [join(ROOT, 'packages', pkg.dir, 'src/require-node.ts')],
+        absWorkingDir: join(ROOT, 'packages', pkg.dir),
+        bundle: true,
+        format: 'cjs',
+        platform: 'neutral',
+        conditions: ['@attache/source'],
+        write: false,
+        logLevel: 'silent',
+      }).outputFiles[0]?.text ?? '',
   }));
   const evaluate = (code: string, globals: Record<string, unknown>): unknown => {
     try {

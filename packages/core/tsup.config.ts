@@ -6,6 +6,8 @@ export default defineConfig({
     index: 'src/index.ts',
     'internal/index': 'src/internal/index.ts',
     'require-node': 'src/require-node.ts',
+    // What every package's guard imports: nothing else of core is evaluated before the check.
+    engines: 'src/engines.ts',
   },
   format: ['esm'],
   target: 'es2023',
