@@ -1,11 +1,5 @@
 import { ConfigError, type CredentialInput } from '@attache/core';
-import {
-  type AssertionGrantOptions,
-  checkProvider,
-  createAssertionGrantAuth,
-  type GrantAuth,
-  readProvided,
-} from './assertion-grant-auth.ts';
+import * as grant from './assertion-grant-auth.ts';
 
 const ACCESS_TOKEN = 'urn:ietf:params:oauth:token-type:access_token';
 const URI = /^[a-z][a-z0-9+.-]*:\S+$/i;
@@ -24,7 +18,7 @@ const URI = /^[a-z][a-z0-9+.-]*:\S+$/i;
  * };
  * ```
  */
-export interface TokenExchangeAuthOptions extends AssertionGrantOptions {
+export interface TokenExchangeAuthOptions extends grant.AssertionGrantOptions {
   /** The token to exchange: a value, or a provider read for every token request (RFC 8693 `subject_token`). */
   readonly subjectToken: CredentialInput;
   /** Its type URI. Default `urn:ietf:params:oauth:token-type:access_token`. */
@@ -59,31 +53,33 @@ function tokenType(value: unknown, field: string): string {
  * });
  * ```
  */
-export function tokenExchangeAuth(options: TokenExchangeAuthOptions): GrantAuth {
+export function tokenExchangeAuth(options: TokenExchangeAuthOptions): grant.GrantAuth {
   const who = 'tokenExchangeAuth';
   if (typeof options !== 'object' || options === null)
     throw new ConfigError(`${who}: options must be an object`);
-  const subject = checkProvider(options.subjectToken, `${who}: subjectToken`);
+  const subject = grant.checkProvider(options.subjectToken, `${who}: subjectToken`);
   const actor =
-    options.actorToken === undefined ? undefined : checkProvider(options.actorToken, `${who}: actorToken`);
+    options.actorToken === undefined
+      ? undefined
+      : grant.checkProvider(options.actorToken, `${who}: actorToken`);
   const subjectType = tokenType(options.subjectTokenType, 'subjectTokenType');
   const actorType = tokenType(options.actorTokenType, 'actorTokenType');
   const requested =
     options.requestedTokenType === undefined
       ? undefined
       : tokenType(options.requestedTokenType, 'requestedTokenType');
-  return createAssertionGrantAuth(
+  return grant.createAssertionGrantAuth(
     options,
     who,
     'urn:ietf:params:oauth:grant-type:token-exchange',
     async () => {
       const params: [string, string][] = [
-        ['subject_token', await readProvided(subject, `${who}: subjectToken`)],
+        ['subject_token', await grant.readProvided(subject, `${who}: subjectToken`)],
         ['subject_token_type', subjectType],
       ];
       if (actor !== undefined) {
         params.push(
-          ['actor_token', await readProvided(actor, `${who}: actorToken`)],
+          ['actor_token', await grant.readProvided(actor, `${who}: actorToken`)],
           ['actor_token_type', actorType],
         );
       }
