@@ -27,7 +27,7 @@ export default defineConfig({
   test: {
     // Most test files wait on servers in other processes (oidc-provider, Redis, nginx, Python, Chromium), so
     // more files than cores run well side by side; the browser instance takes one of these slots.
-    maxWorkers: 4,
+    maxWorkers: 3,
     projects: [
       {
         extends: true,
