@@ -34,7 +34,7 @@ describe('robot account: POST /login → token, through createTokenSource + toke
       username,
       password: secret(password),
       now,
-      random: () => 0.5, // refresh point at 80 % of the lifetime, back-off waits at half their ceiling
+      random: () => 0.5, // refresh point at 80 % of the lifetime, back-off waits at three quarters of their ceiling
       onEvent: (event) => events.push(event),
     });
     return { fetch, source, events };
@@ -101,11 +101,11 @@ describe('robot account: POST /login → token, through createTokenSource + toke
     expect(api.counters.apiCalls).toBe(0);
   });
 
-  it('a busy login endpoint (429, 503) is retryable and backs off below 1 s, 2 s', async () => {
+  it('a busy login endpoint (429, 503) is retryable and backs off 0.5–1 s, then 1–2 s', async () => {
     const { fetch, events } = client();
     api.failLogins(429);
     await expect(fetch('orders')).rejects.toMatchObject({ status: 429, isRetryable: true });
-    t += 499;
+    t += 749;
     await expect(fetch('orders')).rejects.toMatchObject({ status: 429 });
     expect(api.counters.logins).toBe(1);
     t += 1;
@@ -113,13 +113,16 @@ describe('robot account: POST /login → token, through createTokenSource + toke
     await expect(fetch('orders')).rejects.toMatchObject({ status: 503, isRetryable: true });
     expect(api.counters.logins).toBe(2);
     api.failLogins(undefined);
-    t += 1000;
+    t += 1499;
+    await expect(fetch('orders')).rejects.toMatchObject({ status: 503 });
+    expect(api.counters.logins).toBe(2);
+    t += 1;
     expect((await fetch('orders')).status).toBe(200);
     expect(api.counters.logins).toBe(3);
     const failures = events.flatMap((event) => (event.type === 'token:refresh-failed' ? [event] : []));
     expect(failures.map((event) => [event.error, event.retryInMs])).toEqual([
-      ['HTTP 429', 500],
-      ['HTTP 503', 1000],
+      ['HTTP 429', 750],
+      ['HTTP 503', 1500],
     ]);
   });
 

@@ -247,15 +247,15 @@ describe('failure and back-off', () => {
     return { fetchToken, calls: () => calls, log };
   }
 
-  it('a failed background refresh keeps serving the valid token and backs off below 1, 2, 4 … 30 s, one at a time', async () => {
+  it('a failed background refresh keeps serving the valid token and backs off 0.5–1, 1–2, 2–4 … 15–30 s, one at a time', async () => {
     const clock = fakeClock();
     const events: AttacheEvent[] = [];
     const endpoint = failingIssuer(clock, 2);
     const source = createTokenSource(endpoint.fetchToken, {
       key: uniqueKey(),
       now: clock.now,
-      // Full jitter: each wait is random() × the ceiling; half of it here.
-      random: () => 0.5,
+      // Equal jitter: each wait is half the ceiling plus random() × the other half; the half alone here.
+      random: () => 0,
       onEvent: (event) => events.push(event),
     });
     const first = await source.get();
@@ -283,7 +283,7 @@ describe('failure and back-off', () => {
     const source = createTokenSource(endpoint.fetchToken, {
       key: uniqueKey(),
       now: clock.now,
-      random: () => 0.5,
+      random: () => 0,
     });
     const results = await Promise.allSettled(Array.from({ length: 20 }, () => source.get()));
     expect(endpoint.calls()).toBe(1);
@@ -337,7 +337,7 @@ describe('failure and back-off', () => {
         if (fail) throw new TokenAcquisitionError('busy', { status: 429 });
         return { accessToken: `t${calls}`, expiresIn: 3600 };
       },
-      { key: uniqueKey(), now: clock.now, random: () => 0.5, onEvent: (event) => events.push(event) },
+      { key: uniqueKey(), now: clock.now, random: () => 0, onEvent: (event) => events.push(event) },
     );
     await expect(source.get()).rejects.toThrow('busy');
     clock.advance(500);
@@ -355,7 +355,7 @@ describe('failure and back-off', () => {
     expect(retryIns).toEqual([500, 1000, 500]);
   });
 
-  it('draws each wait at random below the doubling ceiling, capped at maxBackoff (the pipeline’s formula)', async () => {
+  it('draws each wait between half and all of the doubling ceiling, capped at maxBackoff (equal jitter)', async () => {
     const clock = fakeClock();
     const draws = [0.25, 0.75, 0.1, 0.999, 0];
     const events: AttacheEvent[] = [];
@@ -378,8 +378,8 @@ describe('failure and back-off', () => {
     const retryIns = events.flatMap((event) =>
       event.type === 'token:refresh-failed' ? [event.retryInMs] : [],
     );
-    // Ceilings 1 s, 2 s, then maxBackoff.
-    expect(retryIns).toEqual([250, 1_500, 300, 2_997, 0]);
+    // Ceilings 1 s, 2 s, then maxBackoff: c/2 + random() × c/2, never less than half.
+    expect(retryIns).toEqual([625, 1_750, 1_650, 2_998, 1_500]);
   });
 
   it('429 and 5xx from the token endpoint are retryable failures, never "credentials invalid"', async () => {
@@ -565,7 +565,7 @@ describe('events', () => {
         if (calls === 1) return { accessToken: 'sk_live_TOKEN_ONE', expiresIn: 3600 };
         throw new TokenAcquisitionError('Login refused', { status: 401, error: 'invalid_client' });
       },
-      { key: uniqueKey(), now: clock.now, random: () => 0.5, onEvent: (event) => events.push(event) },
+      { key: uniqueKey(), now: clock.now, random: () => 0, onEvent: (event) => events.push(event) },
     );
     const token = await source.get();
     await source.invalidate(token);

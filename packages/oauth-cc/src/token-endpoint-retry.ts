@@ -1,10 +1,11 @@
 import { ConfigError, TokenAcquisitionError } from '@attache/core';
-import { backoff, sleep } from '@attache/core/internal';
+import { backoff, EQUAL_JITTER, sleep } from '@attache/core/internal';
 
 /**
  * How the token endpoint is retried: network errors, 429 and 5xx only; a 4xx other than 429
- * is never retried. Waits are the same full-jitter back-off as the pipeline's retries: before the n-th retry
- * (from 0), a random wait below `min(maxDelay, minDelay × 2^n)`, drawn with the token source's `random`; a
+ * is never retried. Waits are the pipeline's back-off formula with equal jitter: before the n-th retry (from
+ * 0), with `c = min(maxDelay, minDelay × 2^n)`, a random wait between `c/2` and `c` (never a retry at once),
+ * drawn with the token source's `random`; a
  * `Retry-After` is waited for when it is the longer wait. Nothing is waited for past the token fetch's
  * deadline (the token source's `fetchTimeout`) or longer than `maxRetryAfter`: the error comes back at once.
  *
@@ -115,7 +116,10 @@ export async function retryTransient<T>(
       }
       if (attempt > retry.retries || !isTransient(thrown)) throw thrown;
       const retryAfter = thrown.retryAfter;
-      const delay = Math.min(backoff(retry.minDelay, retry.maxDelay, attempt - 1, scope.random), MAX_TIMER);
+      const delay = Math.min(
+        backoff(retry.minDelay, retry.maxDelay, attempt - 1, scope.random, EQUAL_JITTER),
+        MAX_TIMER,
+      );
       const wait = Math.max(retryAfter ?? 0, delay);
       if (
         (retryAfter !== undefined && retryAfter > retry.maxRetryAfter) ||

@@ -164,7 +164,7 @@ describe('retries inside the deadline', () => {
     expect(as.faults.calls).toMatchObject({ failed: 1, networkErrors: 1 });
   });
 
-  it("waits the shared full-jitter back-off, drawn with the token source's random", async () => {
+  it("waits the shared back-off with equal jitter, drawn with the token source's random", async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
     const requests = tokenEndpoint(
       () => new HttpResponse('unavailable', { status: 503 }),
@@ -184,9 +184,9 @@ describe('retries inside the deadline', () => {
     );
     expect(token.value.reveal()).toBe('at-1');
     expect(requests).toHaveLength(4);
-    // Ceilings 200, 400, then maxDelay 500.
+    // Ceilings 200, 400, then maxDelay 500: c/2 + random() × c/2, never less than half.
     expect(events.filter((event) => event.type === 'retry:scheduled').map((event) => event.delayMs)).toEqual([
-      100, 100, 499,
+      150, 250, 499,
     ]);
   });
 

@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 
-export { backoff } from '../backoff.ts';
+export { backoff, EQUAL_JITTER } from '../backoff.ts';
 export { readCredential } from '../bearer-auth.ts';
 export type { LearningClock } from '../clock.ts';
 export { createLearningClock } from '../clock.ts';

@@ -1,4 +1,4 @@
-import { backoff } from '../backoff.ts';
+import { backoff, EQUAL_JITTER } from '../backoff.ts';
 import { isAttacheError, TokenAcquisitionError } from '../errors.ts';
 import type { AttacheEventListener } from '../events.ts';
 import { emit, type SourceContext } from './source-context.ts';
@@ -53,7 +53,7 @@ export function recordFailure(
   const count = (state.failure?.count ?? 0) + 1;
   // The endpoint's own Retry-After (from a 429 or 503) is a floor for the back-off, never a ceiling.
   const retryInMs = Math.max(
-    backoff(FIRST_BACKOFF, context.maxBackoff, count - 1, context.random),
+    backoff(FIRST_BACKOFF, context.maxBackoff, count - 1, context.random, EQUAL_JITTER),
     error.retryAfter ?? 0,
   );
   const failedAt = context.now();

@@ -36,10 +36,11 @@ export interface TokenSourceOptions {
    */
   readonly refreshWindow?: readonly [number, number];
   /**
-   * Ceiling of the wait after a failed attempt, during which no new attempt starts. The wait is the same
-   * full-jitter back-off as the pipeline's retries: after the n-th failure in a row, a random wait below
-   * `min(maxBackoff, 1 s × 2^(n−1))` (under 1 s, 2 s, 4 s … up to this), drawn with `random`, so sources
-   * that failed together do not try again together. The endpoint's `Retry-After` is a floor for it.
+   * Ceiling of the wait after a failed attempt, during which no new attempt starts. The wait is the
+   * pipeline's back-off formula with equal jitter: after the n-th failure in a row, with `c = min(maxBackoff,
+   * 1 s × 2^(n−1))`, between `c/2` and `c` (0.5–1 s, 1–2 s, 2–4 s … up to this), drawn with `random`, so
+   * sources that failed together do not try again together, and a failing endpoint is never asked again at
+   * once. The endpoint's `Retry-After` is a floor for it.
    * Default `30_000`.
    */
   readonly maxBackoff?: number;

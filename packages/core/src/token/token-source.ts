@@ -14,8 +14,9 @@ import type { FetchToken, Token, TokenSource } from './token-types.ts';
  * - **Two stages**: past a randomized point between 75 % and 85 % of the lifetime (or the server's
  *   `refresh_in`), a background refresh starts and callers keep the current token; within `expirySkew` of
  *   expiry, callers wait for the new one. Expiry is checked when a token is asked for: no timers.
- * - **Failure**: a failed refresh keeps a still-valid token; the next attempts wait a random time below
- *   1 s, 2 s, 4 s … up to `maxBackoff` (full jitter, at least the endpoint's `Retry-After`), one at a time.
+ * - **Failure**: a failed refresh keeps a still-valid token; the next attempts wait a random time between
+ *   half and all of 1 s, 2 s, 4 s … up to `maxBackoff` (equal jitter, at least the endpoint's `Retry-After`),
+ *   one at a time.
  *   With no valid token, callers inside the back-off get the last `TokenAcquisitionError` at once. A 429 or
  *   5xx is a retryable failure, never "credentials invalid".
  * - **Invalidation**: `invalidate(token)` only drops that exact token.
