@@ -313,10 +313,12 @@ export interface StoreLockBypassedEvent extends EventBase {
  * certificate, or a Redis token store (and the token sources and authenticators that hold one). When a client
  * with an `onEvent` is given one as its `transport` or among its `auth`, it subscribes its listener, so those
  * events join the client's stream (without a `callId`). The listener itself is handed over: a source should
- * call a listener added several times once per event.
+ * call a listener added several times once per event, and keep it until every subscription that added it was
+ * removed. A client removes its subscriptions once it is garbage-collected, so a long-lived source does not
+ * keep the listener of every client ever made.
  */
 export interface AttacheEventSource {
-  /** Adds a listener; returns what removes it. */
+  /** Adds a listener; returns what removes this subscription (once). */
   subscribe(listener: AttacheEventListener): () => void;
 }
 

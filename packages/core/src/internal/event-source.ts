@@ -10,21 +10,27 @@ export interface EventSourceListeners<E> {
 /**
  * The listener set behind an `AttacheEventSource`: a faulty listener never breaks the operation that
  * emitted, and each listener is called once however often it is added (several clients sharing one listener
- * and one source, or the same listener given as the source's own `onEvent` too); only the call that added a
- * listener removes it.
+ * and one source, or the same listener given as the source's own `onEvent` too). Subscriptions are counted:
+ * a listener stays until every subscription that added it was removed (each remover works once); the
+ * source's own option stays for good.
  */
 export function createEventSource<E>(option: ((event: E) => void) | undefined): EventSourceListeners<E> {
-  const listeners = new Set<(event: E) => void>();
-  if (option !== undefined) listeners.add(option);
+  const subscriptions = new Map<(event: E) => void, number>();
+  if (option !== undefined) subscriptions.set(option, Number.POSITIVE_INFINITY);
   return {
     emit(event) {
-      for (const each of listeners) callListener(each, event);
+      for (const each of subscriptions.keys()) callListener(each, event);
     },
     subscribe(added) {
-      const owned = listeners.has(added as (event: E) => void) ? undefined : (added as (event: E) => void);
-      if (owned !== undefined) listeners.add(owned);
+      const listener = added as (event: E) => void;
+      subscriptions.set(listener, (subscriptions.get(listener) ?? 0) + 1);
+      let removed = false;
       return () => {
-        if (owned !== undefined) listeners.delete(owned);
+        if (removed) return;
+        removed = true;
+        const left = (subscriptions.get(listener) ?? 1) - 1;
+        if (left > 0) subscriptions.set(listener, left);
+        else subscriptions.delete(listener);
       };
     },
   };

@@ -215,16 +215,9 @@ export function resolvePipelineConfig(options: CreateFetchOptions): PipelineConf
   }
   const redirects = resolveRedirects(options);
   const emit = safeEmitter(options.onEvent);
-  // A transport with events of its own (mTLS reloads) reports them to this client's listener too. The
-  // listener itself is handed over, so several clients sharing one listener and one transport get each event once.
-  // Authenticators whose token store has events (Redis outages) hand them over the same way.
-  if (options.onEvent !== undefined) {
-    for (const source of [transport, ...authenticators] as Partial<AttacheEventSource>[])
-      if (typeof source.subscribe === 'function') source.subscribe(options.onEvent);
-  }
   const now = options.now ?? (() => Date.now());
   const lower = (names: readonly string[] | undefined): string[] => (names ?? []).map((n) => n.toLowerCase());
-  return {
+  const config: PipelineConfig = {
     authenticators,
     challengeStatuses: new Set([401, ...authenticators.flatMap((a) => a.challengeStatuses ?? [])]),
     baseUrl: options.baseUrl,
@@ -250,4 +243,35 @@ export function resolvePipelineConfig(options: CreateFetchOptions): PipelineConf
     bindCall: listenerBinding(options.onEvent),
     emit,
   };
+  subscribeListener(config, options.onEvent, [transport, ...authenticators]);
+  return config;
+}
+
+// Unsubscribes a client's listener once the client is gone (nothing else holds its config).
+const subscriptions =
+  typeof FinalizationRegistry === 'function'
+    ? new FinalizationRegistry<readonly (() => void)[]>((removers) => {
+        for (const remove of removers) remove();
+      })
+    : undefined;
+
+/**
+ * A transport with events of its own (mTLS reloads) and authenticators whose token store has events (Redis
+ * outages) report them to this client's listener too. The listener itself is handed over, so several clients
+ * sharing one listener and one source get each event once; it is taken off again when the client is
+ * collected, so a long-lived store does not keep the listener of every client ever made.
+ */
+function subscribeListener(
+  config: PipelineConfig,
+  listener: AttacheEventListener | undefined,
+  sources: readonly unknown[],
+): void {
+  if (listener === undefined) return;
+  const removers: (() => void)[] = [];
+  for (const source of sources as Partial<AttacheEventSource>[]) {
+    if (typeof source.subscribe !== 'function') continue;
+    const remove = source.subscribe(listener);
+    if (typeof remove === 'function') removers.push(remove);
+  }
+  if (removers.length > 0) subscriptions?.register(config, removers);
 }
