@@ -124,7 +124,9 @@ function requestSource(request: Request, streamed: boolean): Source {
   const stream = streamed && request.body !== null ? request.body : undefined;
   return {
     method: request.method.toUpperCase(),
-    // Entry by entry: only the values are carried, not the object.
+    // Entry by entry: only the values are carried, not the object (a Headers copied whole from a Request
+    // that was itself rebuilt from another carries some values twice under msw's interceptor, which users'
+    // test suites run: test/headers-copy.test.ts).
     headers: new Headers([...request.headers]),
     body: request.body === null ? undefined : stream ? null : undefined,
     pending: request.body !== null && stream === undefined ? request : undefined,
