@@ -141,13 +141,26 @@ function moveCallOptionsToHints(callOptions: KyOptions): void {
   record[HINTS] = { options, streamed, callId } satisfies CallHints;
 }
 
+function onlyHints(init: object): boolean {
+  for (const key in init) if (key !== HINTS) return false;
+  return true;
+}
+
+function withoutHints(init: RequestInit & { [HINTS]?: CallHints }): RequestInit {
+  const { [HINTS]: _hints, ...rest } = init;
+  return rest;
+}
+
 /** The ky instance whose `fetch` is the pipeline and whose HTTP errors are Attaché's typed errors. */
 function createKy(options: CreateClientOptions, pipeline: Pipeline): KyInstance {
   const { ky: kyDefaults } = options;
   // The pipeline's result for each non-2xx response, until ky turns it into an error.
   const results = new WeakMap<Response, PipelineResult>();
   const send = async (input: Request | string | URL, init?: RequestInit): Promise<Response> => {
-    const { [HINTS]: hints, ...rest } = (init ?? {}) as RequestInit & { [HINTS]?: CallHints };
+    const given = init as (RequestInit & { [HINTS]?: CallHints }) | undefined;
+    const hints = given?.[HINTS];
+    // ky hands over its options fetch does not know: usually the hints alone, which are not for fetch.
+    const rest = given === undefined || onlyHints(given) ? undefined : withoutHints(given);
     const result = await pipeline.run(input, rest, hints ?? {});
     if (!result.response.ok) results.set(result.response, result);
     return result.response;
