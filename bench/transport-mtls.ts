@@ -4,6 +4,7 @@ import { mtlsTransport } from '@attache/mtls-node';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { createPki } from '../packages/mtls-node/test/fixtures/pki.ts';
 import type { Scenario } from './interleave.ts';
+import { transportAlone } from './transport.ts';
 
 const consume = async (response: { json(): Promise<unknown> }): Promise<unknown> => response.json();
 
@@ -33,17 +34,7 @@ export async function prepareMtlsBench(): Promise<{
       baseline: "undici's fetch + Agent (mTLS)",
       setup: (origin) => {
         const transport = mtlsTransport({ cert: client.cert, key: secret(client.key), ca: ca.cert });
-        const url = `${origin}/orders/1`;
-        return () =>
-          transport({
-            url,
-            method: 'GET',
-            headers: new Headers(),
-            body: undefined,
-            signal: undefined,
-            redirect: 'manual',
-            init: {},
-          }).then(consume);
+        return transportAlone(transport, origin);
       },
     },
     {

@@ -1,5 +1,5 @@
 import { apiKeyAuth } from '@attache/api-key';
-import { createFetch, secret } from '@attache/core';
+import { createFetch, secret, type Transport } from '@attache/core';
 import { nodeTransport } from '@attache/mtls-node';
 import {
   createDefaultHttpClient,
@@ -11,6 +11,21 @@ import { Agent, request } from 'undici';
 import type { Scenario } from './interleave.ts';
 
 const consume = async (response: Response): Promise<unknown> => response.json();
+
+/** A transport called alone, without the pipeline: a plain GET as the pipeline would hand it over. */
+export function transportAlone(transport: Transport, origin: string): () => Promise<unknown> {
+  const url = `${origin}/orders/1`;
+  return () =>
+    transport({
+      url,
+      method: 'GET',
+      headers: new Headers(),
+      body: undefined,
+      signal: undefined,
+      redirect: 'manual',
+      init: {},
+    }).then(consume);
+}
 
 /**
  * The Node transport against the clients a user would otherwise pick: raw `fetch`, and undici's dispatcher
@@ -77,18 +92,7 @@ export const transportScenarios: Scenario[] = [
     name: 'nodeTransport alone',
     baseline: 'raw fetch',
     setup: (origin) => {
-      const transport = nodeTransport();
-      const url = `${origin}/orders/1`;
-      return () =>
-        transport({
-          url,
-          method: 'GET',
-          headers: new Headers(),
-          body: undefined,
-          signal: undefined,
-          redirect: 'manual',
-          init: {},
-        }).then(consume);
+      return transportAlone(nodeTransport(), origin);
     },
   },
 ];

@@ -9,29 +9,14 @@ import {
   type TokenStore,
   tokenAuth,
 } from '../src/index.ts';
+import { createEventSource, type EventSourceListeners } from '../src/internal/index.ts';
 
 const BASE_URL = 'https://api.partner.example';
 const outage: AttacheEvent = { type: 'store:unavailable', store: 'redis', reason: 'disconnected' };
 
-/** A store with events of its own, as the Redis store has: each listener called once per event. */
-function eventfulStore(): TokenStore & {
-  subscribe(listener: AttacheEventListener): () => void;
-  emit(event: AttacheEvent): void;
-} {
-  const listeners = new Set<AttacheEventListener>();
-  return {
-    ...createMemoryTokenStore(),
-    subscribe(listener) {
-      const added = listeners.has(listener) ? undefined : listener;
-      if (added !== undefined) listeners.add(added);
-      return () => {
-        if (added !== undefined) listeners.delete(added);
-      };
-    },
-    emit(event) {
-      for (const listener of listeners) listener(event);
-    },
-  };
+/** A store with events of its own, as the Redis store has (core's listener set: each listener once per event). */
+function eventfulStore(): TokenStore & EventSourceListeners<AttacheEvent> {
+  return { ...createMemoryTokenStore(), ...createEventSource<AttacheEvent>(undefined) };
 }
 
 function sourceOver(store: TokenStore) {

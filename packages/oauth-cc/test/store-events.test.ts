@@ -1,36 +1,20 @@
 import {
   type AttacheEvent,
-  type AttacheEventListener,
   type Authenticator,
   createFetch,
   createMemoryTokenStore,
   type TokenStore,
 } from '@attache/core';
+import { createEventSource, type EventSourceListeners } from '@attache/core/internal';
 import { describe, expect, it } from 'vitest';
 import { clientCredentialsAuth, jwtBearerAuth, refreshTokenAuth, tokenExchangeAuth } from '../src/index.ts';
 
 const TOKEN = 'https://auth.partner.example/token';
 const BASE_URL = 'https://api.partner.example';
 
-/** A store with events of its own, as the Redis store has: each listener called once per event. */
-function eventfulStore(): TokenStore & {
-  subscribe(listener: AttacheEventListener): () => void;
-  emit(event: AttacheEvent): void;
-} {
-  const listeners = new Set<AttacheEventListener>();
-  return {
-    ...createMemoryTokenStore(),
-    subscribe(listener) {
-      const added = listeners.has(listener) ? undefined : listener;
-      if (added !== undefined) listeners.add(added);
-      return () => {
-        if (added !== undefined) listeners.delete(added);
-      };
-    },
-    emit(event) {
-      for (const listener of listeners) listener(event);
-    },
-  };
+/** A store with events of its own, as the Redis store has (core's listener set: each listener once per event). */
+function eventfulStore(): TokenStore & EventSourceListeners<AttacheEvent> {
+  return { ...createMemoryTokenStore(), ...createEventSource<AttacheEvent>(undefined) };
 }
 
 const authenticators: [string, (store: TokenStore) => Authenticator][] = [
