@@ -27,9 +27,14 @@ function describe(span: ReadableSpan): string {
 const startOf = (span: ReadableSpan) => span.startTime[0] * 1e9 + span.startTime[1];
 const endOf = (span: ReadableSpan) => span.endTime[0] * 1e9 + span.endTime[1];
 
-// Start order; a span that encloses another (same start, later end) first; then by name, so the order is stable.
+// Start order. Spans rebuilt from an event's duration in whole milliseconds start up to 1 ms off, so two that
+// start within 1 ms of each other count as starting together: the one that ends later (it encloses the other)
+// first, then by name. The order does not depend on where a millisecond boundary fell.
+const SAME_START_NS = 1e6;
 const byStart = (a: ReadableSpan, b: ReadableSpan) =>
-  startOf(a) - startOf(b) || endOf(b) - endOf(a) || a.name.localeCompare(b.name);
+  Math.abs(startOf(a) - startOf(b)) <= SAME_START_NS
+    ? endOf(b) - endOf(a) || a.name.localeCompare(b.name)
+    : startOf(a) - startOf(b);
 
 /** The spans of one trace as an indented tree, children in start order, for printing. */
 export function traceTree(spans: readonly ReadableSpan[]): string[] {
