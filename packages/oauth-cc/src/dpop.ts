@@ -1,7 +1,7 @@
 import { ConfigError, TokenAcquisitionError, type WebCryptoKeyPair } from '@attache/core';
 import { checkHeaderValue } from '@attache/core/internal';
 import type { DpopKey } from './dpop-proof.ts';
-import { type PreparedKey, type PrivateKeyAlgorithm, preparePrivateKey } from './private-key.ts';
+import { type PreparedKey, type PrivateKeyAlgorithm, prepareCryptoKey } from './private-key.ts';
 
 /**
  * DPoP settings (RFC 9449) of `clientCredentialsAuth`.
@@ -90,7 +90,7 @@ function checkDpopKey(options: true | DpopOptions): { given?: WebCryptoKeyPair; 
     );
   }
   const field = 'clientCredentialsAuth: dpop.key.privateKey';
-  return { given, prepared: preparePrivateKey(given.privateKey, { alg }, field) };
+  return { given, prepared: prepareCryptoKey(given.privateKey, { alg }, field) };
 }
 
 /**

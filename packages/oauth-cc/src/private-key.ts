@@ -25,6 +25,12 @@ export type PrivateKeyInput = WebCryptoKey | JWK | string | Secret;
 const ALGORITHMS = ASYMMETRIC_JWS_ALGORITHMS;
 const EC_ALGS: Readonly<Record<string, string>> = { 'P-256': 'ES256', 'P-384': 'ES384', 'P-521': 'ES512' };
 
+/** The algorithm and key id a caller gives with a key. */
+interface KeyOptions {
+  readonly alg?: string | undefined;
+  readonly kid?: string | undefined;
+}
+
 /** A key ready to sign: its algorithm, `kid`, and the imported `CryptoKey` (imported once, on first use). */
 export interface PreparedKey {
   readonly alg: string;
@@ -129,17 +135,7 @@ function algFromPem(pem: string, field: string): string {
   );
 }
 
-/**
- * Checks a private key eagerly (kind, private part, algorithm) and returns it ready to sign; the import into
- * WebCrypto happens once, on first use.
- *
- * @throws {ConfigError} naming `field`, for anything that cannot sign with an asymmetric JWS algorithm.
- */
-export function preparePrivateKey(
-  input: unknown,
-  options: { readonly alg?: string | undefined; readonly kid?: string | undefined },
-  field: string,
-): PreparedKey {
+function checkKeyOptions(options: KeyOptions, field: string): void {
   if (options.alg !== undefined && !ALGORITHMS.includes(options.alg)) {
     throw new ConfigError(
       `${field}: alg ${JSON.stringify(options.alg)} is not one of ${ALGORITHMS.join(', ')}`,
@@ -148,30 +144,16 @@ export function preparePrivateKey(
   if (options.kid !== undefined && (typeof options.kid !== 'string' || options.kid.length === 0)) {
     throw new ConfigError(`${field}: kid must be a non-empty string`);
   }
-  let derived: string | undefined;
-  let kid = options.kid;
-  let load: () => Promise<CryptoKey>;
-  if (isCryptoKey(input)) {
-    if (input.type !== 'private' || !input.usages.includes('sign')) {
-      throw new ConfigError(`${field} must be a private CryptoKey with the "sign" usage`);
-    }
-    derived = algFromCryptoKey(input);
-    load = () => Promise.resolve(input);
-  } else if (typeof input === 'string' || isSecretLike(input)) {
-    const pem = revealSecret(input);
-    derived = algFromPem(pem, field);
-    load = async () =>
-      (await import('./private-key-import.ts')).importPemKey(pem, options.alg ?? derived ?? '');
-  } else if (typeof input === 'object' && input !== null && typeof (input as JWK).kty === 'string') {
-    const jwk = input as JWK;
-    if (typeof jwk.d !== 'string')
-      throw new ConfigError(`${field} is a public JWK; the private key (with "d") is needed`);
-    derived = algFromJwk(jwk);
-    kid ??= typeof jwk.kid === 'string' ? jwk.kid : undefined;
-    load = async () => (await import('./private-key-import.ts')).importJwkKey(jwk, options.alg ?? derived);
-  } else {
-    throw new ConfigError(`${field} must be a CryptoKey, a private JWK or a PKCS#8 PEM`);
-  }
+}
+
+/** The key with its algorithm settled (given, or told from the key) and checked against the key's family. */
+function settle(
+  derived: string | undefined,
+  options: KeyOptions,
+  kid: string | undefined,
+  field: string,
+  load: () => Promise<CryptoKey>,
+): PreparedKey {
   const alg = options.alg ?? derived;
   if (alg === undefined || !ALGORITHMS.includes(alg)) {
     throw new ConfigError(`${field}: cannot tell the signing algorithm from the key; pass alg`);
@@ -195,4 +177,47 @@ export function preparePrivateKey(
       return imported;
     },
   };
+}
+
+/**
+ * Checks a WebCrypto private key (type `private`, the `sign` usage, an asymmetric JWS algorithm). DPoP keys
+ * are always `CryptoKey`s, so DPoP takes this and never loads the PEM and JWK handling below.
+ *
+ * @throws {ConfigError} naming `field`.
+ */
+export function prepareCryptoKey(input: unknown, options: KeyOptions, field: string): PreparedKey {
+  checkKeyOptions(options, field);
+  if (!isCryptoKey(input) || input.type !== 'private' || !input.usages.includes('sign')) {
+    throw new ConfigError(`${field} must be a private CryptoKey with the "sign" usage`);
+  }
+  return settle(algFromCryptoKey(input), options, options.kid, field, () => Promise.resolve(input));
+}
+
+/**
+ * Checks a private key eagerly (kind, private part, algorithm) and returns it ready to sign; the import into
+ * WebCrypto happens once, on first use.
+ *
+ * @throws {ConfigError} naming `field`, for anything that cannot sign with an asymmetric JWS algorithm.
+ */
+export function preparePrivateKey(input: unknown, options: KeyOptions, field: string): PreparedKey {
+  if (isCryptoKey(input)) return prepareCryptoKey(input, options, field);
+  checkKeyOptions(options, field);
+  if (typeof input === 'string' || isSecretLike(input)) {
+    const pem = revealSecret(input);
+    const derived = algFromPem(pem, field);
+    return settle(derived, options, options.kid, field, async () =>
+      (await import('./private-key-import.ts')).importPemKey(pem, options.alg ?? derived),
+    );
+  }
+  if (typeof input === 'object' && input !== null && typeof (input as JWK).kty === 'string') {
+    const jwk = input as JWK;
+    if (typeof jwk.d !== 'string')
+      throw new ConfigError(`${field} is a public JWK; the private key (with "d") is needed`);
+    const derived = algFromJwk(jwk);
+    const kid = options.kid ?? (typeof jwk.kid === 'string' ? jwk.kid : undefined);
+    return settle(derived, options, kid, field, async () =>
+      (await import('./private-key-import.ts')).importJwkKey(jwk, options.alg ?? derived),
+    );
+  }
+  throw new ConfigError(`${field} must be a CryptoKey, a private JWK or a PKCS#8 PEM`);
 }

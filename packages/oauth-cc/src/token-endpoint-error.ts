@@ -1,11 +1,11 @@
 import { TokenAcquisitionError } from '@attache/core';
-import * as z from 'zod/mini';
+import { invalidField, isJsonObject, isNonEmptyString, isString, optional } from './json-fields.ts';
 
-const ErrorSchema = z.looseObject({
-  error: z.string().check(z.minLength(1)),
-  error_description: z.optional(z.string()),
-  error_uri: z.optional(z.string()),
-});
+const ERROR_BODY = {
+  error: isNonEmptyString,
+  error_description: optional(isString),
+  error_uri: optional(isString),
+};
 
 /** An RFC 6749 §5.2 error body, if `json` is one. */
 export interface OAuthErrorBody {
@@ -15,8 +15,9 @@ export interface OAuthErrorBody {
 }
 
 export function parseOAuthError(json: unknown): OAuthErrorBody | undefined {
-  const parsed = ErrorSchema.safeParse(json);
-  return parsed.success ? parsed.data : undefined;
+  return isJsonObject(json) && invalidField(json, ERROR_BODY) === undefined
+    ? (json as unknown as OAuthErrorBody)
+    : undefined;
 }
 
 const MAX_CODE = 64;

@@ -1,17 +1,40 @@
 import { Secret, type TokenResponse, TokenResponseError } from '@attache/core';
-import * as z from 'zod/mini';
+import {
+  type FieldCheck,
+  invalidField,
+  isJsonObject,
+  isNonEmptyString,
+  isString,
+  optional,
+} from './json-fields.ts';
 
 const SECONDS = /^\s*\d+(?:\.\d+)?\s*$/;
-const seconds = z.optional(z.nullable(z.union([z.number(), z.string().check(z.regex(SECONDS))])));
 
-const TokenResponseSchema = z.looseObject({
-  access_token: z.string().check(z.minLength(1)),
-  token_type: z.string().check(z.minLength(1)),
+/** A number of seconds: a finite number, or a string of digits (some servers quote it); `null` is absent. */
+const seconds: FieldCheck = (value) =>
+  value === undefined ||
+  value === null ||
+  (typeof value === 'number' && Number.isFinite(value)) ||
+  (typeof value === 'string' && SECONDS.test(value));
+
+const TOKEN_RESPONSE: Readonly<Record<Field, FieldCheck>> = {
+  access_token: isNonEmptyString,
+  token_type: isNonEmptyString,
   expires_in: seconds,
   refresh_in: seconds,
-  scope: z.optional(z.string()),
-  refresh_token: z.optional(z.string().check(z.minLength(1))),
-});
+  scope: optional(isString),
+  refresh_token: optional(isNonEmptyString),
+};
+
+/** The fields of RFC 6749 §5.1 this package reads, as the token response carries them. */
+interface TokenResponseBody {
+  readonly access_token: string;
+  readonly token_type: string;
+  readonly expires_in?: number | string | null;
+  readonly refresh_in?: number | string | null;
+  readonly refresh_token?: string;
+  readonly [field: string]: unknown;
+}
 
 /** A token response as a grant sees it: the access token for the token source, and a rotated refresh token. */
 export interface GrantResponse extends TokenResponse {
@@ -29,13 +52,15 @@ const NOT_EXTRA = new Set([
   'refresh_in',
 ]);
 
-type Field = 'access_token' | 'token_type' | 'expires_in' | 'refresh_in';
+type Field = 'access_token' | 'token_type' | 'expires_in' | 'refresh_in' | 'scope' | 'refresh_token';
 
 const MESSAGES: Readonly<Record<Field, string>> = {
   access_token: 'Token response has no access_token (a non-empty string is required)',
   token_type: 'Token response has no token_type (RFC 6749 §5.1 requires it)',
   expires_in: 'Token response field expires_in is not a number of seconds',
   refresh_in: 'Token response field refresh_in is not a number of seconds',
+  scope: 'Token response field scope is not a string',
+  refresh_token: 'Token response field refresh_token is not a non-empty string',
 };
 
 /** What the token response's `token_type` allows. */
@@ -57,14 +82,10 @@ export function parseTokenResponse(
   serverDate: string | null,
   check: TokenTypeCheck,
 ): GrantResponse {
-  const parsed = TokenResponseSchema.safeParse(json);
-  if (!parsed.success) {
-    const first = parsed.error.issues[0]?.path[0];
-    const field: Field =
-      first === 'token_type' || first === 'expires_in' || first === 'refresh_in' ? first : 'access_token';
-    throw new TokenResponseError(field, MESSAGES[field]);
-  }
-  const body = parsed.data;
+  if (!isJsonObject(json)) throw new TokenResponseError('access_token', MESSAGES.access_token);
+  const field = invalidField(json, TOKEN_RESPONSE) as Field | undefined;
+  if (field !== undefined) throw new TokenResponseError(field, MESSAGES[field]);
+  const body = json as TokenResponseBody;
   const type = body.token_type.toLowerCase();
   let tokenType: string;
   if (type === 'bearer') tokenType = 'Bearer';

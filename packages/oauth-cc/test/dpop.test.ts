@@ -171,6 +171,21 @@ describe('DPoP at the token endpoint', () => {
     expect(() => auth({ dpop: 'yes' as never })).toThrow(ConfigError);
     expect(() => auth({ dpop: { alg: 'PS256' } })).toThrow(/ES256/);
   });
+
+  it('refuses a key pair whose private key is not a private signing CryptoKey', async () => {
+    const pair = await generateKeyPair('ES256', { extractable: true });
+    const jwk = await exportJWK(pair.privateKey);
+    for (const privateKey of [
+      jwk,
+      '-----BEGIN PRIVATE KEY-----\nMC4=\n-----END PRIVATE KEY-----',
+      pair.publicKey,
+    ]) {
+      expect(() => auth({ dpop: { key: { privateKey, publicKey: pair.publicKey } as never } })).toThrow(
+        'clientCredentialsAuth: dpop.key.privateKey must be a private CryptoKey with the "sign" usage',
+      );
+    }
+    expect(() => auth({ dpop: { key: pair, alg: 'RS256' } })).toThrow(/does not fit the key/);
+  });
 });
 
 describe('DPoP at the resource', () => {

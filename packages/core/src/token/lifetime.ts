@@ -1,4 +1,3 @@
-import { decodeJwt } from 'jose';
 import { TokenResponseError } from './token-response-error.ts';
 
 // `Date` has one-second resolution: a smaller difference says nothing about skew (same rule as the
@@ -51,17 +50,14 @@ export function clockOffsetFrom(serverDate: string | null | undefined, localNow:
   return Math.abs(offset) >= MIN_SKEW_MS ? offset : 0;
 }
 
-/** The JWT `exp` claim in epoch seconds, or `undefined` when the token is not a JWT or carries none. */
-export function jwtExpiry(accessToken: string): number | undefined {
+/**
+ * The JWT `exp` claim in epoch seconds, or `undefined` when the token is not a JWT or carries none. jose's
+ * decoder loads with the first token that needs it: one whose response had no `expires_in`.
+ */
+export async function jwtExpiry(accessToken: string): Promise<number | undefined> {
   // A JWT has three dot-separated parts; skip the decode attempt for opaque tokens.
   if (accessToken.split('.').length !== 3) return undefined;
-  let exp: unknown;
-  try {
-    exp = decodeJwt(accessToken).exp;
-  } catch {
-    return undefined;
-  }
-  return typeof exp === 'number' && Number.isFinite(exp) ? exp : undefined;
+  return (await import('./jwt-exp.ts')).decodeJwtExp(accessToken);
 }
 
 /** Where a token's lifetime came from. */
@@ -69,8 +65,9 @@ export type LifetimeSource = 'expires_in' | 'exp' | 'default';
 
 /** What {@link resolveLifetime} needs to know. */
 export interface LifetimeInput {
-  readonly accessToken: string;
   readonly expiresIn: unknown;
+  /** The access token's JWT `exp` ({@link jwtExpiry}), when `expiresIn` is absent and the token has one. */
+  readonly jwtExp: number | undefined;
   /** Local epoch ms when the token request was sent: `expires_in` counts from there (the safe side). */
   readonly requestedAt: number;
   /** Local epoch ms when the answer arrived. */
@@ -109,7 +106,7 @@ export function resolveLifetime(input: LifetimeInput): ResolvedLifetime {
     }
     return { expiresAt, source: 'expires_in' };
   }
-  const exp = jwtExpiry(input.accessToken);
+  const exp = input.jwtExp;
   if (exp !== undefined) {
     const expiresAt = exp * 1000 - input.clockOffset;
     if (expiresAt <= input.receivedAt) {

@@ -25,7 +25,7 @@ export async function fetchFromNetwork(
     }),
     signal,
   );
-  const record = recordFromResponse(context, response, requestedAt, now());
+  const record = await recordFromResponse(context, response, requestedAt, now());
   let entry: string | undefined;
   if (store !== undefined) {
     entry = serializeRecord(record);

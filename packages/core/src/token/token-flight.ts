@@ -4,9 +4,11 @@ import type { AttacheEventListener } from '../events.ts';
 import { recordFailure } from './failure-backoff.ts';
 import { fetchFromNetwork } from './network-fetch.ts';
 import { handOut, hardLimit, type SourceContext, unexpired } from './source-context.ts';
-import { fetchThroughStore } from './store-lock.ts';
 import type { HeldToken } from './token-registry.ts';
 import type { GetTokenOptions, Token } from './token-types.ts';
+
+// The lock protocol of shared stores loads with the first store read: a source without a store never needs it.
+const storeLock = () => import('./store-lock.ts');
 
 async function runFlight(context: SourceContext, sink: AttacheEventListener | undefined): Promise<HeldToken> {
   const { state, store, fetchTimeout } = context;
@@ -22,7 +24,7 @@ async function runFlight(context: SourceContext, sink: AttacheEventListener | un
     const held =
       store === undefined
         ? await fetchFromNetwork(context, controller.signal, sink)
-        : await fetchThroughStore(context, store, controller.signal, sink);
+        : await (await storeLock()).fetchThroughStore(context, store, controller.signal, sink);
     state.failure = undefined;
     return held;
   } catch (caught) {

@@ -1,7 +1,7 @@
 import { TokenAcquisitionError } from '../errors.ts';
 import { headerValueProblem } from '../header-value.ts';
 import { Secret } from '../secret.ts';
-import { clockOffsetFrom, parseSeconds, resolveLifetime } from './lifetime.ts';
+import { clockOffsetFrom, jwtExpiry, parseSeconds, resolveLifetime } from './lifetime.ts';
 import type { SourceContext } from './source-context.ts';
 import { TokenResponseError } from './token-response-error.ts';
 import type { StoredTokenRecord } from './token-store.ts';
@@ -60,12 +60,12 @@ function checkedAccessToken(response: TokenResponse, key: string): string {
  *
  * @throws {TokenAcquisitionError} when the answer is not a usable token response.
  */
-export function recordFromResponse(
+export async function recordFromResponse(
   context: SourceContext,
   response: TokenResponse,
   requestedAt: number,
   receivedAt: number,
-): StoredTokenRecord {
+): Promise<StoredTokenRecord> {
   const accessToken = checkedAccessToken(response, context.key);
   const tokenType = normalizeTokenType(response.tokenType);
   const { state } = context;
@@ -74,9 +74,10 @@ export function recordFromResponse(
   const learned = clockOffsetFrom(response.serverDate, receivedAt);
   if (learned !== undefined) state.clockOffset = learned;
   else if (state.clock !== undefined) state.clockOffset = state.clock.offset;
+  const absent = response.expiresIn === undefined || response.expiresIn === null;
   const { expiresAt } = resolveLifetime({
-    accessToken,
     expiresIn: response.expiresIn,
+    jwtExp: absent ? await jwtExpiry(accessToken) : undefined,
     requestedAt,
     receivedAt,
     clockOffset: state.clockOffset,

@@ -1,7 +1,14 @@
 import { isBrandedError, TokenAcquisitionError } from '../errors.ts';
 
 /** The field of a token response that {@link TokenResponseError} found unusable. */
-export type TokenResponseField = 'access_token' | 'token_type' | 'expires_in' | 'refresh_in' | 'exp';
+export type TokenResponseField =
+  | 'access_token'
+  | 'token_type'
+  | 'expires_in'
+  | 'refresh_in'
+  | 'exp'
+  | 'scope'
+  | 'refresh_token';
 
 /**
  * The token endpoint answered, but a field of its answer cannot be used: an empty access token, an
@@ -20,7 +27,7 @@ export type TokenResponseField = 'access_token' | 'token_type' | 'expires_in' | 
  */
 export class TokenResponseError extends TokenAcquisitionError {
   override name = 'TokenResponseError';
-  /** The offending field (`expires_in`, `refresh_in`, `exp`, `access_token` or `token_type`). */
+  /** The offending field (`access_token`, `token_type`, `expires_in`, `refresh_in`, `exp`, `scope` or `refresh_token`). */
   readonly field: TokenResponseField;
 
   constructor(field: TokenResponseField, message: string) {
