@@ -198,9 +198,12 @@ function createKy(options: CreateClientOptions, pipeline: Pipeline): KyInstance 
 /** ky would build a Request from a URL with user:password and throw a TypeError quoting the password. */
 function refuseUserInfo(input: Input, baseUrl: string | undefined): void {
   if (input instanceof Request) return;
+  // user:password needs an `@`; without one there is nothing to parse (the base was checked at creation).
+  const text = String(input);
+  if (!text.includes('@')) return;
   let url: URL;
   try {
-    url = new URL(String(input), baseUrl ?? 'https://relative.invalid');
+    url = new URL(text, baseUrl ?? 'https://relative.invalid');
   } catch {
     return; // ky reports what is not a URL.
   }

@@ -286,4 +286,34 @@ describe('per-hop semantics', () => {
       expect(`${(error as Error).message} ${inspect(error)}`).not.toContain('hunter2');
     }
   });
+
+  it('the client face tells user:password from an @ elsewhere in the URL', async () => {
+    const seen: string[] = [];
+    const client = createClient({
+      baseUrl: partner.origin,
+      retry: 0,
+      transport: async (outgoing) => {
+        seen.push(new URL(outgoing.url).pathname + new URL(outgoing.url).search);
+        return new Response('{}');
+      },
+    });
+    const host = partner.origin.replace('http://', '');
+    for (const input of [
+      `//user:hunter2@${host}/x`,
+      `//user@${host}/x`,
+      `//:hunter2@${host}/x`,
+      `http://us%40er:hunter2@${host}/x`,
+      new URL(`http://user:hunter2@${host}/x`),
+    ]) {
+      const error = await Promise.resolve()
+        .then(() => client.get(input))
+        .catch((e: unknown) => e);
+      expect(error, String(input)).toBeInstanceOf(ConfigError);
+      expect(`${(error as Error).message} ${inspect(error)}`).not.toContain('hunter2');
+    }
+    for (const input of ['people/a@b.example', 'search?q=a@b', `${partner.origin}/x@y`, 'plain']) {
+      await client.get(input).json();
+    }
+    expect(seen).toEqual(['/people/a@b.example', '/search?q=a@b', '/x@y', '/plain']);
+  });
 });
