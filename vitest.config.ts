@@ -21,13 +21,9 @@ const HEAVY = [
 const SLOW_FIRST = [
   'test/engines.test.ts',
   'test/token-endpoint-faults.test.ts',
-  'packages/testing/test/readme.test.ts',
-  'packages/api-key/test/readme.test.ts',
+  // The first file that type-checks documentation snippets starts the one check that all of them share.
   'packages/core/test/readme.test.ts',
-  'packages/testing/test/docs.test.ts',
   'test/fuzz.test.ts',
-  'packages/otel/test/readme.test.ts',
-  'packages/oauth-cc/test/readme.test.ts',
   'test/redaction.property.test.ts',
   'packages/token-store-redis/test/fleet.test.ts',
 ];
