@@ -1,5 +1,6 @@
 import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 // Workspace packages resolve to their `src/` through this export condition, so tests need no build.
 // Node tests resolve through `ssr.resolve`, browser tests through `resolve`: both need it.
@@ -13,6 +14,32 @@ const HEAVY = [
   'test/refresh-fleet.test.ts',
   'packages/token-store-redis/test/fleet.test.ts',
 ];
+
+// The longest files of each group, longest first. Started first, they run beside the many short files instead
+// of being the last ones left on an otherwise idle machine. Vitest orders by the previous run's durations when
+// it has them; a fresh clone (CI) has none and would order by file size, which puts most of these late.
+const SLOW_FIRST = [
+  'test/engines.test.ts',
+  'test/token-endpoint-faults.test.ts',
+  // The first file that type-checks documentation snippets starts the one check that all of them share.
+  'packages/core/test/readme.test.ts',
+  'test/fuzz.test.ts',
+  'test/redaction.property.test.ts',
+  'packages/token-store-redis/test/fleet.test.ts',
+];
+
+class SlowFirstSequencer extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files);
+    const rank = (spec: TestSpecification): number => {
+      const at = SLOW_FIRST.findIndex((file) => spec.moduleId.endsWith(`/${file}`));
+      return at < 0 ? SLOW_FIRST.length : at;
+    };
+    const group = (spec: TestSpecification): number => spec.project.config.sequence.groupOrder;
+    // Array#sort is stable: apart from the listed files, the base order stands.
+    return sorted.sort((a, b) => group(a) - group(b) || rank(a) - rank(b));
+  }
+}
 
 export default defineConfig({
   resolve: { conditions: [SOURCE, 'module', 'browser', 'development|production'] },
@@ -28,12 +55,15 @@ export default defineConfig({
     // Most test files wait on servers in other processes (oidc-provider, Redis, nginx, Python, Chromium), so
     // more files than cores run well side by side; the browser instance takes one of these slots.
     maxWorkers: 3,
+    sequence: { sequencer: SlowFirstSequencer },
     projects: [
       {
         extends: true,
         test: {
           name: 'node',
           environment: 'node',
+          // The README and guide snippets are type-checked once for every test that checks some.
+          globalSetup: ['test/support/snippet-check.global.ts'],
           include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts', 'examples/**/*.test.ts'],
           exclude: ['**/*.browser.test.ts', '**/node_modules/**', ...HEAVY],
           testTimeout: 20_000,
@@ -41,7 +71,9 @@ export default defineConfig({
           typecheck: {
             enabled: true,
             include: ['packages/*/test/**/*.test-d.ts'],
-            tsconfig: './tsconfig.json',
+            // Vitest runs type tests after every other group: checking the whole workspace there (tsconfig.json,
+            // which `pnpm typecheck` checks) would leave it alone on the machine at the end of every run.
+            tsconfig: './tsconfig.typecheck.json',
           },
         },
       },

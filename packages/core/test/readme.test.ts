@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -19,8 +19,8 @@ import {
 } from '@attache/core';
 import { type MockPartnerApiOptions, mockPartnerApi } from '@attache/testing';
 import { HttpResponse, http } from 'msw';
-import ts from 'typescript';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { checkedSnippets } from '../../../test/support/snippet-check.ts';
 import { DEFAULT_RETRY } from '../src/retry-policy.ts';
 import { useMswServer } from './support/msw.ts';
 
@@ -210,40 +210,12 @@ describe('README examples type-check', () => {
       'signer',
       'ky',
     ]);
-    const dir = join(TEST_DIR, `.readme-typecheck-${randomUUID()}`);
-    await mkdir(dir);
-    try {
-      const files: string[] = [];
-      for (const name of names) {
-        const file = join(dir, `${name}.ts`);
-        await writeFile(file, await readmeBlock(name));
-        files.push(file);
-      }
-      const root = join(TEST_DIR, '../../..');
-      const config = ts.getParsedCommandLineOfConfigFile(
-        join(root, 'tsconfig.json'),
-        {},
-        {
-          ...ts.sys,
-          onUnRecoverableConfigFileDiagnostic: (diagnostic) => {
-            throw new Error(ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'));
-          },
-        },
-      );
-      if (!config) throw new Error('tsconfig.json could not be read');
-      const program = ts.createProgram(files, { ...config.options, types: ['node'], noEmit: true });
-      const problems = files.flatMap((file) =>
-        ts.getPreEmitDiagnostics(program, program.getSourceFile(file)).map((d) => {
-          const where =
-            d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start) : undefined;
-          const block = d.file ? d.file.fileName.slice(dir.length + 1) : '?';
-          return `${block}:${where ? where.line + 1 : '?'}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`;
-        }),
-      );
-      expect(problems).toEqual([]);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    // Checked with the other documentation snippets in one program (test/support/snippet-check-run.ts),
+    // each block as its own file inside this package, so `@attache/core` resolves as it does here.
+    const checked = await checkedSnippets('core-readme');
+    const blocks = await Promise.all(names.map(async (name) => [`${name}.ts`, await readmeBlock(name)]));
+    expect(checked.files).toEqual(Object.fromEntries(blocks));
+    expect(checked.problems).toEqual([]);
   }, 60_000);
 });
 

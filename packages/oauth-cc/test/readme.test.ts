@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -7,6 +6,7 @@ import { mockAuthorizationServer, mockPartnerApi } from '@attache/testing';
 import { base64url, EmbeddedJWK, exportPKCS8, generateKeyPair, jwtVerify } from 'jose';
 import { HttpResponse, http } from 'msw';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { checkedSnippets } from '../../../test/support/snippet-check.ts';
 import { useMswServer } from '../../core/test/support/msw.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
@@ -61,29 +61,14 @@ describe('README examples run as written', () => {
     expect(examples).toHaveLength(2);
   });
 
-  it("type-check under the project's strict settings", () => {
-    const checkDir = mkdtempSync(join(dir, 'typecheck-'));
-    for (const [index, code] of examples.entries())
-      writeFileSync(join(checkDir, `example-${index}.ts`), fromSources(code));
-    writeFileSync(join(checkDir, 'package.json'), JSON.stringify({ type: 'module' }));
-    writeFileSync(
-      join(checkDir, 'tsconfig.json'),
-      JSON.stringify({
-        extends: join(ROOT, 'tsconfig.base.json'),
-        compilerOptions: {
-          types: ['node'],
-          typeRoots: [join(ROOT, 'node_modules/@types')],
-          isolatedDeclarations: false,
-          declaration: false,
-        },
-        include: ['*.ts'],
-      }),
+  it("type-check under the project's strict settings", async () => {
+    // Checked with the other documentation snippets in one program (test/support/snippet-check-run.ts),
+    // each example as its own file outside the workspace; any problem in the program counts, as in `tsc -p`.
+    const checked = await checkedSnippets('oauth-cc-readme');
+    expect(checked.files).toEqual(
+      Object.fromEntries(examples.map((code, index) => [`example-${index}.ts`, fromSources(code)])),
     );
-    const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
-    const output = execFileSync(process.execPath, [tsc, '-p', join(checkDir, 'tsconfig.json')], {
-      encoding: 'utf8',
-    });
-    expect(output).toBe('');
+    expect(checked.problems).toEqual([]);
   }, 60_000);
 
   it('quick example: discovery, client_secret_basic with scope and resource, a bearer token to the partner', async () => {

@@ -1,10 +1,10 @@
 // Runs the runnable recipes of docs/testing.md as written and type-checks every marked block, so the guide
 // cannot drift from the code. Each block starts and closes its own msw server.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { checkedSnippets } from '../../../test/support/snippet-check.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const guide = readFileSync(join(root, '..', '..', 'docs', 'testing.md'), 'utf8');
@@ -63,31 +63,15 @@ describe('docs/testing.md', () => {
     expect(counts).toEqual({ requests: 7, failed: 3, networkErrors: 3, delayed: 0 });
   });
 
-  it('every marked block type-checks under the project’s strict settings', () => {
+  it('every marked block type-checks under the project’s strict settings', async () => {
     const names = [...guide.matchAll(/<!-- docs-test: ([\w-]+) -->/g)].map((m) => m[1] ?? '');
     expect(names).toEqual(['node-setup', 'auth-methods', 'hybrid', 'faults']);
-    const files = names.map((name) => write(name, 'export {};', `typecheck-${name}`));
-    try {
-      const config = ts.getParsedCommandLineOfConfigFile(
-        join(root, '..', '..', 'tsconfig.json'),
-        {},
-        {
-          ...ts.sys,
-          onUnRecoverableConfigFileDiagnostic: (diagnostic) => {
-            throw new Error(ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'));
-          },
-        },
-      );
-      if (!config) throw new Error('tsconfig.json could not be read');
-      const program = ts.createProgram(files, { ...config.options, types: ['node'], noEmit: true });
-      const problems = files.flatMap((file) =>
-        ts
-          .getPreEmitDiagnostics(program, program.getSourceFile(file))
-          .map((d) => `${d.file?.fileName ?? '?'}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`),
-      );
-      expect(problems).toEqual([]);
-    } finally {
-      for (const file of files) rmSync(file, { force: true });
-    }
+    // Checked with the other documentation snippets in one program (test/support/snippet-check-run.ts),
+    // each block as its own file inside this package, so `@attache/testing` resolves as it does here.
+    const checked = await checkedSnippets('testing-docs');
+    expect(checked.files).toEqual(
+      Object.fromEntries(names.map((name) => [`typecheck-${name}.ts`, `${block(name)}\nexport {};\n`])),
+    );
+    expect(checked.problems).toEqual([]);
   }, 60_000);
 });

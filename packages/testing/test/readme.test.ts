@@ -1,10 +1,10 @@
 // Runs the README's example as written (each `<!-- readme-test: name -->` block), type-checks it under the
 // project's compiler settings, and checks that the README's tables name every option the code has.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { checkedSnippets } from '../../../test/support/snippet-check.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
@@ -51,32 +51,16 @@ describe('README', () => {
     });
   });
 
-  it('every marked block type-checks under the project’s strict settings', () => {
+  it('every marked block type-checks under the project’s strict settings', async () => {
     const names = [...readme.matchAll(/<!-- readme-test: ([\w-]+) -->/g)].map((m) => m[1] ?? '');
     expect(names).toEqual(['quick-start']);
-    const files = names.map((name) => write(name, 'export {};', `typecheck-${name}`));
-    try {
-      const config = ts.getParsedCommandLineOfConfigFile(
-        join(root, '..', '..', 'tsconfig.json'),
-        {},
-        {
-          ...ts.sys,
-          onUnRecoverableConfigFileDiagnostic: (diagnostic) => {
-            throw new Error(ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'));
-          },
-        },
-      );
-      if (!config) throw new Error('tsconfig.json could not be read');
-      const program = ts.createProgram(files, { ...config.options, types: ['node'], noEmit: true });
-      const problems = files.flatMap((file) =>
-        ts
-          .getPreEmitDiagnostics(program, program.getSourceFile(file))
-          .map((d) => `${d.file?.fileName ?? '?'}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`),
-      );
-      expect(problems).toEqual([]);
-    } finally {
-      for (const file of files) rmSync(file, { force: true });
-    }
+    // Checked with the other documentation snippets in one program (test/support/snippet-check-run.ts),
+    // each block as its own file inside this package, so `@attache/testing` resolves as it does here.
+    const checked = await checkedSnippets('testing-readme');
+    expect(checked.files).toEqual(
+      Object.fromEntries(names.map((name) => [`typecheck-${name}.ts`, `${example(name)}\nexport {};\n`])),
+    );
+    expect(checked.problems).toEqual([]);
   }, 60_000);
 
   it('the option tables name every option of the code', () => {
