@@ -1,4 +1,4 @@
-import { TokenResponseError } from '@attache/core';
+import { revealSecret, TokenResponseError } from '@attache/core';
 import fc from 'fast-check';
 import { HttpResponse, http } from 'msw';
 import { describe, expect, it } from 'vitest';
@@ -75,7 +75,7 @@ describe('token response shape (RFC 6749 §5.1)', () => {
       'Mon, 07 Dec 2026 10:00:00 GMT',
       BEARER,
     );
-    expect(response.accessToken.reveal()).toBe(valid.access_token);
+    expect(revealSecret(response.accessToken)).toBe(valid.access_token);
     expect(response.refreshToken?.reveal()).toBe('rt-1');
     expect(response.extra).toEqual({ scope: 'a', tenant: { id: 7 } });
     expect(response.serverDate).toBe('Mon, 07 Dec 2026 10:00:00 GMT');
@@ -100,7 +100,7 @@ describe('token response shape (RFC 6749 §5.1)', () => {
         try {
           const response = parseTokenResponse(input, null, BEARER);
           const record = input as Record<string, unknown>;
-          expect(response.accessToken.reveal()).toBe(record.access_token);
+          expect(revealSecret(response.accessToken)).toBe(record.access_token);
           expect(response.tokenType).toBe('Bearer');
           expect(response.expiresIn).toBe(record.expires_in);
         } catch (error) {
