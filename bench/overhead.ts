@@ -1,9 +1,10 @@
 import { apiKeyAuth } from '@attache/api-key';
-import { createFetch, secret } from '@attache/core';
+import { createClient, createFetch, secret } from '@attache/core';
 import { hmacAuth } from '@attache/hmac';
 import { attacheTelemetry } from '@attache/otel';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { type ReadableSpan, type SpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import ky from 'ky';
 import { collectGarbage, median } from './harness.ts';
 
 export interface OverheadResult {
@@ -35,6 +36,7 @@ export async function runOverheadBench(total = 50_000, rounds = 5): Promise<Over
     const withKey = createFetch({ baseUrl: ORIGIN, auth: key });
     const withoutDeadline = createFetch({ baseUrl: ORIGIN, auth: key, timeout: false });
     const noAuth = createFetch({ baseUrl: ORIGIN });
+    const client = createClient({ baseUrl: ORIGIN, auth: key });
     const signed = createFetch({
       baseUrl: ORIGIN,
       auth: hmacAuth({ keyId: 'bench', key: secret('bench-secret-0123456789') }),
@@ -78,6 +80,9 @@ export async function runOverheadBench(total = 50_000, rounds = 5): Promise<Over
       'createFetch + apiKeyAuth': () => withKey('orders/1').then((r) => r.json()),
       'createFetch + apiKeyAuth, timeout: false': () => withoutDeadline('orders/1').then((r) => r.json()),
       'createFetch + hmacAuth (rfc9421)': () => signed('orders/1').then((r) => r.json()),
+      // The client face against plain ky on the same canned fetch: what createClient adds to ky.
+      'plain ky (canned fetch)': () => ky.get(`${ORIGIN}/orders/1`, { retry: 0 }).json(),
+      'createClient + apiKeyAuth': () => client.get('orders/1').json(),
       'createFetch + apiKeyAuth + onEvent (no-op)': () => listened('orders/1').then((r) => r.json()),
       'createFetch + apiKeyAuth + @attache/otel (no-op API)': () =>
         withNoopOtel('orders/1').then((r) => r.json()),

@@ -74,7 +74,9 @@ function check(): Record<string, CheckedSet> {
       [...program.getSyntacticDiagnostics(sourceFile), ...program.getSemanticDiagnostics(sourceFile)].map(
         format,
       );
-    // What `tsc -p` also reported: problems in the sources the snippets import.
+    // What `tsc -p` also reported: problems in the sources the snippets import. The program holds every set's
+    // imports, so a problem in a source only one set imports fails each `wholeProgram` set: reported more than
+    // once, never missed.
     const elsewhere = program
       .getSourceFiles()
       .filter((file) => !file.isDeclarationFile && !snippetFiles.has(file.fileName))

@@ -1,6 +1,7 @@
 import { ConfigError, globalFetchTransport, type Transport } from '@attache/core';
 import { raceSignal } from '@attache/core/internal';
 import type { AuthorizationServerMetadata } from './authorization-server-metadata.ts';
+import { DiscoveryError } from './discovery-error.ts';
 import { parseSecureUrl } from './endpoint-url.ts';
 import { DEFAULT_MAX_RESPONSE_BYTES, isByteLimit } from './read-bounded.ts';
 
@@ -81,8 +82,19 @@ export function discover(
   }
   const transport = options.transport ?? globalFetchTransport;
   const fresh = options.cache === false;
-  const lookup = metadataLookup().then(({ metadataFor }) =>
-    metadataFor(issuer, url, transport, maxAge, maxBytes, fresh),
+  const lookup = metadataLookup().then(
+    ({ metadataFor }) => metadataFor(issuer, url, transport, maxAge, maxBytes, fresh),
+    (cause: unknown) => {
+      // A chunk that failed to load (an app deployed anew under a running page, say) fails like a server that is down.
+      throw new DiscoveryError(
+        'unavailable',
+        issuer,
+        `Discovery for ${issuer}: its code could not be loaded`,
+        {
+          cause,
+        },
+      );
+    },
   );
   return options.signal === undefined ? lookup : raceSignal(lookup, options.signal);
 }

@@ -10,6 +10,7 @@ import {
   isStringList,
   isStringMap,
   optional,
+  serverFields,
 } from './json-fields.ts';
 import { readBounded } from './read-bounded.ts';
 import { describeBody, parseJson, safeUrl, send } from './send.ts';
@@ -107,7 +108,7 @@ function parseMetadata(
     const message = `Discovery for ${issuer}: ${safeUrl(url)} returned ${what}`;
     throw new DiscoveryError('invalid_metadata', issuer, message, { status: response.status });
   }
-  const metadata = { ...json } as AuthorizationServerMetadata;
+  const metadata = serverFields(json) as AuthorizationServerMetadata;
   if (metadata.issuer !== issuer) {
     throw new DiscoveryError(
       'issuer_mismatch',

@@ -6,6 +6,7 @@ import {
   isNonEmptyString,
   isString,
   optional,
+  serverFields,
 } from './json-fields.ts';
 
 const SECONDS = /^\s*\d+(?:\.\d+)?\s*$/;
@@ -103,8 +104,7 @@ export function parseTokenResponse(
       `The token endpoint issued token_type ${JSON.stringify(short(body.token_type))}; only Bearer and DPoP tokens can be sent`,
     );
   }
-  const extra: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(body)) if (!NOT_EXTRA.has(name)) extra[name] = value;
+  const extra = serverFields(body, NOT_EXTRA);
   return {
     accessToken: new Secret(body.access_token),
     tokenType,

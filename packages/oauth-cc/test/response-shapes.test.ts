@@ -81,6 +81,17 @@ describe('token response shape (RFC 6749 §5.1)', () => {
     expect(response.serverDate).toBe('Mon, 07 Dec 2026 10:00:00 GMT');
   });
 
+  it('copies a __proto__ field into extra as nothing, never as a prototype', () => {
+    const response = parseTokenResponse(
+      JSON.parse('{"access_token":"a","token_type":"Bearer","__proto__":{"scope":"admin"},"tenant":"t"}'),
+      null,
+      BEARER,
+    );
+    expect(Object.getPrototypeOf(response.extra)).toBe(Object.prototype);
+    expect(Object.keys(response.extra ?? {})).toEqual(['tenant']);
+    expect((response.extra as { scope?: unknown }).scope).toBeUndefined();
+  });
+
   it('gives back the token or a TokenResponseError for any JSON, never quoting the token', () => {
     const token = fc.string({ minLength: 12 }).map((text) => `tok-${text}`);
     const anyValue = fc.oneof(fc.jsonValue(), token, fc.constant(undefined));
@@ -179,6 +190,21 @@ describe('authorization server metadata (RFC 8414 §2)', () => {
     expect(metadata.mtls_endpoint_aliases).toEqual({ token_endpoint: 'https://mtls.example/token' });
     expect(metadata.registration_endpoint).toBe('https://x.example/register');
     expect(Object.isFrozen(metadata)).toBe(true);
+  });
+
+  it('drops a __proto__ field of the document, so the metadata cannot carry a prototype', async () => {
+    const id = issuer();
+    const text = `{"issuer":${JSON.stringify(id)},"__proto__":{"token_endpoint":"https://evil.example/t"}}`;
+    server.use(
+      http.get(
+        `${id}/.well-known/oauth-authorization-server`,
+        () => new HttpResponse(text, { headers: { 'content-type': 'application/json' } }),
+      ),
+    );
+    const metadata = await discover(id, { cache: false });
+    expect(Object.keys(metadata)).toEqual(['issuer']);
+    expect(Object.getPrototypeOf(metadata)).toBe(Object.prototype);
+    expect(metadata.token_endpoint).toBeUndefined();
   });
 
   it.each([[['a']], ['a'], [null], [3]])('refuses a document that is %j, not an object', async (document) => {
