@@ -15,7 +15,7 @@ import {
   RateLimitedError,
   UnauthorizedError,
 } from './errors.ts';
-import type { CallHints } from './pipeline/call.ts';
+import { absoluteHref, type CallHints } from './pipeline/call.ts';
 import { bindCall } from './pipeline/config.ts';
 import type { CallOptions, CreateFetchOptions } from './pipeline/options.ts';
 import type { PipelineResult } from './pipeline/result.ts';
@@ -121,24 +121,30 @@ function toHttpError(
 }
 
 /**
- * ky's `init` hook: takes the pipeline's per-call options out of ky's hands (ky has its own `timeout` and
- * `retry`) and hands them to the pipeline as hints, which ky forwards to fetch untouched.
+ * Takes the pipeline's per-call options out of ky's options (ky has its own `timeout` and `retry`) and puts
+ * them, with the call's id, under the hints name, which ky forwards to fetch untouched.
  */
-function moveCallOptionsToHints(callOptions: KyOptions): void {
-  const record = callOptions as Record<string, unknown>;
+function takeCallOptions(record: Record<string, unknown>, callId: string | undefined): void {
   const options: Record<string, unknown> = {};
   for (const key of CALL_KEYS) {
     const value = record[key];
-    if (value !== undefined) options[key] = value;
+    if (value === undefined) continue;
+    options[key] = value;
     delete record[key];
   }
   // A stream body is not replayable; ky hands the pipeline a Request, where that is no longer visible.
   const streamed = typeof ReadableStream !== 'undefined' && record.body instanceof ReadableStream;
+  record[HINTS] = { options, streamed, callId } satisfies CallHints;
+}
+
+/** ky's `init` hook (on the instance users reach as `client.ky`): ky's retry and timeout off, options moved. */
+function moveCallOptionsToHints(callOptions: KyOptions): void {
+  const record = callOptions as Record<string, unknown>;
   const callId = record[CALL_ID] as string | undefined;
   delete record[CALL_ID];
+  takeCallOptions(record, callId);
   record.retry = 0;
   record.timeout = false;
-  record[HINTS] = { options, streamed, callId } satisfies CallHints;
 }
 
 function onlyHints(init: object): boolean {
@@ -151,8 +157,20 @@ function withoutHints(init: RequestInit & { [HINTS]?: CallHints }): RequestInit 
   return rest;
 }
 
-/** The ky instance whose `fetch` is the pipeline and whose HTTP errors are Attaché's typed errors. */
-function createKy(options: CreateClientOptions, pipeline: Pipeline): KyInstance {
+/** The two ky instances of a client: the one users reach as `client.ky`, and the one its methods call. */
+interface ClientKy {
+  /** Moves per-call options in its `init` hook, so `client.ky` calls reach the pipeline with them. */
+  readonly exposed: KyInstance;
+  /**
+   * ky's retry and timeout off for good and no `init` hook of ours: the client's methods move the options
+   * themselves, which spares ky's per-call copy of the options for its init hooks. `exposed` itself when the
+   * caller gave init hooks of their own (they expect to see the options as given).
+   */
+  readonly direct: KyInstance;
+}
+
+/** The ky instances whose `fetch` is the pipeline and whose HTTP errors are Attaché's typed errors. */
+function createKy(options: CreateClientOptions, pipeline: Pipeline): ClientKy {
   const { ky: kyDefaults } = options;
   // The pipeline's result for each non-2xx response, until ky turns it into an error.
   const results = new WeakMap<Response, PipelineResult>();
@@ -165,34 +183,46 @@ function createKy(options: CreateClientOptions, pipeline: Pipeline): KyInstance 
     if (!result.response.ok) results.set(result.response, result);
     return result.response;
   };
-  return ky.create({
+  const beforeError = [
+    ...(kyDefaults?.hooks?.beforeError ?? []),
+    ({ error, request }: { error: Error; request: Request }) => {
+      if (!isHTTPError(error)) return error;
+      const result = results.get(error.response);
+      return toHttpError(
+        error.response,
+        result,
+        redactRequest(request, pipeline.config.sensitive),
+        error.data,
+      );
+    },
+  ];
+  const shared = {
     ...kyDefaults,
     // ky's `baseUrl` resolves like URLs do (absolute inputs stay absolute, which the allow-list then checks);
     // the trailing slash makes `client.get('orders')` land under the base path.
     ...(options.baseUrl === undefined
       ? {}
       : { baseUrl: options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/` }),
+    fetch: send,
+  };
+  const exposed = ky.create({
+    ...shared,
     // ky's `retry` and `timeout` are left unset here and forced off per call by the init hook, so a per-call
     // `timeout: false` or `retry: 0` reaches the pipeline instead of looking like ky's default.
-    fetch: send,
     hooks: {
       ...kyDefaults?.hooks,
       init: [moveCallOptionsToHints, ...(kyDefaults?.hooks?.init ?? [])],
-      beforeError: [
-        ...(kyDefaults?.hooks?.beforeError ?? []),
-        ({ error, request }) => {
-          if (!isHTTPError(error)) return error;
-          const result = results.get(error.response);
-          return toHttpError(
-            error.response,
-            result,
-            redactRequest(request, pipeline.config.sensitive),
-            error.data,
-          );
-        },
-      ],
+      beforeError,
     },
   });
+  if ((kyDefaults?.hooks?.init?.length ?? 0) > 0) return { exposed, direct: exposed };
+  const direct = ky.create({
+    ...shared,
+    retry: 0,
+    timeout: false,
+    hooks: { ...kyDefaults?.hooks, beforeError },
+  });
+  return { exposed, direct };
 }
 
 /** ky would build a Request from a URL with user:password and throw a TypeError quoting the password. */
@@ -232,15 +262,27 @@ export function createClient(options: CreateClientOptions): AttacheClient {
     throw new ConfigError('createClient options must be an object');
   const { ky: _ky, ...fetchOptions } = options;
   const pipeline = createPipeline(fetchOptions);
-  const instance = createKy(options, pipeline);
+  const { exposed, direct } = createKy(options, pipeline);
   // Where the call is made, synchronously: its id, and the listener's `bindCall` (the caller's context).
   const bound = (callOptions: ClientCallOptions | undefined): KyOptions => {
     const callId = bindCall(pipeline.config);
     return (callId === undefined ? callOptions : { ...callOptions, [CALL_ID]: callId }) as KyOptions;
   };
+  // For `direct`: the options moved here, on a copy (the caller's object is theirs).
+  const moved = (callOptions: ClientCallOptions | undefined): KyOptions | undefined => {
+    const callId = bindCall(pipeline.config);
+    if (callOptions === undefined && callId === undefined) return undefined;
+    const record: Record<string, unknown> = { ...callOptions };
+    takeCallOptions(record, callId);
+    return record as KyOptions;
+  };
+  const prepare = direct === exposed ? bound : moved;
+  // A relative URL resolved here as ky's `baseUrl` would, without the Request ky builds to read the base.
+  const target = (input: Input): Input =>
+    typeof input === 'string' ? absoluteHref(pipeline.config, input) : input;
   const client = ((input: Input, callOptions?: ClientCallOptions) => {
     refuseUserInfo(input, options.baseUrl);
-    return instance(input, bound(callOptions));
+    return direct(target(input), prepare(callOptions));
   }) as AttacheClient;
   for (const method of ['get', 'post', 'put', 'patch', 'delete', 'head'] as const) {
     (client as unknown as Record<string, unknown>)[method] = (
@@ -248,13 +290,13 @@ export function createClient(options: CreateClientOptions): AttacheClient {
       callOptions?: ClientCallOptions,
     ) => {
       refuseUserInfo(input, options.baseUrl);
-      return instance[method](input, bound(callOptions));
+      return direct[method](target(input), prepare(callOptions));
     };
   }
   const call = <E extends Endpoint>(
     endpoint: E,
     input: EndpointInput<E>,
     callOptions: ClientCallOptions = {},
-  ): Promise<EndpointOutput<E>> => callEndpoint(instance, endpoint, input, bound(callOptions));
-  return Object.assign(client, { call, ky: instance });
+  ): Promise<EndpointOutput<E>> => callEndpoint(exposed, endpoint, input, bound(callOptions));
+  return Object.assign(client, { call, ky: exposed });
 }

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
+import ky from 'ky';
 import { describe, expect, it } from 'vitest';
-import { createFetch, type OutgoingRequest } from '../src/index.ts';
+import { createClient, createFetch, type OutgoingRequest } from '../src/index.ts';
 
 // A relative URL resolves against `baseUrl` exactly as WHATWG URL resolution does (`new URL(input, base/)`),
 // whatever the base's path, port, encoding or host, and whatever the relative path holds.
@@ -43,6 +44,43 @@ async function sentUrl(baseUrl: string, input: string): Promise<string> {
   return url;
 }
 
+/** What the client face sends for `input`, or the error it gives. */
+async function clientSentUrl(baseUrl: string, input: string): Promise<string | Error> {
+  let url = '';
+  const client = createClient({
+    baseUrl,
+    transport: async (outgoing: OutgoingRequest) => {
+      url = outgoing.url;
+      return new Response(null, { status: 204 });
+    },
+  });
+  try {
+    await client.get(input);
+    return url;
+  } catch (error) {
+    return error as Error;
+  }
+}
+
+/** What plain ky with the same `baseUrl` asks its fetch for: the client face resolved through it before. */
+async function kySentUrl(baseUrl: string, input: string): Promise<string | Error> {
+  let url = '';
+  const plain = ky.create({
+    baseUrl: baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`,
+    retry: 0,
+    fetch: async (request: Request | string | URL) => {
+      url = request instanceof Request ? request.url : String(request);
+      return new Response(null, { status: 204 });
+    },
+  });
+  try {
+    await plain.get(input);
+    return url;
+  } catch (error) {
+    return error as Error;
+  }
+}
+
 function resolved(baseUrl: string, input: string): string | undefined {
   try {
     return new URL(input, baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`).href;
@@ -62,6 +100,19 @@ describe('relative URLs against baseUrl', () => {
         else expect(await sentUrl(baseUrl, input)).toBe(expected);
       }),
       { numRuns: 3000 },
+    );
+  });
+
+  it('on the client face, resolve exactly as ky with the same baseUrl does, for any base and any input', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...BASES), INPUT, async (baseUrl, input) => {
+        const expected = await kySentUrl(baseUrl, input);
+        fc.pre(typeof expected !== 'string' || new URL(expected).origin === new URL(baseUrl).origin);
+        const sent = await clientSentUrl(baseUrl, input);
+        if (typeof expected === 'string') expect(sent).toBe(expected);
+        else expect(sent).toBeInstanceOf(Error);
+      }),
+      { numRuns: 1500 },
     );
   });
 

@@ -63,6 +63,18 @@ function resolveUrl(config: PipelineConfig, input: string): URL {
   return new URL(input, baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`);
 }
 
+/**
+ * A string input as an absolute URL string, resolved as {@link resolveUrl} resolves it, for a face that hands
+ * the URL to a library (ky) which would resolve it again its own, slower way. An absolute input, or any input
+ * without a `baseUrl`, is returned as given.
+ */
+export function absoluteHref(config: PipelineConfig, input: string): string {
+  const baseUrl = config.baseUrl;
+  if (baseUrl === undefined || ABSOLUTE_URL.test(input)) return input;
+  if (config.joinBase !== undefined && PLAIN_RELATIVE.test(input)) return config.joinBase + input;
+  return new URL(input, baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`).href;
+}
+
 const NO_OPTIONS: CallOptions = Object.freeze({});
 const NO_INIT: RequestInit = Object.freeze({});
 
