@@ -135,9 +135,14 @@ describe('pnpm bench (tiny scale)', () => {
       expect(rows.find((row) => row.name === 'createFetch + apiKeyAuth')?.baseline).toBe('raw fetch');
     }
 
-    expect(results.overhead.map((row) => row.name)).toHaveLength(9);
+    expect(results.overhead.map((row) => row.name)).toHaveLength(11);
+    // The client face beside plain ky, on the same canned fetch.
+    expect(results.overhead.map((row) => row.name).slice(6, 8)).toEqual([
+      'plain ky (canned fetch)',
+      'createClient + apiKeyAuth',
+    ]);
     // The cost of the event stream and of @attache/otel, measured beside the same client without them.
-    expect(results.overhead.map((row) => row.name).slice(6)).toEqual([
+    expect(results.overhead.map((row) => row.name).slice(8)).toEqual([
       'createFetch + apiKeyAuth + onEvent (no-op)',
       'createFetch + apiKeyAuth + @attache/otel (no-op API)',
       'createFetch + apiKeyAuth + @attache/otel (recording SDK)',
