@@ -31,59 +31,56 @@ const INPUT = fc.oneof(
   fc.string({ unit: 'grapheme', maxLength: 12 }),
 );
 
-async function sentUrl(baseUrl: string, input: string): Promise<string> {
+type Capture = (url: string) => Response;
+
+/** The URL `call` hands to the capture it is given, or the error the call gives. */
+async function asked(call: (capture: Capture) => Promise<unknown>): Promise<string | Error> {
   let url = '';
-  const fetch = createFetch({
-    baseUrl,
-    transport: async (outgoing: OutgoingRequest) => {
-      url = outgoing.url;
+  try {
+    await call((sent) => {
+      url = sent;
       return new Response(null, { status: 204 });
-    },
-  });
-  await fetch(input);
+    });
+    return url;
+  } catch (error) {
+    return error as Error;
+  }
+}
+
+const withBase = (baseUrl: string) => (baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`);
+
+async function sentUrl(baseUrl: string, input: string): Promise<string> {
+  const url = await asked(async (capture) =>
+    createFetch({ baseUrl, transport: async (outgoing: OutgoingRequest) => capture(outgoing.url) })(input),
+  );
+  if (url instanceof Error) throw url;
   return url;
 }
 
 /** What the client face sends for `input`, or the error it gives. */
-async function clientSentUrl(baseUrl: string, input: string): Promise<string | Error> {
-  let url = '';
-  const client = createClient({
-    baseUrl,
-    transport: async (outgoing: OutgoingRequest) => {
-      url = outgoing.url;
-      return new Response(null, { status: 204 });
-    },
-  });
-  try {
-    await client.get(input);
-    return url;
-  } catch (error) {
-    return error as Error;
-  }
-}
+const clientSentUrl = (baseUrl: string, input: string) =>
+  asked(async (capture) =>
+    createClient({ baseUrl, transport: async (outgoing: OutgoingRequest) => capture(outgoing.url) }).get(
+      input,
+    ),
+  );
 
 /** What plain ky with the same `baseUrl` asks its fetch for: the client face resolved through it before. */
-async function kySentUrl(baseUrl: string, input: string): Promise<string | Error> {
-  let url = '';
-  const plain = ky.create({
-    baseUrl: baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`,
-    retry: 0,
-    fetch: async (request: Request | string | URL) => {
-      url = request instanceof Request ? request.url : String(request);
-      return new Response(null, { status: 204 });
-    },
-  });
-  try {
-    await plain.get(input);
-    return url;
-  } catch (error) {
-    return error as Error;
-  }
-}
+const kySentUrl = (baseUrl: string, input: string) =>
+  asked(async (capture) =>
+    ky
+      .create({
+        baseUrl: withBase(baseUrl),
+        retry: 0,
+        fetch: async (request: Request | string | URL) =>
+          capture(request instanceof Request ? request.url : String(request)),
+      })
+      .get(input),
+  );
 
 function resolved(baseUrl: string, input: string): string | undefined {
   try {
-    return new URL(input, baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`).href;
+    return new URL(input, withBase(baseUrl)).href;
   } catch {
     return undefined;
   }

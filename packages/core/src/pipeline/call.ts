@@ -52,15 +52,23 @@ const PLAIN_INIT_KEYS = new Set(['method', 'headers', 'signal', 'body', ...CALL_
 const TEXT = 'text/plain;charset=UTF-8';
 const FORM = 'application/x-www-form-urlencoded;charset=UTF-8';
 
+/**
+ * A relative input against the base: text joined below it when that resolves the same (a string to parse),
+ * else WHATWG URL resolution against the base with a trailing slash, exactly as ky's `baseUrl` (the client
+ * face) does: `orders` lands under the base path, `/orders` at the origin's root.
+ */
+function againstBase(config: PipelineConfig, input: string, baseUrl: string): string | URL {
+  if (config.joinBase !== undefined && PLAIN_RELATIVE.test(input)) return config.joinBase + input;
+  return new URL(input, baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`);
+}
+
 function resolveUrl(config: PipelineConfig, input: string): URL {
   // A regex first: a thrown and caught URL parse costs more than the rest of a call.
   if (ABSOLUTE_URL.test(input)) return new URL(input);
-  if (config.joinBase !== undefined && PLAIN_RELATIVE.test(input)) return new URL(config.joinBase + input);
   const baseUrl = config.baseUrl;
   if (baseUrl === undefined) throw new ConfigError('A relative URL needs a baseUrl; none is configured');
-  // WHATWG URL resolution against the base with a trailing slash, exactly as ky's `baseUrl` (the client face)
-  // does: `orders` lands under the base path, `/orders` at the origin's root.
-  return new URL(input, baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`);
+  const resolved = againstBase(config, input, baseUrl);
+  return typeof resolved === 'string' ? new URL(resolved) : resolved;
 }
 
 /**
@@ -71,8 +79,8 @@ function resolveUrl(config: PipelineConfig, input: string): URL {
 export function absoluteHref(config: PipelineConfig, input: string): string {
   const baseUrl = config.baseUrl;
   if (baseUrl === undefined || ABSOLUTE_URL.test(input)) return input;
-  if (config.joinBase !== undefined && PLAIN_RELATIVE.test(input)) return config.joinBase + input;
-  return new URL(input, baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`).href;
+  const resolved = againstBase(config, input, baseUrl);
+  return typeof resolved === 'string' ? resolved : resolved.href;
 }
 
 const NO_OPTIONS: CallOptions = Object.freeze({});
