@@ -33,7 +33,7 @@ export function dispatchExchange(
   const url = new URL(outgoing.url);
   return new Promise<Response>((resolve, reject) => {
     const exchange = new ExchangeHandler(outgoing, fail, resolve, reject);
-    signal?.addEventListener('abort', exchange, ONCE);
+    signal?.addEventListener('abort', exchange.onAbort, ONCE);
     const options: Dispatcher.DispatchOptions = {
       origin: url.origin,
       path: `${url.pathname}${url.search}`,

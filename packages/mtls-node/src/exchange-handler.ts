@@ -21,12 +21,15 @@ function toHeaders(target: Headers, incoming: IncomingHttpHeaders): void {
 }
 
 /**
- * One hop's exchange with undici: its dispatch handler, the listener of the hop's abort signal (`handleEvent`)
+ * One hop's exchange with undici: its dispatch handler, the listener of the hop's abort signal (`onAbort`)
  * and the underlying source of the answer's body stream (`start`, `pull`, `cancel`). One object per hop plays
- * all three parts, as methods rather than closures, because this runs for every request.
+ * all three parts, as methods rather than closures, because this runs for every request — except the abort
+ * listener: Node wraps a listener object (`handleEvent`) in an async closure, and with one per request in
+ * flight, scavenges kept every request's objects alive until a full collection (3× the GC time per call at
+ * 32 in flight); a plain function listener does not.
  */
 export class ExchangeHandler
-  implements Dispatcher.DispatchHandler, EventListenerObject, UnderlyingDefaultSource<Uint8Array>
+  implements Dispatcher.DispatchHandler, UnderlyingDefaultSource<Uint8Array>
 {
   private readonly outgoing: OutgoingRequest;
   private readonly signal: AbortSignal | undefined;
@@ -52,8 +55,10 @@ export class ExchangeHandler
     this.reject = reject;
   }
 
-  /** The signal aborted. */
-  handleEvent(): void {
+  /** The hop's signal aborted: the listener given to the signal. */
+  readonly onAbort = (): void => this.abort();
+
+  private abort(): void {
     const reason: unknown = this.signal?.reason;
     // Settled first: undici reports its own abort back through onResponseError, synchronously.
     this.end(reason);
@@ -65,7 +70,7 @@ export class ExchangeHandler
   end(error: unknown): void {
     if (this.finished) return;
     this.finished = true;
-    this.signal?.removeEventListener('abort', this);
+    this.signal?.removeEventListener('abort', this.onAbort);
     if (!this.settled) {
       this.settled = true;
       this.reject(error);
@@ -80,7 +85,7 @@ export class ExchangeHandler
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.control = controller;
-    if (this.signal?.aborted) this.handleEvent();
+    if (this.signal?.aborted) this.abort();
   }
 
   onResponseStart(
@@ -115,7 +120,7 @@ export class ExchangeHandler
   onResponseEnd(): void {
     if (this.finished) return;
     this.finished = true;
-    this.signal?.removeEventListener('abort', this);
+    this.signal?.removeEventListener('abort', this.onAbort);
     this.body?.close();
   }
 
@@ -138,7 +143,7 @@ export class ExchangeHandler
 
   cancel(reason: unknown): void {
     this.finished = true;
-    this.signal?.removeEventListener('abort', this);
+    this.signal?.removeEventListener('abort', this.onAbort);
     this.control?.abort(reason instanceof Error ? reason : new DOMException('Body cancelled', 'AbortError'));
   }
 }
