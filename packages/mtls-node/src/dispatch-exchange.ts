@@ -9,7 +9,9 @@ const ONCE: AddEventListenerOptions = { once: true };
 /** The flat `[name, value, name, value …]` list undici takes without another parse of a `Headers`. */
 function flatHeaders(headers: Headers): string[] {
   const flat: string[] = [];
-  for (const [name, value] of headers) flat.push(name, value);
+  headers.forEach((value, name) => {
+    flat.push(name, value);
+  });
   return flat;
 }
 

@@ -28,9 +28,7 @@ function toHeaders(target: Headers, incoming: IncomingHttpHeaders): void {
  * flight, scavenges kept every request's objects alive until a full collection (3× the GC time per call at
  * 32 in flight); a plain function listener does not.
  */
-export class ExchangeHandler
-  implements Dispatcher.DispatchHandler, UnderlyingDefaultSource<Uint8Array>
-{
+export class ExchangeHandler implements Dispatcher.DispatchHandler, UnderlyingDefaultSource<Uint8Array> {
   private readonly outgoing: OutgoingRequest;
   private readonly signal: AbortSignal | undefined;
   private readonly fail: FailureMapper;

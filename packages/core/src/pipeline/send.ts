@@ -5,6 +5,7 @@ import { redactRequest, redactUrl } from '../redact.ts';
 import type { OutgoingRequest } from '../transport.ts';
 import type { Call } from './call.ts';
 import type { PipelineConfig } from './config.ts';
+import { draftHref } from './draft.ts';
 
 export function isAbortLike(error: unknown): boolean {
   return error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError');
@@ -25,7 +26,7 @@ export async function sendStage(
   deadline: AbortSignal,
 ): Promise<Response> {
   const outgoing: OutgoingRequest = {
-    url: draft.url.href,
+    url: draftHref(draft),
     method: draft.method,
     headers: draft.headers,
     body: draft.body === null ? call.stream : draft.body,
