@@ -32,7 +32,8 @@ export async function runCall(
   try {
     const access = gateHop(config, call.url, true, call.snapshot);
     deadline = createDeadline(call.timeout, call.signal, config.now, call.snapshot);
-    await readBody(call, deadline.signal);
+    // Awaited only when there is something to read: an await costs a turn of the microtask queue.
+    if (call.pending !== undefined) await readBody(call, deadline.signal);
     const first = {
       url: call.url,
       method: call.method,
