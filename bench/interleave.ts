@@ -27,9 +27,11 @@ export async function runPipelineBench(
     concurrencies: readonly number[];
     /** Serve https with these PEMs, demanding a client certificate signed by `ca`. */
     tls?: { cert: string; key: string; ca: string };
+    /** The partner API to call instead of the Node server (bench/server.ts). */
+    server?: () => Promise<{ origin: string; stop: () => Promise<void> }>;
   },
 ): Promise<ScenarioResult[]> {
-  const server = await startServerProcess(options.tls);
+  const server = await (options.server?.() ?? startServerProcess(options.tls));
   try {
     const calls = new Map<string, () => Promise<unknown>>();
     for (const scenario of scenarios) calls.set(scenario.name, await scenario.setup(server.origin));

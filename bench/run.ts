@@ -13,7 +13,9 @@ import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
+import { startServerProcess } from './harness.ts';
 import { runPipelineBench, type ScenarioResult } from './interleave.ts';
+import { type BenchServer, startNginx } from './nginx.ts';
 
 const SECTIONS = [
   'memory',
@@ -64,30 +66,29 @@ async function runSection(section: Section): Promise<[string, unknown]> {
       return ['pipeline', pipeline];
     }
     case 'transport': {
+      const partner = await transportPartner();
       const transport = await runPipelineBench((await import('./transport.ts')).transportScenarios, {
         total,
         rounds,
         concurrencies: TRANSPORT_CONCURRENCIES,
+        server: async () => partner,
       });
-      console.log(`\nTransports: ${total} requests per round, ${rounds} rounds interleaved, median reported`);
+      console.log(
+        `\nTransports (partner API: ${partner.kind}): ${total} requests per round, ${rounds} rounds interleaved, median reported`,
+      );
       printTransportTable(transport);
-      return ['transport', transport];
+      return ['transport', { server: partner.kind, results: transport }];
     }
     case 'transport-isolated': {
       // Each client alone in a process of its own: no JIT or heap shared with the others.
       const isolated: ScenarioResult[] = [];
-      for (const scenario of (await import('./transport.ts')).transportScenarios) {
-        const worker = fork(new URL(import.meta.url), [], {
-          env: { ...process.env, BENCH_SECTION: 'transport-one', BENCH_SCENARIO: scenario.name },
-          stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-        });
-        let message: ScenarioResult[] | undefined;
-        worker.on('message', (m) => {
-          message = (m as { value: ScenarioResult[] }).value;
-        });
-        const [code] = (await once(worker, 'exit')) as [number | null];
-        if (code !== 0 || message === undefined) throw new Error(`bench scenario ${scenario.name} failed`);
-        isolated.push(...message);
+      const partner = await transportPartner();
+      try {
+        for (const scenario of (await import('./transport.ts')).transportScenarios) {
+          isolated.push(...(await runTransportAlone(scenario.name, partner.origin)));
+        }
+      } finally {
+        await partner.stop();
       }
       for (const result of isolated) {
         const base = isolated.find((r) => r.name === 'raw fetch' && r.concurrency === result.concurrency);
@@ -95,10 +96,10 @@ async function runSection(section: Section): Promise<[string, unknown]> {
           Object.assign(result, { baseline: 'raw fetch', ratio: result.throughput / base.throughput });
       }
       console.log(
-        `\nTransports, each client in its own process: ${total} requests per round, ${rounds} rounds`,
+        `\nTransports, each client in its own process (partner API: ${partner.kind}): ${total} requests per round, ${rounds} rounds`,
       );
       printTransportTable(isolated);
-      return ['transportIsolated', isolated];
+      return ['transportIsolated', { server: partner.kind, results: isolated }];
     }
     case 'mtls': {
       const prepared = await (await import('./transport-mtls.ts')).prepareMtlsBench();
@@ -182,6 +183,31 @@ async function runSection(section: Section): Promise<[string, unknown]> {
 
 const AZURE = 'Azure core-rest-pipeline + API key policy';
 
+/** nginx when installed (see bench/nginx.ts), else the Node server. */
+async function transportPartner(): Promise<BenchServer> {
+  const nginx = await startNginx();
+  if (nginx !== undefined) return nginx;
+  console.log(
+    '\nnginx is not installed: the transport sections call the Node server, which caps the fastest clients',
+  );
+  return { ...(await startServerProcess()), kind: 'node' };
+}
+
+/** One transport scenario in a process of its own, calling `origin`. */
+async function runTransportAlone(name: string, origin: string): Promise<ScenarioResult[]> {
+  const worker = fork(new URL(import.meta.url), [], {
+    env: { ...process.env, BENCH_SECTION: 'transport-one', BENCH_SCENARIO: name, BENCH_ORIGIN: origin },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  let message: ScenarioResult[] | undefined;
+  worker.on('message', (m) => {
+    message = (m as { value: ScenarioResult[] }).value;
+  });
+  const [code] = (await once(worker, 'exit')) as [number | null];
+  if (code !== 0 || message === undefined) throw new Error(`bench scenario ${name} failed`);
+  return message;
+}
+
 function printTransportTable(results: readonly ScenarioResult[]): void {
   const throughputOf = (name: string, c: number): number =>
     results.find((r) => r.name === name && r.concurrency === c)?.throughput ?? Number.NaN;
@@ -205,7 +231,13 @@ if (child === 'transport-one') {
   const only = (await import('./transport.ts')).transportScenarios.filter(
     (s) => s.name === process.env.BENCH_SCENARIO,
   );
-  const value = await runPipelineBench(only, { total, rounds, concurrencies: TRANSPORT_CONCURRENCIES });
+  const origin = process.env.BENCH_ORIGIN;
+  const value = await runPipelineBench(only, {
+    total,
+    rounds,
+    concurrencies: TRANSPORT_CONCURRENCIES,
+    ...(origin === undefined ? {} : { server: async () => ({ origin, stop: async () => {} }) }),
+  });
   process.send?.({ key: 'transport-one', value });
 } else if (child !== undefined) {
   const [key, value] = await runSection(child);

@@ -16,8 +16,9 @@
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { ORDER_BODY } from './order-body.ts';
 
-const body = JSON.stringify({ id: 'o-1', status: 'open', total: 42.5, items: [{ sku: 'A-1', quantity: 2 }] });
+const body = ORDER_BODY;
 const tokenDelay = Number(process.env.TOKEN_DELAY_MS ?? 20);
 let version = 1;
 const stats = { tokenRequests: 0, stormRequests: 0, unauthorized: 0 };
