@@ -1,5 +1,6 @@
+import { fileURLToPath } from 'node:url';
 import { playwright } from '@vitest/browser-playwright';
-import { defineConfig } from 'vitest/config';
+import { defineConfig, type Plugin } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 // Workspace packages resolve to their `src/` through this export condition, so tests need no build.
@@ -24,9 +25,42 @@ const SLOW_FIRST = [
   // The first file that type-checks documentation snippets starts the one check that all of them share.
   'packages/core/test/readme.test.ts',
   'test/fuzz.test.ts',
-  'test/redaction.property.test.ts',
   'packages/token-store-redis/test/fleet.test.ts',
 ];
+
+// Suites against real loopback servers that pin down the pipeline's failure behaviour (typed errors, deadlines,
+// aborts, redirects, retries, 401 replays, refused and reset connections): the `node-transport` project runs
+// them a second time with every client that names no transport sending through `nodeTransport` (undici's
+// dispatcher) instead of the global fetch. msw cannot see undici's dispatcher: suites on msw cannot be here.
+const NODE_TRANSPORT_SUITES = [
+  'packages/core/test/hops.test.ts',
+  'packages/core/test/redirects.test.ts',
+  'test/redirect-leaks.test.ts',
+  'test/transport-failures.test.ts',
+  'packages/otel/test/telemetry.test.ts',
+  'packages/otel/test/logs.test.ts',
+];
+
+const CORE_OVER_NODE_TRANSPORT = fileURLToPath(
+  new URL('./test/support/core-over-node-transport.ts', import.meta.url),
+);
+
+/**
+ * Resolves `@attache/core` to {@link CORE_OVER_NODE_TRANSPORT} for test code only: package sources (the
+ * transport's own among them) and that module itself get the real core.
+ */
+function coreOverNodeTransport(): Plugin {
+  return {
+    name: 'attache:core-over-node-transport',
+    enforce: 'pre',
+    resolveId(source, importer) {
+      if (source !== '@attache/core' || importer === undefined) return null;
+      if (importer.startsWith(CORE_OVER_NODE_TRANSPORT) || /\/packages\/[^/]+\/src\//.test(importer))
+        return null;
+      return CORE_OVER_NODE_TRANSPORT;
+    },
+  };
+}
 
 class SlowFirstSequencer extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
@@ -75,6 +109,18 @@ export default defineConfig({
             // which `pnpm typecheck` checks) would leave it alone on the machine at the end of every run.
             tsconfig: './tsconfig.typecheck.json',
           },
+        },
+      },
+      {
+        extends: true,
+        plugins: [coreOverNodeTransport()],
+        test: {
+          name: 'node-transport',
+          environment: 'node',
+          include: NODE_TRANSPORT_SUITES,
+          setupFiles: ['test/support/node-transport.setup.ts'],
+          testTimeout: 20_000,
+          hookTimeout: 30_000,
         },
       },
       {
