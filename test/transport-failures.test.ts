@@ -6,7 +6,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import { inspect } from 'node:util';
-import { type AttacheEvent, createFetch, NetworkError, TimeoutError } from '@attache/core';
+import { type AttacheEvent, createClient, createFetch, NetworkError, TimeoutError } from '@attache/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LoopbackServer, startHttpServer } from './support/servers.ts';
 
@@ -22,6 +22,22 @@ beforeAll(async () => {
     const path = new URL(request.url, server.origin).pathname;
     if (path === '/hang') return void held.push(response);
     if (path === '/reset') return void response.socket?.destroy();
+    if (path === '/hold-mid-body') {
+      response.writeHead(200, { 'content-type': 'text/plain', 'content-length': '100' });
+      response.write('the first 21 bytes;..');
+      return void held.push(response);
+    }
+    if (path === '/slow-body') {
+      response.writeHead(200, { 'content-type': 'text/plain' });
+      const parts = ['one ', 'two ', 'three ', 'four'];
+      const next = (): void => {
+        const part = parts.shift();
+        if (part === undefined) return void response.end();
+        response.write(part);
+        setTimeout(next, 100);
+      };
+      return next();
+    }
     if (path === '/cut-mid-body') {
       response.writeHead(200, { 'content-type': 'text/plain', 'content-length': '100' });
       response.write('the first 21 bytes;..');
@@ -108,5 +124,40 @@ describe('failures mid-body', () => {
     await expect(response.text()).rejects.toThrow();
     // The answer had started: the call is over, nothing is sent again.
     expect(received('/cut-mid-body')).toBe(1);
+  });
+
+  it("the caller's abort while the body streams errors the body with the caller's reason", async () => {
+    const controller = new AbortController();
+    const reason = new Error('the caller gave up mid-body');
+    const partnerFetch = createFetch({ baseUrl: server.origin, retry: RETRIES });
+    const response = await partnerFetch('hold-mid-body', { signal: controller.signal });
+    expect(response.status).toBe(200);
+    const text = response.text();
+    controller.abort(reason);
+    await expect(text).rejects.toBe(reason);
+    expect(received('/hold-mid-body')).toBe(1);
+  });
+
+  it("the client face: the caller's signal reaches the body too, and aborts before the answer", async () => {
+    const client = createClient({ baseUrl: server.origin, retry: RETRIES });
+    const controller = new AbortController();
+    const reason = new Error('the caller gave up mid-body');
+    const response = await client.get('hold-mid-body', { signal: controller.signal });
+    const text = response.text();
+    controller.abort(reason);
+    await expect(text).rejects.toBe(reason);
+
+    const before = received('/hang');
+    const early = new AbortController();
+    const pending = client.get('hang', { signal: early.signal });
+    await expect.poll(() => received('/hang') - before).toBe(1);
+    early.abort(reason);
+    await expect(pending).rejects.toBe(reason);
+  });
+
+  it('the deadline ends when the answer starts: a body slower than the timeout is read whole', async () => {
+    const partnerFetch = createFetch({ baseUrl: server.origin, timeout: 150 });
+    const response = await partnerFetch('slow-body');
+    await expect(response.text()).resolves.toBe('one two three four');
   });
 });

@@ -124,7 +124,11 @@ function toHttpError(
  * Takes the pipeline's per-call options out of ky's options (ky has its own `timeout` and `retry`) and puts
  * them, with the call's id, under the hints name, which ky forwards to fetch untouched.
  */
-function takeCallOptions(record: Record<string, unknown>, callId: string | undefined): void {
+function takeCallOptions(
+  record: Record<string, unknown>,
+  callId: string | undefined,
+  signal?: AbortSignal | null,
+): void {
   const options: Record<string, unknown> = {};
   for (const key of CALL_KEYS) {
     const value = record[key];
@@ -134,7 +138,25 @@ function takeCallOptions(record: Record<string, unknown>, callId: string | undef
   }
   // A stream body is not replayable; ky hands the pipeline a Request, where that is no longer visible.
   const streamed = typeof ReadableStream !== 'undefined' && record.body instanceof ReadableStream;
-  record[HINTS] = { options, streamed, callId } satisfies CallHints;
+  record[HINTS] = (
+    signal === undefined ? { options, streamed, callId } : { options, streamed, callId, signal }
+  ) satisfies CallHints;
+}
+
+/**
+ * The signal a call through the client's methods can be aborted by, as the pipeline should follow it: the
+ * caller's (`null` for none) when ky's own signal could abort for nothing else; `undefined` (follow the
+ * signal of ky's Request) when ky may abort on its own (`totalTimeout`) or the input is a Request.
+ */
+function callerSignal(
+  input: Input,
+  callOptions: ClientCallOptions | undefined,
+  defaults: KyOptions | undefined,
+): AbortSignal | null | undefined {
+  if (input instanceof Request) return undefined;
+  if (typeof callOptions?.totalTimeout === 'number' || typeof defaults?.totalTimeout === 'number')
+    return undefined;
+  return callOptions?.signal ?? defaults?.signal ?? null;
 }
 
 /** ky's `init` hook (on the instance users reach as `client.ky`): ky's retry and timeout off, options moved. */
@@ -269,20 +291,19 @@ export function createClient(options: CreateClientOptions): AttacheClient {
     return (callId === undefined ? callOptions : { ...callOptions, [CALL_ID]: callId }) as KyOptions;
   };
   // For `direct`: the options moved here, on a copy (the caller's object is theirs).
-  const moved = (callOptions: ClientCallOptions | undefined): KyOptions | undefined => {
-    const callId = bindCall(pipeline.config);
-    if (callOptions === undefined && callId === undefined) return undefined;
+  const moved = (input: Input, callOptions: ClientCallOptions | undefined): KyOptions => {
     const record: Record<string, unknown> = { ...callOptions };
-    takeCallOptions(record, callId);
+    takeCallOptions(record, bindCall(pipeline.config), callerSignal(input, callOptions, options.ky));
     return record as KyOptions;
   };
-  const prepare = direct === exposed ? bound : moved;
+  const prepare = (input: Input, callOptions: ClientCallOptions | undefined): KyOptions | undefined =>
+    direct === exposed ? bound(callOptions) : moved(input, callOptions);
   // A relative URL resolved here as ky's `baseUrl` would, without the Request ky builds to read the base.
   const target = (input: Input): Input =>
     typeof input === 'string' ? absoluteHref(pipeline.config, input) : input;
   const client = ((input: Input, callOptions?: ClientCallOptions) => {
     refuseUserInfo(input, options.baseUrl);
-    return direct(target(input), prepare(callOptions));
+    return direct(target(input), prepare(input, callOptions));
   }) as AttacheClient;
   for (const method of ['get', 'post', 'put', 'patch', 'delete', 'head'] as const) {
     (client as unknown as Record<string, unknown>)[method] = (
@@ -290,7 +311,7 @@ export function createClient(options: CreateClientOptions): AttacheClient {
       callOptions?: ClientCallOptions,
     ) => {
       refuseUserInfo(input, options.baseUrl);
-      return direct[method](target(input), prepare(callOptions));
+      return direct[method](target(input), prepare(input, callOptions));
     };
   }
   const call = <E extends Endpoint>(

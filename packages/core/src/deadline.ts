@@ -19,9 +19,15 @@ export function createDeadline(
   return new CallDeadline(timeout, callerSignal ?? undefined, now, request);
 }
 
+// The caller's signal, joined to the deadline's, still reaches the answer's body after the call returns (as a
+// signal given to fetch does); the join is the platform's, which lets it go with the call's objects.
+const join: ((signals: AbortSignal[]) => AbortSignal) | undefined =
+  typeof AbortSignal.any === 'function' ? AbortSignal.any.bind(AbortSignal) : undefined;
+
 // A class rather than closures: it runs once per call, and one shape keeps it cheap.
 class CallDeadline implements Deadline {
   readonly #controller = new AbortController();
+  readonly #signal: AbortSignal;
   readonly #end: number;
   readonly #now: () => number;
   readonly #timeout: number | false;
@@ -42,8 +48,12 @@ class CallDeadline implements Deadline {
     this.#end = timeout === false ? Number.POSITIVE_INFINITY : now() + timeout;
     this.#callerSignal = callerSignal;
     const controller = this.#controller;
+    this.#signal = controller.signal;
     if (callerSignal?.aborted) controller.abort(callerSignal.reason);
-    else if (callerSignal !== undefined) {
+    else if (callerSignal !== undefined && join !== undefined) {
+      this.#signal = join([callerSignal, controller.signal]);
+    } else if (callerSignal !== undefined) {
+      // Without AbortSignal.any the caller's abort is forwarded until the call returns.
       this.#onAbort = () => controller.abort(callerSignal.reason);
       callerSignal.addEventListener('abort', this.#onAbort, { once: true });
     }
@@ -59,13 +69,14 @@ class CallDeadline implements Deadline {
   }
 
   get signal(): AbortSignal {
-    return this.#controller.signal;
+    return this.#signal;
   }
 
   remaining(): number {
     return this.#end - this.#now();
   }
 
+  /** The call returned: the timer stops (the deadline does not cover reading the answer's body). */
   dispose(): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     if (this.#onAbort !== undefined) this.#callerSignal?.removeEventListener('abort', this.#onAbort);

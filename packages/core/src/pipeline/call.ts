@@ -39,6 +39,11 @@ export interface CallHints {
   readonly streamed?: boolean;
   /** The call's id, taken where the face started the call (see `bindCall`). */
   readonly callId?: string | undefined;
+  /**
+   * The caller's signal, when the face knows it: `null` for none. Absent: the signal of the `Request` input
+   * is followed (ky's carries one of its own on every call, which aborts only on what the caller asked for).
+   */
+  readonly signal?: AbortSignal | null;
 }
 
 const ABSOLUTE_URL = /^[a-z][a-z\d+\-.]*:/i;
@@ -231,7 +236,7 @@ export function normalizeCall(
     body: source.body,
     pending: source.pending,
     stream: source.stream,
-    signal: source.signal,
+    signal: hints?.signal === undefined ? source.signal : hints.signal,
     redirect: source.redirect,
     init: source.init,
     timeout: options.timeout === undefined ? config.timeout : checkTimeout(options.timeout, 'init.timeout'),
