@@ -33,11 +33,13 @@ function percentile(sorted: readonly number[], p: number): number {
 }
 
 /**
- * A full collection, when the process runs with --expose-gc: every measurement then starts from the same
- * clean heap instead of paying for the garbage the previous one left.
+ * A collection of the young generation, when the process runs with --expose-gc: every measurement starts
+ * without the short-lived garbage the previous one left. Not a full collection: that also drops the objects
+ * optimised code was specialised for, and every client then runs deoptimised until it warms up again,
+ * which costs the clients with the most JavaScript the most (docs/performance.md).
  */
 export function collectGarbage(): void {
-  (globalThis as { gc?: () => void }).gc?.();
+  (globalThis as { gc?: (options?: { type: 'minor' | 'major' }) => void }).gc?.({ type: 'minor' });
 }
 
 /** Runs `total` calls of `call` with `concurrency` workers; returns throughput (req/s) and latency (ms). */
