@@ -5,6 +5,7 @@
  */
 
 import { measure, startServerProcess } from './harness.ts';
+import { startNginx } from './nginx.ts';
 import { coreScenarios } from './pipeline.ts';
 import { transportScenarios } from './transport.ts';
 
@@ -12,7 +13,9 @@ const name = process.argv[2] ?? 'createFetch + apiKeyAuth';
 const concurrency = Number(process.argv[3] ?? 1);
 const scenario = [...coreScenarios, ...transportScenarios].find((s) => s.name === name);
 if (!scenario) throw new Error(`unknown scenario ${name}`);
-const server = await startServerProcess();
+// The transport scenarios call nginx, as in `pnpm bench`, when it is installed.
+const server =
+  (transportScenarios.includes(scenario) ? await startNginx() : undefined) ?? (await startServerProcess());
 const call = await scenario.setup(server.origin);
 await measure(call, 2_000, concurrency);
 const stats = await measure(call, 20_000, concurrency);

@@ -158,14 +158,30 @@ function requestSource(request: Request, streamed: boolean): Source {
     stream,
     signal: request.signal,
     redirect: request.redirect,
-    init: {
-      credentials: request.credentials,
-      keepalive: request.keepalive,
-      integrity: request.integrity,
-      referrerPolicy: request.referrerPolicy,
-      cache: request.cache,
-    },
+    init: requestMembers(request),
   };
+}
+
+/**
+ * The `RequestInit` members of a caller's `Request` that every hop carries, those that differ from fetch's
+ * defaults only (ky's requests, for one, carry none): each member given to fetch is checked again there.
+ */
+function requestMembers(request: Request): RequestInit {
+  const credentials = request.credentials;
+  const keepalive = request.keepalive;
+  const integrity = request.integrity;
+  const referrerPolicy = request.referrerPolicy;
+  const cache = request.cache;
+  if (
+    credentials === 'same-origin' &&
+    !keepalive &&
+    integrity === '' &&
+    referrerPolicy === '' &&
+    cache === 'default'
+  ) {
+    return NO_INIT;
+  }
+  return { credentials, keepalive, integrity, referrerPolicy, cache };
 }
 
 function readSource(url: URL, input: Request | string | URL, init: RequestInit, streamed: boolean): Source {
