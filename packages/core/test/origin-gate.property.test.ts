@@ -53,9 +53,15 @@ describe('origin gate: the base origin decided once', () => {
         fc.boolean(),
         fc.boolean(),
         fc.constantFrom(undefined, ['partner.internal']),
-        (baseUrl, target, withAuth, firstHop, allowInsecureHosts) => {
+        fc.constantFrom(
+          undefined,
+          ['https://api.example.com'],
+          ['http://127.0.0.1:8080', 'http://partner.internal'],
+        ),
+        (baseUrl, target, withAuth, firstHop, allowInsecureHosts, allowedOrigins) => {
           const options = {
             baseUrl,
+            ...(allowedOrigins === undefined ? {} : { allowedOrigins }),
             ...(withAuth ? { auth: bearerAuth({ token: secret('t0ken-value') }) } : {}),
             ...(allowInsecureHosts === undefined ? {} : { allowInsecureHosts }),
           };
