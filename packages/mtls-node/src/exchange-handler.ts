@@ -25,8 +25,8 @@ function toHeaders(target: Headers, incoming: IncomingHttpHeaders): void {
  * and the underlying source of the answer's body stream (`start`, `pull`, `cancel`). One object per hop plays
  * all three parts, as methods rather than closures, because this runs for every request — except the abort
  * listener: Node wraps a listener object (`handleEvent`) in an async closure, and with one per request in
- * flight, scavenges kept every request's objects alive until a full collection (3× the GC time per call at
- * 32 in flight); a plain function listener does not.
+ * flight, scavenges kept every request's objects alive until a full collection (docs/performance.md); a
+ * plain function listener does not.
  */
 export class ExchangeHandler implements Dispatcher.DispatchHandler, UnderlyingDefaultSource<Uint8Array> {
   private readonly outgoing: OutgoingRequest;
