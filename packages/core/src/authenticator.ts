@@ -2,7 +2,6 @@ import type { Clock } from './clock.ts';
 import { raceSignal } from './deadline.ts';
 import { ConfigError } from './errors.ts';
 import type { AttacheEvent } from './events.ts';
-import { draftHref } from './pipeline/draft.ts';
 import type { Challenge } from './www-authenticate.ts';
 
 /**
@@ -107,7 +106,7 @@ export interface Authenticator {
  * user:password: authenticators may change the query only.
  */
 export function checkDraftTarget(draft: RequestDraft, href: string): void {
-  if (draftHref(draft) === href) return;
+  if (draft.url.href === href) return;
   if (draft.url.origin !== new URL(href).origin || draft.url.username !== '' || draft.url.password !== '') {
     throw new ConfigError('An authenticator moved the request to another origin; only its query may change');
   }
@@ -124,7 +123,7 @@ export function attachAll(
   race?: AbortSignal,
   from = 0,
 ): Promise<void> | undefined {
-  const href = draftHref(draft);
+  const href = draft.url.href;
   for (let i = from; i < authenticators.length; i++) {
     const pending = authenticators[i]!.attach(draft, context);
     if (pending instanceof Promise) {

@@ -1,6 +1,5 @@
 import { type AuthContext, attachAll, type RequestDraft } from '../authenticator.ts';
 import type { PipelineConfig } from './config.ts';
-import { HopDraft } from './draft.ts';
 import type { Hop } from './hop.ts';
 
 /**
@@ -17,7 +16,13 @@ export function attachStage(
     // Nothing writes onto it: the hop's own objects are sent as they are.
     return { method: hop.method, url: hop.url, headers: hop.headers, body: hop.body };
   }
-  const draft = new HopDraft(hop);
+  const draft: RequestDraft = {
+    method: hop.method,
+    // From the serialized form: parsing a string costs less than copying a URL object.
+    url: new URL(hop.url.href),
+    headers: new Headers(hop.headers),
+    body: hop.body,
+  };
   const pending = attachAll(config.authenticators, draft, context, context.signal);
   return pending === undefined ? draft : pending.then(() => draft);
 }

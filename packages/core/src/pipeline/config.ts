@@ -13,7 +13,6 @@ import {
 } from '../retry-policy.ts';
 import { globalFetchTransport, type Transport } from '../transport.ts';
 import type { CreateFetchOptions } from './options.ts';
-import { type BaseGate, decideBaseGate } from './origin-gate.ts';
 
 /** A client's options, checked once and resolved into what every call reads. */
 export interface PipelineConfig {
@@ -28,8 +27,6 @@ export interface PipelineConfig {
   /** Whether the allow-list is enforced at all: with authenticators, a credential transport or a list given. */
   readonly enforceOrigins: boolean;
   readonly insecureHosts: ReadonlySet<string>;
-  /** The origin gate's answer for the base origin, decided once (see `gateHop`). */
-  readonly baseGate: BaseGate | undefined;
   readonly transport: Transport;
   /** The transport follows the signal itself (the global fetch, or one that says so): no race around it. */
   readonly honoursSignal: boolean;
@@ -220,18 +217,14 @@ export function resolvePipelineConfig(options: CreateFetchOptions): PipelineConf
   const emit = safeEmitter(options.onEvent);
   const now = options.now ?? (() => Date.now());
   const lower = (names: readonly string[] | undefined): string[] => (names ?? []).map((n) => n.toLowerCase());
-  const gate = {
-    authenticators,
-    allowed,
-    enforceOrigins: credentialed || options.allowedOrigins !== undefined,
-    insecureHosts: new Set(lower(options.allowInsecureHosts)),
-  };
   const config: PipelineConfig = {
-    ...gate,
-    baseGate: decideBaseGate(gate, options.baseUrl),
+    authenticators,
     challengeStatuses: new Set([401, ...authenticators.flatMap((a) => a.challengeStatuses ?? [])]),
     baseUrl: options.baseUrl,
     joinBase: joinableBase(options.baseUrl),
+    allowed,
+    enforceOrigins: credentialed || options.allowedOrigins !== undefined,
+    insecureHosts: new Set(lower(options.allowInsecureHosts)),
     transport,
     honoursSignal: transport === globalFetchTransport || transport.honoursSignal === true,
     timeout: checkTimeout(options.timeout ?? 30_000, 'timeout'),

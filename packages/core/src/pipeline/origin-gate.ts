@@ -19,11 +19,7 @@ export function gateHop(
   firstHop: boolean,
   snapshot: () => RedactedRequest,
 ): HopAccess {
-  const shortcut = config.baseGate;
-  // Every hop to the base origin gets the same answer: its href starts with the origin and a slash.
-  if (shortcut !== undefined && url.href.startsWith(shortcut.prefix)) return shortcut.access;
-  const access = originAccess(config, url);
-  if (access === 'outside') {
+  if (config.enforceOrigins && !config.allowed.has(url.origin)) {
     if (firstHop) {
       config.emit({ type: 'credential:withheld', origin: url.origin, reason: 'origin-not-allowed' });
       throw new OriginNotAllowedError(url.origin, { request: snapshot() });
@@ -31,43 +27,17 @@ export function gateHop(
     config.emit({ type: 'credential:withheld', origin: url.origin, reason: 'redirect' });
     return 'withheld';
   }
-  if (access === 'insecure') throw new InsecureTransportError(url.host, { request: snapshot() });
-  return access;
-}
-
-/** What the gate decides from a client's options alone. */
-type GateOptions = Pick<PipelineConfig, 'enforceOrigins' | 'allowed' | 'authenticators' | 'insecureHosts'>;
-
-/** The gate's verdict for an origin: `outside` the allow-list, credentials over `insecure` http, or access. */
-function originAccess(
-  config: GateOptions,
-  url: URL,
-): Exclude<HopAccess, 'withheld'> | 'outside' | 'insecure' {
-  if (config.enforceOrigins && !config.allowed.has(url.origin)) return 'outside';
   if (config.authenticators.length === 0) return 'plain';
-  if (url.protocol !== 'https:' && !isInsecureAllowed(config, url)) return 'insecure';
+  if (url.protocol !== 'https:' && !isInsecureAllowed(config, url)) {
+    throw new InsecureTransportError(url.host, { request: snapshot() });
+  }
   return 'credentials';
-}
-
-/** The gate's answer for hops to the base origin, decided once per client; `undefined` when it is a refusal. */
-export interface BaseGate {
-  /** The base origin and a slash: how every href on it starts. */
-  readonly prefix: string;
-  readonly access: Exclude<HopAccess, 'withheld'>;
-}
-
-/** Decides the gate for `baseUrl`'s origin up front, when that decision lets hops through. */
-export function decideBaseGate(config: GateOptions, baseUrl: string | undefined): BaseGate | undefined {
-  if (baseUrl === undefined) return undefined;
-  const url = new URL(baseUrl);
-  const access = originAccess(config, url);
-  return access === 'plain' || access === 'credentials' ? { prefix: `${url.origin}/`, access } : undefined;
 }
 
 /** What a hop may carry: see {@link gateHop}. */
 export type HopAccess = 'credentials' | 'plain' | 'withheld';
 
-function isInsecureAllowed(config: GateOptions, url: URL): boolean {
+function isInsecureAllowed(config: PipelineConfig, url: URL): boolean {
   return url.protocol === 'http:' && (isLoopbackHost(url.hostname) || config.insecureHosts.has(url.hostname));
 }
 

@@ -5,7 +5,6 @@ import { redactRequest, redactUrl } from '../redact.ts';
 import type { OutgoingRequest } from '../transport.ts';
 import type { Call } from './call.ts';
 import type { PipelineConfig } from './config.ts';
-import { draftHref } from './draft.ts';
 
 export function isAbortLike(error: unknown): boolean {
   return error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError');
@@ -26,7 +25,7 @@ export async function sendStage(
   deadline: AbortSignal,
 ): Promise<Response> {
   const outgoing: OutgoingRequest = {
-    url: draftHref(draft),
+    url: draft.url.href,
     method: draft.method,
     headers: draft.headers,
     body: draft.body === null ? call.stream : draft.body,
