@@ -296,8 +296,11 @@ export function createClient(options: CreateClientOptions): AttacheClient {
     takeCallOptions(record, bindCall(pipeline.config), callerSignal(input, callOptions, options.ky));
     return record as KyOptions;
   };
-  const prepare = (input: Input, callOptions: ClientCallOptions | undefined): KyOptions | undefined =>
-    direct === exposed ? bound(callOptions) : moved(input, callOptions);
+  // Which of the two is decided once, with the instances.
+  const prepare =
+    direct === exposed
+      ? (_input: Input, callOptions: ClientCallOptions | undefined): KyOptions => bound(callOptions)
+      : moved;
   // A relative URL resolved here as ky's `baseUrl` would, without the Request ky builds to read the base.
   const target = (input: Input): Input =>
     typeof input === 'string' ? absoluteHref(pipeline.config, input) : input;
