@@ -2,44 +2,11 @@ import { fileURLToPath } from 'node:url';
 import { playwright } from '@vitest/browser-playwright';
 import { defineConfig, type Plugin } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
+import { HEAVY, MOCKS_MODULES, NODE_TRANSPORT_SUITES, SLOW_FIRST } from './test/support/projects.ts';
 
 // Workspace packages resolve to their `src/` through this export condition, so tests need no build.
 // Node tests resolve through `ssr.resolve`, browser tests through `resolve`: both need it.
 const SOURCE = '@attache/source';
-
-// Suites that load the machine themselves (thousands of calls, fleets of processes, the benchmark at a tiny
-// scale): they run on their own after the others, one at a time, so their deadlines mean what they say.
-const HEAVY = [
-  'test/bench-smoke.test.ts',
-  'test/load.test.ts',
-  'test/refresh-fleet.test.ts',
-  'packages/token-store-redis/test/fleet.test.ts',
-];
-
-// The longest files of each group, longest first. Started first, they run beside the many short files instead
-// of being the last ones left on an otherwise idle machine. Vitest orders by the previous run's durations when
-// it has them; a fresh clone (CI) has none and would order by file size, which puts most of these late.
-const SLOW_FIRST = [
-  'test/engines.test.ts',
-  'test/token-endpoint-faults.test.ts',
-  // The first file that type-checks documentation snippets starts the one check that all of them share.
-  'packages/core/test/readme.test.ts',
-  'test/fuzz.test.ts',
-  'packages/token-store-redis/test/fleet.test.ts',
-];
-
-// Suites against real loopback servers that pin down the pipeline's failure behaviour (typed errors, deadlines,
-// aborts, redirects, retries, 401 replays, refused and reset connections): the `node-transport` project runs
-// them a second time with every client that names no transport sending through `nodeTransport` (undici's
-// dispatcher) instead of the global fetch. msw cannot see undici's dispatcher: suites on msw cannot be here.
-const NODE_TRANSPORT_SUITES = [
-  'packages/core/test/hops.test.ts',
-  'packages/core/test/redirects.test.ts',
-  'test/redirect-leaks.test.ts',
-  'test/transport-failures.test.ts',
-  'packages/otel/test/telemetry.test.ts',
-  'packages/otel/test/logs.test.ts',
-];
 
 const CORE_OVER_NODE_TRANSPORT = fileURLToPath(
   new URL('./test/support/core-over-node-transport.ts', import.meta.url),
@@ -96,10 +63,16 @@ export default defineConfig({
         test: {
           name: 'node',
           environment: 'node',
+          // One worker runs file after file (a fresh worker and Node's import of msw, jose, undici … were most of
+          // a short file's time); the setup file re-evaluates the packages' own modules for each file. A file
+          // that changes globals, the environment or timers puts them back itself (test/test-projects.test.ts
+          // checks); a file that mocks modules runs isolated.
+          isolate: false,
           // The README and guide snippets are type-checked once for every test that checks some.
           globalSetup: ['test/support/snippet-check.global.ts'],
+          setupFiles: ['test/support/fresh-modules.setup.ts'],
           include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts', 'examples/**/*.test.ts'],
-          exclude: ['**/*.browser.test.ts', '**/node_modules/**', ...HEAVY],
+          exclude: ['**/*.browser.test.ts', '**/node_modules/**', ...HEAVY, ...MOCKS_MODULES],
           testTimeout: 20_000,
           hookTimeout: 30_000,
           typecheck: {
@@ -109,6 +82,16 @@ export default defineConfig({
             // which `pnpm typecheck` checks) would leave it alone on the machine at the end of every run.
             tsconfig: './tsconfig.typecheck.json',
           },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'node-isolated',
+          environment: 'node',
+          include: MOCKS_MODULES,
+          testTimeout: 20_000,
+          hookTimeout: 30_000,
         },
       },
       {

@@ -56,14 +56,14 @@ interface Secrets {
 // take any Unicode; the others travel in headers or URLs and keep to what those carry.
 const visible = fc.stringMatching(/^[A-Za-z0-9._~+/=-]{16,40}$/);
 const unicode = fc.string({ minLength: 16, maxLength: 40, unit: 'grapheme' });
-// basicAuth refuses controls, format characters, line and paragraph separators and lone surrogates in a
-// password (mistakes such as a trailing newline read from a file): its passwords are any other Unicode.
+// basicAuth and client_secret_basic refuse controls, format characters, line and paragraph separators and lone
+// surrogates in a password (mistakes such as a trailing newline read from a file): those are any other Unicode.
 const sendable = unicode.filter((s) => !/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u.test(s));
 const secretsArb: fc.Arbitrary<Secrets> = fc.record({
   apiKey: visible.map((s) => `Ak${s}`),
   bearer: visible.map((s) => `Bt${s}`),
   password: sendable.map((s) => `Pw${s}`),
-  clientSecret: unicode.map((s) => `Cs${s}`),
+  clientSecret: sendable.map((s) => `Cs${s}`),
   accessToken: visible.map((s) => `At${s}`),
   hmacKey: unicode.map((s) => `Hk${s}`),
   cookie: fc.stringMatching(/^[A-Za-z0-9._~-]{16,40}$/).map((s) => `Ck${s}`),

@@ -4,7 +4,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { http } from 'msw';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { useMswServer } from './support/msw.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -26,10 +26,11 @@ async function load<T>(name: string, exports: string): Promise<T> {
 }
 
 const server = useMswServer();
+afterEach(() => vi.unstubAllEnvs());
 
 describe('README', () => {
   it('the client example is signed and accepted by the server example', async () => {
-    process.env.PARTNER_HMAC_SECRET = 'readme-shared-secret-0123456789ab';
+    vi.stubEnv('PARTNER_HMAC_SECRET', 'readme-shared-secret-0123456789ab');
     const { handle } = await load<{ handle: (request: Request) => Promise<Response> }>('server', '');
     const seen: Request[] = [];
     server.use(
