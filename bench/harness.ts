@@ -48,23 +48,44 @@ export async function measure(
   total: number,
   concurrency: number,
 ): Promise<Stats> {
-  const latencies = new Float64Array(total);
-  collectGarbage();
-  let next = 0;
-  const started = performance.now();
-  const worker = async (): Promise<void> => {
-    for (;;) {
-      const index = next++;
-      if (index >= total) return;
-      const t0 = performance.now();
-      await call();
-      latencies[index] = performance.now() - t0;
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  const elapsed = (performance.now() - started) / 1000;
-  const sorted = Array.from(latencies).sort((a, b) => a - b);
-  return { throughput: total / elapsed, p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99) };
+  const sample = new Sample();
+  await sample.run(call, total, concurrency);
+  return sample.stats();
+}
+
+/** Calls measured in one or more runs (blocks) of the same scenario, summed: time, count and latencies. */
+export class Sample {
+  #seconds = 0;
+  #latencies: number[] = [];
+
+  /** Runs `total` more calls of `call` with `concurrency` workers into this sample. */
+  async run(call: () => Promise<unknown>, total: number, concurrency: number): Promise<void> {
+    const latencies = new Float64Array(total);
+    collectGarbage();
+    let next = 0;
+    const started = performance.now();
+    const worker = async (): Promise<void> => {
+      for (;;) {
+        const index = next++;
+        if (index >= total) return;
+        const t0 = performance.now();
+        await call();
+        latencies[index] = performance.now() - t0;
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
+    this.#seconds += (performance.now() - started) / 1000;
+    for (const latency of latencies) this.#latencies.push(latency);
+  }
+
+  stats(): Stats {
+    const sorted = this.#latencies.sort((a, b) => a - b);
+    return {
+      throughput: sorted.length / this.#seconds,
+      p50: percentile(sorted, 0.5),
+      p99: percentile(sorted, 0.99),
+    };
+  }
 }
 
 export function median(values: readonly number[]): number {

@@ -61,6 +61,7 @@ async function runSection(section: Section): Promise<[string, unknown]> {
           'p50 ms': r.p50.toFixed(2),
           'p99 ms': r.p99.toFixed(2),
           ratio: r.ratio === undefined ? '' : `${r.ratio.toFixed(2)}× ${r.baseline}`,
+          'rounds from–to': r.ratioRange === undefined ? '' : r.ratioRange.map((x) => x.toFixed(2)).join('–'),
         })),
       );
       return ['pipeline', pipeline];
@@ -258,7 +259,8 @@ if (child === 'transport-one') {
       total,
       rounds,
       interleaved: true,
-      statistic: 'median of rounds; ratios: median of per-round paired ratios',
+      statistic:
+        'median of rounds; ratios: median of per-round paired ratios, the scenarios taking turns in blocks within a round',
       server: 'node:http in a child process on 127.0.0.1',
       sections: 'each in a fresh process',
     },
