@@ -25,11 +25,15 @@ function deferred<T>() {
 
 /**
  * Loads a fresh copy of @attache/core: its own module-level token registry, like a separate process.
- * Only the store (and the token endpoint) is shared between copies.
+ * Only the store (and the token endpoint) is shared between copies. The modules core loads on first use (the
+ * store lock, the JWT reader) are loaded into the copy as well: loading them takes real I/O, which fake timers
+ * do not wait for, so a copy that loaded them mid-test would act late by however long the machine took.
  */
 async function newProcess(): Promise<typeof import('@attache/core')> {
   vi.resetModules();
-  return import('@attache/core');
+  const core = await import('@attache/core');
+  await Promise.all([import('../src/token/store-lock.ts'), import('../src/token/jwt-exp.ts')]);
+  return core;
 }
 
 /** Runs the {@link TokenStore} contract against a store. Any implementation (Redis, …) must pass it. */
