@@ -33,9 +33,11 @@ function refuse(response: Response, message: string, call: Call): never {
  * cause: it may carry a credential.
  */
 function target(location: string, hop: Hop, response: Response, call: Call): URL {
+  // Header values arrive as Latin-1: a Location sent in UTF-8 is read as fetch reads it, not as mojibake.
+  const text = new TextDecoder().decode(Uint8Array.from(location, (c) => c.charCodeAt(0)));
   let next: URL;
   try {
-    next = new URL(location, hop.url);
+    next = new URL(text, hop.url);
   } catch {
     return refuse(response, `Redirect (${response.status}) to a Location that is not a URL`, call);
   }
