@@ -2,10 +2,12 @@ import { inspect } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  type AttacheEvent,
   type Authenticator,
   basicAuth,
   bearerAuth,
   createClient,
+  HttpError,
   InsufficientScopeError,
   type OutgoingRequest,
 } from '../src/index.ts';
@@ -65,6 +67,37 @@ describe('a partner that echoes the credential into its insufficient_scope chall
         },
       ),
       { numRuns: 150 },
+    );
+  });
+});
+
+describe('a token in a URL fragment', () => {
+  it('reaches no event and no error: a fragment never travels, so what is logged of a URL leaves it out', async () => {
+    await fc.assert(
+      fc.asyncProperty(CREDENTIAL, fc.boolean(), async (value, fromPartner) => {
+        const events: AttacheEvent[] = [];
+        const fragment = `#access_token=${value}&token_type=bearer`;
+        const client = createClient({
+          baseUrl: 'https://api.partner.example',
+          auth: bearerAuth({ token: 'token-for-the-partner' }),
+          redirects: 'pipeline',
+          retry: { baseDelay: 0 },
+          onEvent: (event) => events.push(event),
+          transport: async (outgoing) => {
+            // An implicit-grant style answer (RFC 6749 §4.2.2): the token in the Location's fragment.
+            if (fromPartner && outgoing.url.endsWith('/start'))
+              return new Response(null, { status: 302, headers: { location: `/callback${fragment}` } });
+            return new Response(null, { status: 500 });
+          },
+        });
+        const error = await client.get(fromPartner ? 'start' : `orders${fragment}`).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(HttpError);
+        expect((error as HttpError).request?.url).toMatch(/^https:\/\/api\.partner\.example\/[a-z]+$/);
+        expect(inspect(error, { depth: 6 })).not.toContain(value);
+        expect(events.some((e) => e.type === 'attempt:start')).toBe(true);
+        for (const event of events) expect(JSON.stringify(event)).not.toContain(value);
+      }),
+      { numRuns: 100 },
     );
   });
 });
