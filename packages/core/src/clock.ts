@@ -1,3 +1,5 @@
+import { parseHttpDate } from './retry-after.ts';
+
 /** A source of the current time in epoch milliseconds, corrected by what servers' `Date` headers taught. */
 export interface Clock {
   /** Corrected epoch milliseconds. */
@@ -34,7 +36,7 @@ export function createLearningClock(now: () => number = Date.now): LearningClock
       // Servers send the same second many times over: parse each distinct value once.
       if (date !== lastDate) {
         lastDate = date;
-        lastServer = Date.parse(date);
+        lastServer = parseHttpDate(date);
       }
       const server = lastServer;
       if (Number.isNaN(server)) return;

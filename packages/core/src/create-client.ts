@@ -95,7 +95,9 @@ function toHttpError(
   const where = `${request.method} ${request.url}`;
   const scopeChallenge = result?.challenges.find((c) => c.params.error === 'insufficient_scope');
   if ((status === 403 || status === 401) && scopeChallenge) {
-    const scope = scopeChallenge.params.scope;
+    // Partner text, read from the header as it came: scrubbed like the headers the error keeps.
+    const given = scopeChallenge.params.scope;
+    const scope = given && result?.scrub(given);
     return new InsufficientScopeError(
       `${where} needs a scope the token lacks${scope ? `: ${scope}` : ''} (HTTP ${status} insufficient_scope)`,
       { response, request, scope },

@@ -67,7 +67,7 @@ export interface SensitiveNames {
 
 export const NO_EXTRA_SENSITIVE: SensitiveNames = { headers: new Set(), query: new Set() };
 
-/** Masks credential-bearing query parameters of a URL. */
+/** Masks credential-bearing query parameters of a URL, and drops its user:password and fragment. */
 export function redactUrl(url: string | URL, extra: SensitiveNames = NO_EXTRA_SENSITIVE): string {
   let parsed: URL;
   try {
@@ -75,10 +75,8 @@ export function redactUrl(url: string | URL, extra: SensitiveNames = NO_EXTRA_SE
   } catch {
     return '[unparseable url]';
   }
-  if (parsed.username || parsed.password) {
-    parsed.username = '';
-    parsed.password = '';
-  }
+  // A fragment never travels, and may hold a token (`#access_token=…`, as an implicit grant hands it out).
+  parsed.username = parsed.password = parsed.hash = '';
   if (parsed.search) {
     const params = new URLSearchParams(parsed.search);
     let changed = false;

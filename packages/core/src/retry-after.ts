@@ -1,3 +1,13 @@
+// IMF-fixdate (RFC 9110 §5.6.7), the form every sender must use. `Date.parse` alone reads almost anything as
+// a date ("1", "-1" and "foo 2" are days of 2001), and a `Date` or `Retry-After` taken for a day decades off
+// would move the clock, or the wait, by decades.
+const IMF_FIXDATE = /^[A-Za-z]{3}, \d\d [A-Za-z]{3} \d{4} \d\d:\d\d:\d\d GMT$/;
+
+/** Epoch milliseconds of an HTTP-date in IMF-fixdate form; `NaN` for anything else. */
+export function parseHttpDate(value: string): number {
+  return IMF_FIXDATE.test(value) ? Date.parse(value) : NaN;
+}
+
 /**
  * Reads how long the server asked us to wait, in milliseconds: `retry-after-ms` (milliseconds), then
  * `Retry-After` as delta-seconds or an HTTP-date (RFC 9110 §10.2.3). Returns `undefined` when absent or
@@ -16,9 +26,8 @@ export function parseRetryAfter(headers: Headers, now: number = Date.now()): num
     const seconds = Number(trimmed);
     return Number.isFinite(seconds) ? seconds * 1000 : undefined;
   }
-  // An HTTP-date always names a weekday and GMT; anything else (e.g. "-5", "1.5") is not one of the two forms.
-  if (!/^[A-Za-z]{3}, \d{2} [A-Za-z]{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/.test(trimmed)) return undefined;
-  const date = Date.parse(trimmed);
+  // "-5" or "1.5" is neither form: not an HTTP-date either.
+  const date = parseHttpDate(trimmed);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, date - now);
 }

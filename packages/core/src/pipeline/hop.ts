@@ -12,8 +12,9 @@ export interface Hop {
   /** Body bytes, `undefined` for none, `null` for the caller's stream (first hop only). */
   readonly body: Uint8Array<ArrayBuffer> | null | undefined;
   /**
-   * `credentials`: the authenticators run for this hop; `plain`: nothing to attach; `withheld`: its origin is
-   * outside the allow-list, so it goes out bare and its answer comes back as it is (no challenge, no retry).
+   * `credentials`: the authenticators run for this hop; `plain`: nothing to attach; `withheld`: its origin, or
+   * that of a hop before it, is outside the allow-list, so it goes out bare and its answer comes back as it is
+   * (no challenge, no retry).
    */
   readonly access: HopAccess;
   /** How many redirects led here: 0 for the caller's own request. */

@@ -6,7 +6,6 @@ import type { Hop } from './hop.ts';
 import { gateHop, mayFollowWithTransport } from './origin-gate.ts';
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
-const CREDENTIAL_HEADERS = ['authorization', 'proxy-authorization', 'cookie'];
 const BODY_HEADERS = [
   'content-type',
   'content-length',
@@ -33,9 +32,11 @@ function refuse(response: Response, message: string, call: Call): never {
  * cause: it may carry a credential.
  */
 function target(location: string, hop: Hop, response: Response, call: Call): URL {
+  // Header values arrive as Latin-1: a Location sent in UTF-8 is read as fetch reads it, not as mojibake.
+  const text = new TextDecoder().decode(Uint8Array.from(location, (c) => c.charCodeAt(0)));
   let next: URL;
   try {
-    next = new URL(location, hop.url);
+    next = new URL(text, hop.url);
   } catch {
     return refuse(response, `Redirect (${response.status}) to a Location that is not a URL`, call);
   }
@@ -51,10 +52,12 @@ function target(location: string, hop: Hop, response: Response, call: Call): URL
   return next;
 }
 
-/** The caller's headers for a hop at another origin: their own credential headers dropped. */
+/**
+ * The caller's headers for a hop at another origin: their own credential headers dropped (`Authorization`,
+ * `Proxy-Authorization` and `Cookie` are among {@link SENSITIVE_HEADERS}).
+ */
 function crossOriginHeaders(config: PipelineConfig, headers: Headers, next: URL): Headers {
   const kept = new Headers(headers);
-  for (const name of CREDENTIAL_HEADERS) kept.delete(name);
   for (const name of config.sensitive.headers) kept.delete(name);
   for (const name of SENSITIVE_HEADERS) kept.delete(name);
   // A partner that repeats the query in its Location would hand a query credential to the new origin.
@@ -115,6 +118,8 @@ export function redirectStage(
     });
   }
   discard(response);
-  const access = gateHop(config, next, false, call.snapshot);
+  // Once withheld, always: an origin outside the allow-list must not choose the URL, method and body of a
+  // request that carries credentials to an allowed one (as fetch never puts back an Authorization it dropped).
+  const access = hop.access === 'withheld' ? 'withheld' : gateHop(config, next, false, call.snapshot);
   return { url: next, method, headers, body, access, index: hop.index + 1 };
 }

@@ -1,3 +1,4 @@
+import { parseHttpDate } from '../retry-after.ts';
 import { TokenResponseError } from './token-response-error.ts';
 
 // `Date` has one-second resolution: a smaller difference says nothing about skew (same rule as the
@@ -44,7 +45,7 @@ function describe(value: unknown): string {
  */
 export function clockOffsetFrom(serverDate: string | null | undefined, localNow: number): number | undefined {
   if (!serverDate) return undefined;
-  const server = Date.parse(serverDate);
+  const server = parseHttpDate(serverDate);
   if (Number.isNaN(server)) return undefined;
   const offset = server - localNow;
   return Math.abs(offset) >= MIN_SKEW_MS ? offset : 0;
