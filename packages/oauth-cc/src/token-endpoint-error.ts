@@ -69,6 +69,8 @@ export function oauthError(
       : quotable(scrub(body.error_description, sensitive), MAX_DESCRIPTION);
   // A server may echo the credentials in any of its fields, not only the description.
   const code = quotable(scrub(body.error, sensitive), MAX_CODE);
+  const uri =
+    body.error_uri === undefined ? undefined : quotable(scrub(body.error_uri, sensitive), MAX_DESCRIPTION);
   const text =
     description !== undefined
       ? `: ${description}`
@@ -80,10 +82,8 @@ export function oauthError(
     {
       error: code ?? 'invalid_error_response',
       errorDescription: description,
-      errorUri:
-        body.error_uri === undefined
-          ? undefined
-          : quotable(scrub(body.error_uri, sensitive), MAX_DESCRIPTION),
+      // A page for a person to open: a `javascript:` or `data:` URI would run in whatever page links to it.
+      errorUri: uri !== undefined && /^https?:\/\//i.test(uri) ? uri : undefined,
       status,
       retryable: status === 429 || status >= 500,
       ...(retryAfter === undefined ? {} : { retryAfter }),
