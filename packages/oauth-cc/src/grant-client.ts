@@ -151,7 +151,8 @@ async function target(endpoint: GrantEndpoint, signal: AbortSignal): Promise<Tok
   const alias = endpoint.useAliases ? metadata.mtls_endpoint_aliases?.token_endpoint : undefined;
   const chosen = alias ?? metadata.token_endpoint;
   const url = parseSecureUrl(chosen);
-  if (chosen === undefined || url === undefined) {
+  // A user:password@ in it would be quoted by fetch's own error, and no request can be made to it.
+  if (chosen === undefined || url === undefined || url.username !== '' || url.password !== '') {
     throw new DiscoveryError(
       'invalid_metadata',
       issuerId,

@@ -53,7 +53,7 @@ function quotable(text: string, max: number): string | undefined {
 
 /**
  * The `TokenAcquisitionError` for an RFC 6749 §5.2 error response: `error`, `errorDescription`, `errorUri`
- * and `status` set; retryable for 429 and 5xx only. The description is the server's text, with any of the
+ * and `status` set; retryable for 429 and 5xx only. The fields are the server's text, with any of the
  * request's credentials it might echo removed.
  */
 export function oauthError(
@@ -67,7 +67,10 @@ export function oauthError(
     body.error_description === undefined
       ? undefined
       : quotable(scrub(body.error_description, sensitive), MAX_DESCRIPTION);
-  const code = quotable(body.error, MAX_CODE);
+  // A server may echo the credentials in any of its fields, not only the description.
+  const code = quotable(scrub(body.error, sensitive), MAX_CODE);
+  const uri =
+    body.error_uri === undefined ? undefined : quotable(scrub(body.error_uri, sensitive), MAX_DESCRIPTION);
   const text =
     description !== undefined
       ? `: ${description}`
@@ -79,7 +82,8 @@ export function oauthError(
     {
       error: code ?? 'invalid_error_response',
       errorDescription: description,
-      errorUri: body.error_uri === undefined ? undefined : quotable(body.error_uri, MAX_DESCRIPTION),
+      // A page for a person to open: a `javascript:` or `data:` URI would run in whatever page links to it.
+      errorUri: uri !== undefined && /^https?:\/\//i.test(uri) ? uri : undefined,
       status,
       retryable: status === 429 || status >= 500,
       ...(retryAfter === undefined ? {} : { retryAfter }),

@@ -1,6 +1,6 @@
 import { ConfigError } from '@attache/core';
 import type { ContentDigestInput } from '../content-digest.ts';
-import { checkKeyEncoding, decodeBytes, type KeyEncoding, utf8 } from '../encoding.ts';
+import { checkKeyEncoding, decodeBytes, encodeBytes, type KeyEncoding, utf8 } from '../encoding.ts';
 import type { NonceStore } from '../nonce-store.ts';
 import type { KeyMaterial, SignatureAlgorithm } from '../signature-algorithm.ts';
 import { type KeyEntry, keyEntry, verifyWithAny } from '../verifier-keys.ts';
@@ -147,7 +147,6 @@ function cavageKeys(
 
 interface CavageSignature {
   readonly keyId: string;
-  readonly text: string;
   readonly bytes: Uint8Array;
   readonly params: ReadonlyMap<string, string>;
   /** The `headers` parameter's entries, lower-cased. */
@@ -174,7 +173,7 @@ function readSignature(headers: Headers): CavageSignature | HmacRejected {
     .toLowerCase()
     .split(' ')
     .filter((c) => c !== '');
-  return { keyId, text: signatureText, bytes, params, components };
+  return { keyId, bytes, params, components };
 }
 
 /** When it was signed: `(created)` when it is signed, else a signed `Date`. */
@@ -244,8 +243,9 @@ async function verifyCavage(
   const entry = await verifyWithAny(candidates, utf8(signing.text), signature.bytes);
   if (entry === undefined)
     return reject('signature-mismatch', 'the signature does not match the request', keyId);
-  // draft-cavage has no nonce: the same signature twice is a replay.
-  const replay = await claimNonce(signature.text, keyId, created, checks);
+  // draft-cavage has no nonce: the same signature twice is a replay. Claimed by its bytes, written one way:
+  // base64 text that decodes to them may drop or add `=` padding, and would pass as another signature.
+  const replay = await claimNonce(encodeBytes(signature.bytes, 'base64'), keyId, created, checks);
   if (replay) return replay;
   return {
     ok: true,

@@ -121,7 +121,8 @@ export function componentValue(view: MessageView, id: ComponentId): ComponentVal
   if (url === undefined) return { error: `"${name}" applies to requests only` };
   switch (name) {
     case '@target-uri':
-      return { value: url.href };
+      // RFC 9110 §7.1: the target URI has no fragment; a request never carries one, so a verifier has none.
+      return { value: url.href.split('#', 1)[0]! };
     case '@authority':
       return { value: url.host };
     case '@scheme':

@@ -85,7 +85,8 @@ async function verifyRfc9421(
   const candidates = await keysFor(context, keyId, alg);
   if ('ok' in candidates) return candidates;
 
-  if (covered.has('"content-digest"')) {
+  // Covered as a whole or by one member (`;key="sha-256"`): either way the field is what proves the body.
+  if (components.some((c) => c.name === 'content-digest')) {
     const digest = message.headers.get('content-digest');
     if (digest !== null) {
       const check = await checkContentDigest(digest, await readBody());
