@@ -69,9 +69,12 @@ export const DEFAULT_RETRY: ResolvedRetry = {
 
 const NO_RETRY: ResolvedRetry = { ...DEFAULT_RETRY, retries: 0 };
 
+/** The longest wait a timer can take (2^31 - 1 ms, 24.8 days): a longer one fires at once. */
+export const MAX_WAIT = 2_147_483_647;
+
 function nonNegative(value: unknown, field: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new ConfigError(`${field} must be a finite number >= 0, got ${String(value)}`);
+  if (typeof value !== 'number' || !(value >= 0 && value <= MAX_WAIT)) {
+    throw new ConfigError(`${field} must be a number in [0, ${MAX_WAIT}], got ${String(value)}`);
   }
   return value;
 }

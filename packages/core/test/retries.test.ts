@@ -1,4 +1,4 @@
-import { createClient, createFetch, RateLimitedError } from '@attache/core';
+import { ConfigError, createClient, createFetch, RateLimitedError } from '@attache/core';
 import { mockPartnerApi } from '@attache/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { countingAuth, useMswServer } from './support/msw.ts';
@@ -228,6 +228,21 @@ describe('per-call options are validated', () => {
     expect(() => createFetch({ baseUrl: BASE, timeout: 2 ** 31 })).toThrow(/timeout/);
     expect(() => createFetch({ baseUrl: BASE, maxRedirects: -1 })).toThrow(/maxRedirects/);
     expect(() => createFetch({ baseUrl: BASE, redirects: 'nope' as 'pipeline' })).toThrow(/redirects/);
+  });
+
+  it('refuses waits longer than a timer can hold (2^31 - 1 ms), which would fire at once', async () => {
+    const fetch = createFetch({ baseUrl: BASE });
+    const tooLong = [2 ** 31, 40 * 24 * 3_600_000, Number.MAX_SAFE_INTEGER, Number.NaN];
+    for (const field of ['baseDelay', 'maxDelay', 'maxRetryAfter'] as const) {
+      for (const value of tooLong) {
+        expect(() => createFetch({ baseUrl: BASE, retry: { [field]: value } })).toThrow(
+          new RegExp(`^retry\\.${field} must be a number in \\[0, 2147483647\\], got ${String(value)}$`),
+        );
+        await expect(fetch('x', { retry: { [field]: value } })).rejects.toBeInstanceOf(ConfigError);
+      }
+      // The longest a timer holds is still a valid wait.
+      expect(() => createFetch({ baseUrl: BASE, retry: { [field]: 2 ** 31 - 1 } })).not.toThrow();
+    }
   });
 
   it('an authenticator bug is not mistaken for a network error and is not retried', async () => {

@@ -7,6 +7,7 @@ import type { SensitiveNames } from '../redact.ts';
 import {
   createRetryBudget,
   DEFAULT_RETRY,
+  MAX_WAIT,
   type ResolvedRetry,
   type RetryBudget,
   resolveRetry,
@@ -84,15 +85,12 @@ export function configForCall(config: PipelineConfig, bound?: string): PipelineC
   return { ...config, callId, emit: (event) => emit({ ...event, callId }) };
 }
 
-// setTimeout fires at once for anything above 2^31 - 1 ms.
-const MAX_TIMEOUT = 2_147_483_647;
-
 /** Checks a deadline option: a number of ms in (0, 2^31 - 1], or `false`. */
 export function checkTimeout(value: unknown, field: string): number | false {
   if (value === false) return false;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_TIMEOUT) {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_WAIT) {
     throw new ConfigError(
-      `${field} must be a number of ms in (0, ${MAX_TIMEOUT}] or false, got ${String(value)}`,
+      `${field} must be a number of ms in (0, ${MAX_WAIT}] or false, got ${String(value)}`,
     );
   }
   return value;
