@@ -38,7 +38,7 @@ function firstAnswer(first: First): Response {
   return new Response(null, { status: Number(first), headers: { location: '/again' } });
 }
 
-async function bytesOf(body: OutgoingRequest['body']): Promise<Uint8Array | undefined> {
+async function bytesOf(body: OutgoingRequest['body']): Promise<Uint8Array<ArrayBuffer> | undefined> {
   if (body === undefined) return undefined;
   return new Uint8Array(await new Response(body).arrayBuffer());
 }
@@ -46,7 +46,7 @@ async function bytesOf(body: OutgoingRequest['body']): Promise<Uint8Array | unde
 interface Sent {
   readonly method: string;
   readonly contentType: string | null;
-  readonly bytes: Uint8Array | undefined;
+  readonly bytes: Uint8Array<ArrayBuffer> | undefined;
 }
 
 /** One call with a `kind` body answered `first` and then 200: what the partner received, or the error. */
