@@ -12,7 +12,10 @@ export const HEAVY = [
 
 // Files that replace modules with `vi.mock`: a module already loaded by an earlier file in the same worker
 // would not be replaced, and the mock must not reach later files, so they get a fresh worker each.
-export const MOCKS_MODULES = ['packages/oauth-cc/test/discover-load-failure.test.ts'];
+export const MOCKS_MODULES = [
+  'packages/oauth-cc/test/discover-load-failure.test.ts',
+  'packages/oauth-cc/test/refusal-load-failure.test.ts',
+];
 
 // The longest files of each group, longest first. Started first, they run beside the many short files instead
 // of being the last ones left on an otherwise idle machine. Vitest orders by the previous run's durations when

@@ -79,6 +79,13 @@ function nonNegative(value: unknown, field: string): number {
   return value;
 }
 
+function listOf<T>(value: unknown, field: string, kind: 'number' | 'string'): T[] {
+  if (!Array.isArray(value) || value.some((item) => typeof item !== kind)) {
+    throw new ConfigError(`${field} must be an array of ${kind}s`);
+  }
+  return value;
+}
+
 /** Merges `options` over `base`, validating every field. */
 export function resolveRetry(
   options: RetryOptions | number | false | undefined,
@@ -96,9 +103,14 @@ export function resolveRetry(
       options.retries === undefined
         ? base.retries
         : Math.floor(nonNegative(options.retries, `${field}.retries`)),
-    statuses: options.statuses === undefined ? base.statuses : new Set(options.statuses),
+    statuses:
+      options.statuses === undefined
+        ? base.statuses
+        : new Set(listOf<number>(options.statuses, `${field}.statuses`, 'number')),
     methods:
-      options.methods === undefined ? base.methods : new Set(options.methods.map((m) => m.toUpperCase())),
+      options.methods === undefined
+        ? base.methods
+        : new Set(listOf<string>(options.methods, `${field}.methods`, 'string').map((m) => m.toUpperCase())),
     baseDelay:
       options.baseDelay === undefined ? base.baseDelay : nonNegative(options.baseDelay, `${field}.baseDelay`),
     maxDelay:

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { UnsecuredJWT } from 'jose';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type Authenticator, createFetch, createTokenSource } from '../src/index.ts';
 
 // Values a partner controls that `Date.parse` reads as a date although no server means one: V8 takes a bare
@@ -44,8 +44,49 @@ async function offsetAfter(date: string): Promise<number> {
   return offset;
 }
 
+const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const two = (n: number): string => String(n).padStart(2, '0');
+const time = (d: Date): string =>
+  `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}`;
+/** `Sunday, 06-Nov-94 08:49:37 GMT` */
+const rfc850 = (d: Date): string =>
+  `${DAYS[d.getUTCDay()]}, ${two(d.getUTCDate())}-${MONTHS[d.getUTCMonth()]}-${two(d.getUTCFullYear() % 100)} ${time(d)} GMT`;
+/** `Sun Nov  6 08:49:37 1994` */
+const asctime = (d: Date): string =>
+  `${DAYS[d.getUTCDay()]?.slice(0, 3)} ${MONTHS[d.getUTCMonth()]} ${String(d.getUTCDate()).padStart(2, ' ')} ${time(d)} ${d.getUTCFullYear()}`;
+
+afterEach(() => vi.unstubAllEnvs());
+
 describe('server dates', () => {
-  it('a Date that is not an IMF-fixdate never moves the clock', async () => {
+  it('the two obsolete forms a recipient must accept teach the same offset, asctime read as GMT', async () => {
+    // A machine west of Greenwich: an asctime-date read as local time would be five hours off.
+    vi.stubEnv('TZ', 'America/New_York');
+    await fc.assert(
+      fc.asyncProperty(
+        fc.date({
+          min: new Date(Date.UTC(1990, 0, 1)),
+          max: new Date(Date.UTC(2049, 11, 31)),
+          noInvalidDate: true,
+        }),
+        async (server) => {
+          const at = Math.floor(server.getTime() / 1000) * 1000;
+          const diff = at - START;
+          const expected = Math.abs(diff) >= 2000 ? diff : 0;
+          const d = new Date(at);
+          expect(await offsetAfter(rfc850(d))).toBe(expected);
+          expect(await offsetAfter(asctime(d))).toBe(expected);
+        },
+      ),
+      { numRuns: 100 },
+    );
+    expect(await offsetAfter('Sunday, 06-Nov-94 08:49:37 GMT')).toBe(
+      Date.UTC(1994, 10, 6, 8, 49, 37) - START,
+    );
+    expect(await offsetAfter('Sun Nov  6 08:49:37 1994')).toBe(Date.UTC(1994, 10, 6, 8, 49, 37) - START);
+  });
+
+  it('a Date that is not an HTTP-date never moves the clock', async () => {
     await fc.assert(
       fc.asyncProperty(NOT_A_DATE, async (date) => {
         fc.pre(!/GMT$/.test(date.trim()));
@@ -73,7 +114,7 @@ describe('server dates', () => {
     );
   });
 
-  it('a token response Date that is not an IMF-fixdate leaves the JWT exp on our clock', async () => {
+  it('a token response Date that is not an HTTP-date leaves the JWT exp on our clock', async () => {
     const accessToken = new UnsecuredJWT({}).setExpirationTime(START / 1000 + 3600).encode();
     for (const serverDate of LENIENT_GARBAGE) {
       const source = createTokenSource(async () => ({ accessToken, serverDate }), {

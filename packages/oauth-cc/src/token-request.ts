@@ -10,7 +10,7 @@ import type { ClientAuthentication } from './client-authentication.ts';
 import type { DpopProver } from './dpop.ts';
 import { readBounded } from './read-bounded.ts';
 import { describeBody, parseJson, safeUrl, send } from './send.ts';
-import { type OAuthErrorBody, oauthError, parseOAuthError } from './token-endpoint-error.ts';
+import { type OAuthErrorBody, parseOAuthError } from './token-endpoint-error.ts';
 import { type ResolvedTokenRetry, retryTransient } from './token-endpoint-retry.ts';
 import { type GrantResponse, parseTokenResponse } from './token-response.ts';
 
@@ -33,33 +33,6 @@ export interface TokenRequestSettings {
 export interface TokenRequestTarget {
   readonly url: URL;
   readonly issuer: string | undefined;
-}
-
-/** The request's credentials, so an error description that echoes one can be cleaned. */
-function sensitiveValues(headers: Headers, body: URLSearchParams): string[] {
-  const values: string[] = [];
-  for (const name of [
-    'client_secret',
-    'client_assertion',
-    'refresh_token',
-    'subject_token',
-    'actor_token',
-    'assertion',
-  ]) {
-    const value = body.get(name);
-    if (value !== null) values.push(value);
-  }
-  for (const name of ['authorization', 'dpop']) {
-    const value = headers.get(name);
-    if (value !== null) values.push(value.replace(/^\S+\s+/, ''));
-  }
-  const basic = /^Basic\s+(\S+)$/i.exec(headers.get('authorization') ?? '')?.[1];
-  if (basic !== undefined) {
-    const decoded = atob(basic);
-    const secret = decoded.slice(decoded.indexOf(':') + 1);
-    values.push(secret, new URLSearchParams(`s=${secret}`).get('s') ?? secret);
-  }
-  return values;
 }
 
 // The OAuth `error` is the server's text: events keep it only when it looks like an error code.
@@ -158,9 +131,31 @@ async function exchange(call: TokenCall): Promise<GrantResponse> {
     // RFC 9449 §8: the server wants a nonce in the proof; it sent one, so the request is made again at once.
     const wantsNonce = answer.error.error === 'use_dpop_nonce' && nonce !== null && nonce !== '';
     if (wantsNonce && dpop !== undefined && !nonceRetried) continue;
-    const sensitive = sensitiveValues(headers, body);
-    throw oauthError(answer.error, response.status, call.endpoint, sensitive, answer.retryAfter);
+    throw await refusal(answer, response.status, call.endpoint, headers, body);
   }
+}
+
+/**
+ * The error for a refusal. Cleaning the server's text of the request's credentials is code a client that gets
+ * its tokens never runs, so it is a chunk loaded on first use; if that load fails, the refusal is still an
+ * error with its status, retryable as the load may succeed next time.
+ */
+async function refusal(
+  answer: { error: OAuthErrorBody; retryAfter: number | undefined },
+  status: number,
+  endpoint: string,
+  headers: Headers,
+  body: URLSearchParams,
+): Promise<TokenAcquisitionError> {
+  const describer = await import('./token-refusal.ts').catch(() => undefined);
+  if (describer === undefined) {
+    return new TokenAcquisitionError(
+      `Token endpoint ${endpoint} refused the request (HTTP ${status}); its error could not be read: the code that reads it did not load`,
+      { status, retryable: true },
+    );
+  }
+  const sensitive = describer.sensitiveValues(headers, body);
+  return describer.oauthError(answer.error, status, endpoint, sensitive, answer.retryAfter);
 }
 
 /** The request's headers and form body, with the client's credentials and a fresh DPoP proof. */

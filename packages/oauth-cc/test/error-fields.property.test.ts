@@ -3,7 +3,7 @@
 // web page (a `javascript:` link would run in the page of whoever shows it).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { oauthError } from '../src/token-endpoint-error.ts';
+import { oauthError } from '../src/token-refusal.ts';
 
 const ENDPOINT = 'https://auth.partner.example/token';
 const RFC6749_TEXT = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;

@@ -140,7 +140,8 @@ function plainSource(init: RequestInit): Source | undefined {
   const none = given === undefined || given === null;
   const stream = typeof ReadableStream !== 'undefined' && given instanceof ReadableStream ? given : undefined;
   const bytes = none || stream ? undefined : plainBody(given, headers);
-  if (!none && stream === undefined && bytes === undefined) return undefined; // Blob, FormData: fetch's rules
+  // Blob, FormData: fetch's rules; a GET or HEAD with a body: fetch's TypeError, not a network error retried.
+  if (!none && ((bytes === undefined && !stream) || method === 'GET' || method === 'HEAD')) return undefined;
   const body = stream ? null : bytes;
   return { method, headers, body, pending: undefined, stream, signal, redirect: 'follow', init: NO_INIT };
 }
