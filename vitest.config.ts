@@ -2,7 +2,13 @@ import { fileURLToPath } from 'node:url';
 import { playwright } from '@vitest/browser-playwright';
 import { defineConfig, type Plugin } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
-import { HEAVY, MOCKS_MODULES, NODE_TRANSPORT_SUITES, SLOW_FIRST } from './test/support/projects.ts';
+import {
+  HEAVY,
+  MOCKS_MODULES,
+  NODE_INCLUDE,
+  NODE_TRANSPORT_SUITES,
+  SLOW_FIRST,
+} from './test/support/projects.ts';
 
 // Workspace packages resolve to their `src/` through this export condition, so tests need no build.
 // Node tests resolve through `ssr.resolve`, browser tests through `resolve`: both need it.
@@ -71,7 +77,7 @@ export default defineConfig({
           // The README and guide snippets are type-checked once for every test that checks some.
           globalSetup: ['test/support/snippet-check.global.ts'],
           setupFiles: ['test/support/fresh-modules.setup.ts'],
-          include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts', 'examples/**/*.test.ts'],
+          include: NODE_INCLUDE,
           exclude: ['**/*.browser.test.ts', '**/node_modules/**', ...HEAVY, ...MOCKS_MODULES],
           testTimeout: 20_000,
           hookTimeout: 30_000,

@@ -4,10 +4,16 @@
 import { globSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { HEAVY, MOCKS_MODULES, NODE_TRANSPORT_SUITES, SLOW_FIRST } from '../support/projects.ts';
+import {
+  HEAVY,
+  MOCKS_MODULES,
+  NODE_INCLUDE,
+  NODE_TRANSPORT_SUITES,
+  SLOW_FIRST,
+} from '../support/projects.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const shared = globSync(['packages/*/test/**/*.test.ts', 'test/**/*.test.ts', 'examples/**/*.test.ts'], {
+const shared = globSync(NODE_INCLUDE, {
   cwd: root,
   exclude: (name) => name === 'node_modules',
 })

@@ -1,5 +1,8 @@
 /** Which test files run in which vitest project, and in what order (vitest.config.ts). */
 
+// The test files of the node projects (browser tests, `*.browser.test.ts`, are the browser project's).
+export const NODE_INCLUDE = ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts', 'examples/**/*.test.ts'];
+
 // Suites that load the machine themselves (thousands of calls, fleets of processes, the benchmark at a tiny
 // scale): they run on their own after the others, one at a time, so their deadlines mean what they say (and
 // the benchmark, which asserts no timing, would slow the short files more than it would save at the end).

@@ -1,4 +1,4 @@
-import { parseHttpDate } from './retry-after.ts';
+import { parseHttpDate } from './http-date.ts';
 
 /** A source of the current time in epoch milliseconds, corrected by what servers' `Date` headers taught. */
 export interface Clock {

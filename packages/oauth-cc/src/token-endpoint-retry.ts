@@ -1,5 +1,5 @@
 import { ConfigError, TokenAcquisitionError } from '@attache/core';
-import { backoff, EQUAL_JITTER, sleep } from '@attache/core/internal';
+import { backoff, EQUAL_JITTER, MAX_WAIT, sleep } from '@attache/core/internal';
 
 /**
  * How the token endpoint is retried: network errors, 429 and 5xx only; a 4xx other than 429
@@ -88,9 +88,6 @@ export interface RetryScope {
   readonly onRetry: (error: TokenAcquisitionError, attempt: number, delayMs: number) => void;
 }
 
-// The longest delay a timer can hold: a longer one fires at once.
-const MAX_TIMER = 2 ** 31 - 1;
-
 /**
  * Runs `run`, and again after a wait while it fails with a transient error and retries are left. The wait is
  * the backoff or the server's `Retry-After`, whichever is longer; when that is past the deadline or above
@@ -118,7 +115,7 @@ export async function retryTransient<T>(
       const retryAfter = thrown.retryAfter;
       const delay = Math.min(
         backoff(retry.minDelay, retry.maxDelay, attempt - 1, scope.random, EQUAL_JITTER),
-        MAX_TIMER,
+        MAX_WAIT,
       );
       const wait = Math.max(retryAfter ?? 0, delay);
       if (

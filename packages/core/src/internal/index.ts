@@ -16,6 +16,7 @@ export { checkHeaderValue } from '../header-value.ts';
 export { isLoopbackHost } from '../origin-policy.ts';
 export { redactRequest, redactResponseHeaders } from '../redact.ts';
 export { parseRetryAfter } from '../retry-after.ts';
+export { MAX_WAIT } from '../retry-policy.ts';
 export { toRequestInit } from '../transport.ts';
 export { parseWwwAuthenticate } from '../www-authenticate.ts';
 export type { NumberRule } from './checks.ts';

@@ -1,4 +1,4 @@
-import { parseHttpDate } from '../retry-after.ts';
+import { parseHttpDate } from '../http-date.ts';
 import { TokenResponseError } from './token-response-error.ts';
 
 // `Date` has one-second resolution: a smaller difference says nothing about skew (same rule as the
